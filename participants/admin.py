@@ -1,0 +1,50 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agency, AgencyAlias, Participant
+
+
+class AgencyAliasInline(admin.TabularInline):
+    model = AgencyAlias
+    extra = 1
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "type", "region"]
+    list_filter = ["type", "region"]
+    search_fields = ["name", "short_name", "aliases__name"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+    inlines = [AgencyAliasInline]
+
+
+@admin.register(Participant)
+class ParticipantAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "sex", "agency", "position", "phone", "nik_masked"]
+    list_filter = ["sex", "disability", "agency__type", "agency"]
+    search_fields = ["full_name", "normalised_name", "phone", "nik", "agency__name"]
+    list_select_related = ["agency"]
+    autocomplete_fields = ["agency"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["full_name", "sex", "agency", "position", "village"]}),
+        (
+            _("Personal data"),
+            {
+                "fields": [
+                    "birth_date",
+                    "birth_year",
+                    "disability",
+                    "phone",
+                    "email",
+                    "nik",
+                ]
+            },
+        ),
+        (None, {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    @admin.display(description=_("NIK"))
+    def nik_masked(self, obj):
+        return obj.nik_masked

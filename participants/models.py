@@ -1,0 +1,273 @@
+"""Agencies and the people who attend trainings.
+
+A Participant is one real person, reused across trainings; what they did in a given
+training lives in ``trainings.Enrolment``.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .normalisation import (
+    NIK_RE,
+    PHONE_RE,
+    InvalidPhoneNumber,
+    collapse_whitespace,
+    mask_nik,
+    normalise_key,
+    normalise_name,
+    normalise_phone,
+)
+
+
+class AgencyQuerySet(models.QuerySet):
+    def matching(self, text: str):
+        """Agencies whose name, short name or an alias is ``text``, ignoring case,
+        punctuation and spacing ("Dinsos Maros" finds Dinas Sosial Kabupaten Maros)."""
+        key = normalise_key(text)
+        if not key:
+            return self.none()
+        return self.filter(
+            Q(aliases__normalised_name=key)
+            | Q(name__iexact=collapse_whitespace(text))
+            | Q(short_name__iexact=collapse_whitespace(text))
+        ).distinct()
+
+
+class Agency(models.Model):
+    """A government office, service provider, APH unit, community group or NGO."""
+
+    class Type(models.TextChoices):
+        GOVERNMENT = "government", _("Government office")
+        SERVICE_PROVIDER = "service_provider", _("Service provider")
+        LAW_ENFORCEMENT = "law_enforcement", _("Law enforcement (APH)")
+        COMMUNITY = "community", _("Community group (e.g. PATBM)")
+        NGO = "ngo", _("NGO")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200)
+    short_name = models.CharField(
+        _("short name"), max_length=60, blank=True, help_text=_("For example DP3A.")
+    )
+    type = models.CharField(
+        _("agency type"), max_length=20, choices=Type.choices, default=Type.OTHER
+    )
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="agencies",
+        null=True,
+        blank=True,
+    )
+
+    objects = AgencyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                "region",
+                name="agency_unique_name_per_region",
+                violation_error_message=_(
+                    "An agency with this name already exists in this region."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class AgencyAlias(models.Model):
+    """Another way staff write an agency's name ("Dinsos Maros", "Disdik")."""
+
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.CASCADE,
+        related_name="aliases",
+    )
+    name = models.CharField(_("alias"), max_length=200)
+    normalised_name = models.CharField(max_length=200, unique=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agency alias")
+        verbose_name_plural = _("agency aliases")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = collapse_whitespace(self.name)
+        self.normalised_name = normalise_key(self.name)
+        super().save(*args, **kwargs)
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def search(self, text: str):
+        """Participants whose name, phone, NIK or agency matches ``text``."""
+        text = collapse_whitespace(text)
+        if not text:
+            return self
+        q = (
+            Q(full_name__icontains=text)
+            | Q(normalised_name__contains=normalise_name(text))
+            | Q(agency__name__icontains=text)
+            | Q(agency__short_name__icontains=text)
+            | Q(agency__aliases__name__icontains=text)
+        )
+        digits = "".join(c for c in text if c.isdigit())
+        if len(digits) >= 4:
+            q |= Q(nik__contains=digits) | Q(phone__contains=digits.lstrip("0"))
+        return self.filter(q).distinct()
+
+
+class Participant(models.Model):
+    """One real person, reused across trainings."""
+
+    class Sex(models.TextChoices):
+        MALE = "L", _("Male (L)")
+        FEMALE = "P", _("Female (P)")
+        __empty__ = _("Not recorded")
+
+    class Disability(models.TextChoices):
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        NOT_ASKED = "not_asked", _("Not asked")
+
+    full_name = models.CharField(
+        _("full name"), max_length=200, help_text=_("As written, with titles.")
+    )
+    normalised_name = models.CharField(max_length=200, editable=False, db_index=True)
+    sex = models.CharField(
+        _("sex"), max_length=1, choices=Sex.choices, blank=True, db_index=True
+    )
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"),
+        null=True,
+        blank=True,
+        help_text=_("When only the year is known; filled from the birth date."),
+    )
+    disability = models.CharField(
+        _("disability"),
+        max_length=10,
+        choices=Disability.choices,
+        default=Disability.NOT_ASKED,
+    )
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        related_name="participants",
+        null=True,
+        blank=True,
+    )
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    phone = models.CharField(
+        _("phone"),
+        max_length=16,
+        blank=True,
+        db_index=True,
+        help_text=_("Stored as +62..."),
+    )
+    email = models.EmailField(_("email"), blank=True)
+    nik = models.CharField(
+        _("NIK"),
+        max_length=16,
+        blank=True,
+        help_text=_("16-digit national identity number (optional)."),
+    )
+    village = models.CharField(
+        _("village (desa/kelurahan)"), max_length=120, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        permissions = [
+            ("export_personal_data", _("Can export personal data (phone, NIK)")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(sex__in=["L", "P", ""]),
+                name="participant_sex_l_p_or_blank",
+            ),
+            models.CheckConstraint(
+                condition=Q(nik="") | Q(nik__regex=NIK_RE),
+                name="participant_nik_16_digits",
+                violation_error_message=_("NIK must be exactly 16 digits."),
+            ),
+            models.UniqueConstraint(
+                fields=["nik"],
+                condition=~Q(nik=""),
+                name="participant_unique_nik",
+                violation_error_message=_("Another participant already has this NIK."),
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=PHONE_RE),
+                name="participant_phone_normalised",
+                violation_error_message=_(
+                    "Phone must be stored as +62 followed by 8 to 13 digits."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True)
+                | Q(birth_year__gte=1900, birth_year__lte=2100),
+                name="participant_birth_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(disability__in=["yes", "no", "not_asked"]),
+                name="participant_disability_choice",
+            ),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.full_name = collapse_whitespace(self.full_name)
+        self.normalised_name = normalise_name(self.full_name)
+        if self.birth_date:
+            self.birth_year = self.birth_date.year
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("participants:detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        try:
+            self.phone = normalise_phone(self.phone)
+        except InvalidPhoneNumber:
+            errors["phone"] = _(
+                "Enter an Indonesian phone number, for example 0812-3456-7890 or "
+                "+62 812 3456 7890."
+            )
+        self.nik = (self.nik or "").strip()
+        if (
+            self.birth_date
+            and self.birth_year
+            and self.birth_date.year != self.birth_year
+        ):
+            errors["birth_year"] = _("The birth year does not match the birth date.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def nik_masked(self) -> str:
+        """The NIK with all but its last four digits hidden."""
+        return mask_nik(self.nik)

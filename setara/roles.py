@@ -1,0 +1,53 @@
+"""The three user roles, as Django groups with model permissions.
+
+Programme staff record trainings; coordinators also export personal data; admins
+also keep the referral directory and the users. ``sync_roles`` is idempotent: data
+migrations call it whenever the permissions of a role change.
+"""
+
+PROGRAMME_STAFF = "Programme staff"
+COORDINATOR = "Coordinator"
+ADMIN = "Admin"
+
+_RECORD_TRAININGS = [
+    f"{action}_{model}"
+    for model in ("training", "enrolment", "attendance", "participant", "agency")
+    for action in ("view", "add", "change", "delete")
+] + [
+    "view_topic",
+    "view_region",
+    "view_agencyalias",
+    "add_agencyalias",
+    "view_referralinstitution",
+    "view_servicetype",
+]
+
+#: Role name -> permission codenames (``None`` means every permission).
+ROLE_PERMISSIONS: dict[str, list[str] | None] = {
+    PROGRAMME_STAFF: _RECORD_TRAININGS,
+    COORDINATOR: [*_RECORD_TRAININGS, "export_personal_data"],
+    ADMIN: None,
+}
+
+
+def sync_roles(apps) -> None:
+    """Create the role groups and set their permissions to ``ROLE_PERMISSIONS``.
+
+    ``apps`` is a migration's app registry (or ``django.apps.apps``). Permissions are
+    created first, since on a new database they do not exist until ``post_migrate``.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        perms = Permission.objects.all()
+        if codenames is not None:
+            perms = perms.filter(codename__in=codenames)
+        group.permissions.set(perms)

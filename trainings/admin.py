@@ -1,0 +1,80 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Attendance, Enrolment, Topic, Training
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+class EnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    extra = 0
+    autocomplete_fields = ["participant"]
+    show_change_link = True
+
+
+@admin.register(Training)
+class TrainingAdmin(admin.ModelAdmin):
+    list_display = ["title", "start_date", "end_date", "region", "participant_count"]
+    list_filter = ["start_date", "region", "topics"]
+    search_fields = ["title", "venue", "organiser"]
+    date_hierarchy = "start_date"
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+    filter_horizontal = ["topics"]
+    inlines = [EnrolmentInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                participant_count=Count(
+                    "enrolments", filter=Q(enrolments__role=Enrolment.Role.PARTICIPANT)
+                )
+            )
+        )
+
+    @admin.display(description=_("Participants"), ordering="participant_count")
+    def participant_count(self, obj):
+        return obj.participant_count
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+
+
+@admin.register(Enrolment)
+class EnrolmentAdmin(admin.ModelAdmin):
+    list_display = ["participant", "training", "role"]
+    list_filter = ["role", "training"]
+    search_fields = ["participant__full_name", "training__title"]
+    list_select_related = ["participant", "training"]
+    autocomplete_fields = ["participant", "training"]
+    inlines = [AttendanceInline]
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["participant_name", "training_title", "date", "present"]
+    list_filter = ["present", "date"]
+    search_fields = ["enrolment__participant__full_name", "enrolment__training__title"]
+    list_select_related = ["enrolment__participant", "enrolment__training"]
+    autocomplete_fields = ["enrolment"]
+
+    @admin.display(
+        description=_("Participant"), ordering="enrolment__participant__full_name"
+    )
+    def participant_name(self, obj):
+        return obj.enrolment.participant.full_name
+
+    @admin.display(description=_("Training"), ordering="enrolment__training__title")
+    def training_title(self, obj):
+        return obj.enrolment.training.title

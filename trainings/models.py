@@ -1,0 +1,315 @@
+"""Trainings, who took part in them (enrolments) and on which days (attendance)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from participants.models import Participant
+
+
+class Topic(models.Model):
+    """A training topic such as OCSEA, KBG, KBGO or child marriage; admins add more."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self):
+        return self.name
+
+
+class TrainingQuerySet(models.QuerySet):
+    def in_year(self, year: int):
+        """Trainings that start in ``year``."""
+        return self.filter(start_date__year=year)
+
+    def in_region(self, region):
+        """Trainings held in ``region``, or in a regency/city of it if a province."""
+        return self.filter(Q(region=region) | Q(region__parent=region))
+
+    def for_list(self):
+        """Trainings with what the list page shows, in a fixed number of queries.
+
+        Each row carries ``participant_count`` (enrolments with the participant role)
+        and its region and topics, so the list runs three queries whatever its length.
+        """
+        return (
+            self.select_related("region")
+            .prefetch_related("topics")
+            .annotate(
+                participant_count=Count(
+                    "enrolments",
+                    filter=Q(enrolments__role=Enrolment.Role.PARTICIPANT),
+                )
+            )
+        )
+
+
+class Training(models.Model):
+    """A multi-day training event of the programme."""
+
+    title = models.CharField(_("title"), max_length=300)
+    programme = models.CharField(_("programme"), max_length=60, default="SETARA")
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics"), related_name="trainings", blank=True
+    )
+    organiser = models.CharField(
+        _("organiser"), max_length=200, blank=True, default="Yayasan BaKTI"
+    )
+    partners = models.TextField(
+        _("partners"),
+        blank=True,
+        help_text=_("Supporting and co-organising institutions, one per line."),
+    )
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("region"),
+        on_delete=models.PROTECT,
+        related_name="trainings",
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    objectives = models.TextField(_("objectives"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = TrainingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "title"]
+        verbose_name = _("training")
+        verbose_name_plural = _("trainings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="training_end_not_before_start",
+                violation_error_message=_(
+                    "The end date cannot be before the start date."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["start_date"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("trainings:detail", args=[self.pk])
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError(
+                {"end_date": _("The end date cannot be before the start date.")}
+            )
+
+    @property
+    def days(self) -> list[datetime.date]:
+        """The calendar days of the training, first to last."""
+        count = (self.end_date - self.start_date).days + 1
+        return [self.start_date + datetime.timedelta(days=i) for i in range(count)]
+
+    @property
+    def date_range_display(self) -> str:
+        """The dates as Indonesian reports write them: ``18–20 Oktober 2023``."""
+        return format_date_range(self.start_date, self.end_date)
+
+
+def format_date_range(start: datetime.date, end: datetime.date) -> str:
+    """Format a date range in the active language, naming shared parts once.
+
+    ``18–20 Oktober 2023``, ``30 September – 2 Oktober 2023``,
+    ``30 Desember 2023 – 2 Januari 2024``, or ``18 Oktober 2023`` for one day.
+    """
+    if start == end:
+        return date_format(start, "j F Y")
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{date_format(end, 'j F Y')}"
+    if start.year == end.year:
+        return f"{date_format(start, 'j F')} – {date_format(end, 'j F Y')}"
+    return f"{date_format(start, 'j F Y')} – {date_format(end, 'j F Y')}"
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def participants(self):
+        """Enrolments in the participant role (not facilitators or committee)."""
+        return self.filter(role=Enrolment.Role.PARTICIPANT)
+
+    def for_roster(self):
+        """Enrolments with participant, agency and attendance loaded, by name."""
+        return (
+            self.select_related("participant__agency")
+            .prefetch_related(
+                models.Prefetch(
+                    "attendances", queryset=Attendance.objects.order_by("date")
+                )
+            )
+            .order_by("participant__full_name", "id")
+        )
+
+    def with_days_present(self):
+        """Enrolments with their training and ``days_present`` (days marked present)."""
+        return (
+            self.select_related("training")
+            .annotate(
+                days_present=Count("attendances", filter=Q(attendances__present=True))
+            )
+            .order_by("-training__start_date")
+        )
+
+    def sex_summary(self) -> dict:
+        """Count enrolments by sex in one query: ``{"total", "male", "female",
+        "not_recorded"}``; the three parts always add up to the total."""
+        return self.aggregate(
+            total=Count("id"),
+            male=Count("id", filter=Q(participant__sex=Participant.Sex.MALE)),
+            female=Count("id", filter=Q(participant__sex=Participant.Sex.FEMALE)),
+            not_recorded=Count("id", filter=Q(participant__sex="")),
+        )
+
+    def agency_type_summary(self):
+        """One row per agency type: ``agency_type``, ``total``, ``male``, ``female``,
+        ``not_recorded``; participants without an agency come as type ``None``."""
+        return (
+            self.values(agency_type=F("participant__agency__type"))
+            .annotate(
+                total=Count("id"),
+                male=Count("id", filter=Q(participant__sex=Participant.Sex.MALE)),
+                female=Count("id", filter=Q(participant__sex=Participant.Sex.FEMALE)),
+                not_recorded=Count("id", filter=Q(participant__sex="")),
+            )
+            .order_by("agency_type")
+        )
+
+
+class Enrolment(models.Model):
+    """A participant taking part in one training, in a given role."""
+
+    class Role(models.TextChoices):
+        PARTICIPANT = "participant", _("Participant")
+        FACILITATOR = "facilitator", _("Facilitator")
+        COMMITTEE = "committee", _("Committee")
+
+    training = models.ForeignKey(
+        Training,
+        verbose_name=_("training"),
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+    )
+    participant = models.ForeignKey(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.PROTECT,
+        related_name="enrolments",
+    )
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.PARTICIPANT
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["training", "participant__full_name", "id"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["training", "participant"],
+                name="enrolment_one_per_person_per_training",
+                violation_error_message=_(
+                    "This person is already enrolled in this training."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["participant", "facilitator", "committee"]),
+                name="enrolment_role_choice",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.participant} – {self.training}"
+
+    def attendance_marks(self, days: list[datetime.date]) -> list[bool | None]:
+        """Present (True), absent (False) or not recorded (None) for each of ``days``.
+
+        Uses the prefetched ``attendances`` when there are any (see ``for_roster``).
+        """
+        by_date = {a.date: a.present for a in self.attendances.all()}
+        return [by_date.get(day) for day in days]
+
+
+class AttendanceQuerySet(models.QuerySet):
+    def per_day_summary(self):
+        """One row per training day: ``date``, ``total``, ``male``, ``female``,
+        ``not_recorded``, counting people present."""
+        return (
+            self.filter(present=True)
+            .values("date")
+            .annotate(
+                total=Count("id"),
+                male=Count("id", filter=Q(enrolment__participant__sex="L")),
+                female=Count("id", filter=Q(enrolment__participant__sex="P")),
+                not_recorded=Count("id", filter=Q(enrolment__participant__sex="")),
+            )
+            .order_by("date")
+        )
+
+
+class Attendance(models.Model):
+    """Whether an enrolled person was present on one day of the training.
+
+    The database refuses a date outside the training's days (a trigger, see
+    migration 0002), as well as a second row for the same enrolment and day.
+    """
+
+    enrolment = models.ForeignKey(
+        Enrolment,
+        verbose_name=_("enrolment"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    date = models.DateField(_("date"))
+    present = models.BooleanField(_("present"), default=True)
+
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["enrolment", "date"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enrolment", "date"],
+                name="attendance_one_per_enrolment_per_day",
+                violation_error_message=_(
+                    "Attendance for this person on this day is already recorded."
+                ),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.enrolment.participant} {self.date:%d/%m/%Y}"
+
+    def clean(self):
+        if self.date and self.enrolment_id:
+            training = self.enrolment.training
+            if not training.start_date <= self.date <= training.end_date:
+                raise ValidationError(
+                    {
+                        "date": _(
+                            "Attendance can only be recorded on the training's days "
+                            "(%(range)s)."
+                        )
+                        % {"range": training.date_range_display}
+                    }
+                )
