@@ -51,6 +51,7 @@ class TrainingQuerySet(models.QuerySet):
                     filter=Q(enrolments__role=Enrolment.Role.PARTICIPANT),
                 )
             )
+            .order_by("-start_date", "title", "id")
         )
 
 

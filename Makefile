@@ -1,0 +1,26 @@
+# Two commands do everything on a fresh machine:
+#   make demo   install, migrate, load the Maros demo data, serve on 127.0.0.1:8000
+#   make test   install with the dev extra and run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test install install-dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install -q -e ".[dev]"
+
+demo: install
+	DEBUG=1 $(BIN)/python manage.py migrate
+	DEBUG=1 $(BIN)/python manage.py load_demo --reset-passwords
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install-dev
+	$(BIN)/python -m pytest

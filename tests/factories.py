@@ -1,0 +1,135 @@
+"""factory_boy factories for every model, shared by all test modules."""
+
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from factory.django import DjangoModelFactory
+
+from participants.models import Agency, Participant
+from referrals.models import ReferralInstitution, ServiceType
+from regions.models import Region
+from setara import roles
+from trainings.models import Attendance, Enrolment, Topic, Training
+
+
+class ProvinceFactory(DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ["code"]
+
+    code = "73"
+    name = "Sulawesi Selatan"
+    level = Region.Level.PROVINCE
+
+
+class RegencyFactory(DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ["code"]
+
+    parent = factory.SubFactory(ProvinceFactory)
+    code = factory.Sequence(lambda n: f"73.{(n % 60) + 30:02d}")
+    name = factory.Sequence(lambda n: f"Kabupaten Uji {n}")
+    level = Region.Level.REGENCY
+
+
+class AgencyFactory(DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    name = factory.Sequence(lambda n: f"Dinas Uji {n}")
+    type = Agency.Type.GOVERNMENT
+    region = factory.SubFactory(RegencyFactory)
+
+
+class ParticipantFactory(DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    full_name = factory.Faker("name", locale="id_ID")
+    sex = factory.Iterator([Participant.Sex.FEMALE, Participant.Sex.MALE])
+    agency = factory.SubFactory(AgencyFactory)
+    position = "Staf"
+
+
+class TopicFactory(DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"topic-{n}")
+    name = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class TrainingFactory(DjangoModelFactory):
+    class Meta:
+        model = Training
+
+    title = factory.Sequence(lambda n: f"Pelatihan Perlindungan Anak {n}")
+    region = factory.SubFactory(RegencyFactory)
+    start_date = datetime.date(2023, 10, 18)
+    end_date = factory.LazyAttribute(
+        lambda o: o.start_date + datetime.timedelta(days=2)
+    )
+    venue = "Aula Kantor Bupati"
+
+
+class EnrolmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Enrolment
+
+    training = factory.SubFactory(TrainingFactory)
+    participant = factory.SubFactory(ParticipantFactory)
+    role = Enrolment.Role.PARTICIPANT
+
+
+class AttendanceFactory(DjangoModelFactory):
+    class Meta:
+        model = Attendance
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    date = factory.LazyAttribute(lambda o: o.enrolment.training.start_date)
+    present = True
+
+
+class ServiceTypeFactory(DjangoModelFactory):
+    class Meta:
+        model = ServiceType
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"service-{n}")
+    name = factory.Sequence(lambda n: f"Service {n}")
+
+
+class ReferralInstitutionFactory(DjangoModelFactory):
+    class Meta:
+        model = ReferralInstitution
+
+    name = factory.Sequence(lambda n: f"UPTD PPA Uji {n}")
+    level = ReferralInstitution.Level.REGENCY
+    region = factory.SubFactory(RegencyFactory)
+
+
+class UserFactory(DjangoModelFactory):
+    """A user in a role group: ``UserFactory(role=roles.COORDINATOR)``; the default
+    role is programme staff and the password is ``test-password``."""
+
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create:
+            self.groups.add(Group.objects.get(name=extracted or roles.PROGRAMME_STAFF))
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or "test-password")
+        if create:
+            self.save()
