@@ -48,3 +48,11 @@ class ParticipantAdmin(admin.ModelAdmin):
     @admin.display(description=_("NIK"))
     def nik_masked(self, obj):
         return obj.nik_masked
+
+
+@admin.register(AgencyAlias)
+class AgencyAliasAdmin(admin.ModelAdmin):
+    list_display = ["name", "agency"]
+    search_fields = ["name", "agency__name"]
+    list_select_related = ["agency"]
+    autocomplete_fields = ["agency"]
