@@ -54,6 +54,14 @@ class TrainingQuerySet(models.QuerySet):
             .order_by("-start_date", "title", "id")
         )
 
+    def with_record_counts(self):
+        """Trainings with ``enrolment_count`` and ``attendance_count``: what goes
+        with a training when it is deleted."""
+        return self.annotate(
+            enrolment_count=Count("enrolments", distinct=True),
+            attendance_count=Count("enrolments__attendances", distinct=True),
+        )
+
 
 class Training(models.Model):
     """A multi-day training event of the programme."""
@@ -155,6 +163,13 @@ class EnrolmentQuerySet(models.QuerySet):
                 )
             )
             .order_by("participant__full_name", "id")
+        )
+
+    def with_attendance_count(self):
+        """Enrolments with training, participant and ``attendance_count`` (attendance
+        rows, present or absent): what goes with an enrolment when it is removed."""
+        return self.select_related("training", "participant").annotate(
+            attendance_count=Count("attendances")
         )
 
     def with_days_present(self):
