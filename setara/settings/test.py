@@ -15,3 +15,11 @@ STORAGES = {  # noqa: F405
     **STORAGES,  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The test server speaks plain HTTP.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+# Login lockout is tested on its own (tests/test_security.py) with AXES_ENABLED on;
+# elsewhere Client.login() has no request for axes to inspect.
+AXES_ENABLED = False
