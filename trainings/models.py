@@ -4,12 +4,13 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, Func, Max, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Participant
+from participants.models import Agency, Participant
 
 
 class Topic(models.Model):
@@ -148,6 +149,77 @@ def format_date_range(start: datetime.date, end: datetime.date) -> str:
     return f"{date_format(start, 'j F Y')} – {date_format(end, 'j F Y')}"
 
 
+class DayCount(Func):
+    """Days from a start date to an end date, both counted (18-20 October = 3).
+
+    Written for the two databases the project runs on: PostgreSQL subtracts dates to
+    an integer, SQLite through ``julianday``.
+    """
+
+    arity = 2
+    output_field = models.IntegerField()
+
+    def as_sql(self, compiler, connection, **extra):
+        start, end = self.source_expressions
+        return Func(
+            end, start, arg_joiner=" - ", template="(%(expressions)s + 1)"
+        ).as_sql(compiler, connection, **extra)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        start, end = self.source_expressions
+        return Func(
+            end,
+            start,
+            arg_joiner=") - julianday(",
+            template="(CAST(julianday(%(expressions)s) AS INTEGER) + 1)",
+        ).as_sql(compiler, connection, **extra)
+
+
+class DayOffset(Func):
+    """A date plus ``days`` whole days (``days`` is a Python int, not a column)."""
+
+    arity = 1
+    output_field = models.DateField()
+
+    def __init__(self, expression, days: int, **extra):
+        self.days = int(days)
+        super().__init__(expression, **extra)
+
+    def as_sql(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler, connection, template=f"(%(expressions)s + {self.days})", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(
+            compiler,
+            connection,
+            template=f"date(%(expressions)s, '+{self.days} days')",
+            **extra,
+        )
+
+
+#: Report column key -> the value of ``Participant.sex`` it counts.
+SEX_KEYS = {"male": "L", "female": "P", "not_recorded": ""}
+
+
+def _by_sex(prefix: str, make, where=None, field: str = "participant__sex") -> dict:
+    """``{<prefix>_male, <prefix>_female, <prefix>_not_recorded, <prefix>_total}``:
+    the aggregate ``make(condition)`` once per sex (``field`` holds the sex) and once
+    for everyone, each restricted to ``where`` (a Q) when given."""
+    counts = {}
+    for key, sex in SEX_KEYS.items():
+        condition = Q(**{field: sex})
+        counts[f"{prefix}_{key}"] = make(condition & where if where else condition)
+    counts[f"{prefix}_total"] = make(where)
+    return counts
+
+
+def _count(field: str = "id", distinct: bool = False):
+    """A ``make`` for ``_by_sex``: count ``field`` (distinct values if asked)."""
+    return lambda condition: Count(field, distinct=distinct, filter=condition)
+
+
 class EnrolmentQuerySet(models.QuerySet):
     def participants(self):
         """Enrolments in the participant role (not facilitators or committee)."""
@@ -204,6 +276,164 @@ class EnrolmentQuerySet(models.QuerySet):
                 not_recorded=Count("id", filter=Q(participant__sex="")),
             )
             .order_by("agency_type")
+        )
+
+    # Reports (issue 4): every count below is made by the database; each method is
+    # one query whatever the number of rows.
+
+    def with_days_attended(self):
+        """Enrolments annotated with ``days_attended``, the days marked present,
+        counted by a subquery so it can be summed or compared after grouping."""
+        present = (
+            Attendance.objects.present()
+            .filter(enrolment=OuterRef("pk"))
+            .order_by()
+            .values("enrolment")
+            .annotate(days=Count("pk"))
+            .values("days")
+        )
+        return self.annotate(days_attended=Coalesce(Subquery(present), 0))
+
+    def report_summary(self) -> dict:
+        """The headline numbers of a report in one query, as a flat dict.
+
+        ``trainings``: trainings with at least one of these enrolments; ``max_days``:
+        days of the longest of them (0 when there is none). For each sex suffix
+        ``_male``, ``_female``, ``_not_recorded`` and ``_total``:
+        ``participations`` (enrolments), ``persons`` (distinct participants),
+        ``person_days`` (days marked present), ``type_<agency type>`` (enrolments
+        whose participant's agency has that type; ``type_none`` without an agency)
+        and ``disability_<yes|no|not_asked>`` (distinct participants).
+        """
+        aggregates = {
+            "trainings": Count("training", distinct=True),
+            "max_days": Max(DayCount("training__start_date", "training__end_date")),
+            **_by_sex("participations", _count()),
+            **_by_sex("persons", _count("participant", distinct=True)),
+            **_by_sex(
+                "person_days", lambda c: Coalesce(Sum("days_attended", filter=c), 0)
+            ),
+            **_by_sex("type_none", _count(), Q(participant__agency__isnull=True)),
+        }
+        for agency_type in Agency.Type.values:
+            aggregates.update(
+                _by_sex(
+                    f"type_{agency_type}",
+                    _count(),
+                    Q(participant__agency__type=agency_type),
+                )
+            )
+        for disability in Participant.Disability.values:
+            aggregates.update(
+                _by_sex(
+                    f"disability_{disability}",
+                    _count("participant", distinct=True),
+                    Q(participant__disability=disability),
+                )
+            )
+        summary = self.with_days_attended().aggregate(**aggregates)
+        summary["max_days"] = summary["max_days"] or 0
+        return summary
+
+    def agency_summary(self):
+        """One row per agency, by type then name: ``agency_id``, ``agency_name``,
+        ``agency_type``, and ``participations_<sex>`` enrolments for each sex suffix
+        (``_male`` ... ``_total``); participants without an agency form one row with
+        ``agency_id`` None."""
+        return (
+            self.values(
+                agency_id=F("participant__agency"),
+                agency_name=F("participant__agency__name"),
+                agency_type=F("participant__agency__type"),
+            )
+            .annotate(**_by_sex("participations", _count()))
+            .order_by(
+                F("agency_type").asc(nulls_last=True),
+                F("agency_name").asc(nulls_last=True),
+            )
+        )
+
+    def month_summary(self):
+        """One row per month in which trainings started: ``month`` (first day of the
+        month) and ``participations_<sex>`` for each sex suffix."""
+        return (
+            self.values(month=TruncMonth("training__start_date"))
+            .annotate(**_by_sex("participations", _count()))
+            .order_by("month")
+        )
+
+    def in_trainings_page(self, start: int, stop: int):
+        """These enrolments, kept to the trainings at positions ``start`` to
+        ``stop`` (zero-based, stop excluded) in report order, latest first."""
+        trainings = (
+            Training.objects.filter(pk__in=self.values("training"))
+            .order_by("-start_date", "title", "pk")
+            .values("pk")[start:stop]
+        )
+        return self.filter(training__in=trainings)
+
+    def training_summary(self, days: int):
+        """One row per training, latest first, counting these enrolments.
+
+        Each row has ``training_id``, ``title``, ``region``, ``start_date``,
+        ``end_date``, ``days`` (length of the training), ``participations_<sex>``,
+        ``person_days``, ``attended_every_day`` (enrolments present on every day of
+        their training), and for each day number ``n`` from 1 to ``days`` (pass the
+        longest training's length, ``report_summary()["max_days"]``):
+        ``day<n>_<sex>``, the people present that day (0 past a training's end).
+        """
+        length = DayCount("training__start_date", "training__end_date")
+        annotations = {
+            **_by_sex("participations", _count()),
+            "person_days": Coalesce(Sum("days_attended"), 0),
+            "attended_every_day": Count("id", filter=Q(days_attended=length)),
+        }
+        for number in range(1, days + 1):
+            present_that_day = Exists(
+                Attendance.objects.present().filter(
+                    enrolment=OuterRef("pk"),
+                    date=DayOffset(OuterRef("training__start_date"), number - 1),
+                )
+            )
+            annotations.update(_by_sex(f"day{number}", _count(), present_that_day))
+        return (
+            self.with_days_attended()
+            .values(
+                "training_id",
+                title=F("training__title"),
+                region=F("training__region__name"),
+                start_date=F("training__start_date"),
+                end_date=F("training__end_date"),
+            )
+            .annotate(days=length, **annotations)
+            .order_by("-start_date", "title", "training_id")
+        )
+
+    def participant_summary(self):
+        """One row per person, by name: ``participant_id``, the participant's
+        ``full_name``, ``sex``, ``birth_date``, ``disability``, ``position``,
+        ``phone``, ``nik``, ``village``, ``agency_name``, ``agency_type``, and
+        ``participations`` (enrolments) and ``days_attended_total`` over these
+        enrolments."""
+        return (
+            self.with_days_attended()
+            .values(
+                "participant_id",
+                full_name=F("participant__full_name"),
+                sex=F("participant__sex"),
+                birth_date=F("participant__birth_date"),
+                disability=F("participant__disability"),
+                position=F("participant__position"),
+                phone=F("participant__phone"),
+                nik=F("participant__nik"),
+                village=F("participant__village"),
+                agency_name=F("participant__agency__name"),
+                agency_type=F("participant__agency__type"),
+            )
+            .annotate(
+                participations=Count("id"), days_attended_total=Sum("days_attended")
+            )
+            .order_by("full_name", "participant_id")
         )
 
 
@@ -265,6 +495,10 @@ class Enrolment(models.Model):
 
 
 class AttendanceQuerySet(models.QuerySet):
+    def present(self):
+        """Attendance marked present."""
+        return self.filter(present=True)
+
     def per_day_summary(self):
         """One row per training day: ``date``, ``total``, ``male``, ``female``,
         ``not_recorded``, counting people present."""
