@@ -6,4 +6,6 @@ app_name = "participants"
 
 urlpatterns = [
     path("<int:pk>/", views.ParticipantDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.ParticipantUpdateView.as_view(), name="update"),
+    path("<int:pk>/delete/", views.ParticipantDeleteView.as_view(), name="delete"),
 ]

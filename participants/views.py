@@ -1,7 +1,16 @@
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.views.generic import DetailView
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DeleteView, DetailView, UpdateView
 
+from .forms import ParticipantForm, agency_datalist
 from .models import Participant
+from .services import participant_delete
 
 
 class ParticipantDetailView(PermissionRequiredMixin, DetailView):
@@ -13,3 +22,36 @@ class ParticipantDetailView(PermissionRequiredMixin, DetailView):
             enrolments=self.object.enrolments.with_days_present(),
             **kwargs,
         )
+
+
+class ParticipantUpdateView(PermissionRequiredMixin, SuccessMessageMixin, UpdateView):
+    permission_required = "participants.change_participant"
+    queryset = Participant.objects.select_related("agency__region")
+    form_class = ParticipantForm
+    success_message = _("%(full_name)s saved.")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(agency_options=agency_datalist(), **kwargs)
+
+
+class ParticipantDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
+    """Delete a person who is in no training; anyone enrolled is kept (their
+    attendance is in the reports) and the page says why."""
+
+    permission_required = "participants.delete_participant"
+    queryset = Participant.objects.annotate(enrolment_count=Count("enrolments"))
+    success_url = reverse_lazy("trainings:list")
+
+    def form_valid(self, form):
+        try:
+            participant_delete(participant=self.object)
+        except ValidationError as error:
+            messages.error(self.request, " ".join(error.messages))
+            return redirect(self.object)
+        messages.success(self.request, self.get_success_message(form.cleaned_data))
+        return redirect(self.get_success_url())
+
+    def get_success_message(self, cleaned_data):
+        return _("%(name)s was deleted from the registry.") % {
+            "name": self.object.full_name
+        }

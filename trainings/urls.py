@@ -7,4 +7,19 @@ app_name = "trainings"
 urlpatterns = [
     path("", views.TrainingListView.as_view(), name="list"),
     path("<int:pk>/", views.TrainingDetailView.as_view(), name="detail"),
+    path("new/", views.TrainingCreateView.as_view(), name="create"),
+    path("<int:pk>/edit/", views.TrainingUpdateView.as_view(), name="update"),
+    path("<int:pk>/delete/", views.TrainingDeleteView.as_view(), name="delete"),
+    path("<int:pk>/enrol/", views.TrainingEnrolView.as_view(), name="enrol"),
+    path("<int:pk>/attendance/", views.AttendanceGridView.as_view(), name="attendance"),
+    path(
+        "<int:pk>/sign-in-sheet/",
+        views.SignInSheetView.as_view(),
+        name="signin_sheet",
+    ),
+    path(
+        "enrolments/<int:pk>/delete/",
+        views.EnrolmentDeleteView.as_view(),
+        name="enrolment_delete",
+    ),
 ]

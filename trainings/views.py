@@ -1,11 +1,36 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.views.generic import DetailView
+from django.contrib.messages.views import SuccessMessageMixin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django.views.generic import (
+    CreateView,
+    DeleteView,
+    DetailView,
+    FormView,
+    TemplateView,
+    UpdateView,
+)
+from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from participants.models import Agency
+from participants.forms import agency_datalist
+from participants.models import Agency, Participant
 
 from .filters import TrainingFilterSet
-from .models import Attendance, Training
+from .forms import AttendanceGridForm, EnrolmentForm, ParticipantEnrolForm, TrainingForm
+from .models import Attendance, Enrolment, Training
+from .services import (
+    AttendanceConflict,
+    attendance_record,
+    enrolment_create,
+    participant_create_and_enrol,
+)
 
 
 class TrainingListView(PermissionRequiredMixin, FilterView):
@@ -48,3 +73,238 @@ class TrainingDetailView(PermissionRequiredMixin, DetailView):
             attendance_days=attendance_days,
             **kwargs,
         )
+
+
+# Recording a training: details, enrolments, attendance, sign-in sheet (issue 3)
+# ------------------------------------------------------------------------------
+class TrainingFormMixin:
+    """Save through ``trainings.services.training_save``; its ValidationError (new
+    dates that would strand recorded attendance) is shown on the form."""
+
+    form_class = TrainingForm
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+
+
+class TrainingCreateView(
+    PermissionRequiredMixin, SuccessMessageMixin, TrainingFormMixin, CreateView
+):
+    permission_required = "trainings.add_training"
+    model = Training
+    success_message = _(
+        "Training \u201c%(title)s\u201d created. Now enrol its participants."
+    )
+
+    def get_success_url(self):
+        return reverse("trainings:enrol", args=[self.object.pk])
+
+
+class TrainingUpdateView(
+    PermissionRequiredMixin, SuccessMessageMixin, TrainingFormMixin, UpdateView
+):
+    permission_required = "trainings.change_training"
+    model = Training
+    success_message = _("Training \u201c%(title)s\u201d saved.")
+
+
+class TrainingDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
+    permission_required = "trainings.delete_training"
+    queryset = Training.objects.with_record_counts()
+    success_url = reverse_lazy("trainings:list")
+
+    def get_success_message(self, cleaned_data):
+        return _("Training \u201c%(title)s\u201d deleted.") % {
+            "title": self.object.title
+        }
+
+
+class TrainingEnrolView(PermissionRequiredMixin, SingleObjectMixin, TemplateView):
+    """Search the registry and enrol in one click, or add a new person after seeing
+    who they might already be."""
+
+    permission_required = ("trainings.add_enrolment", "participants.add_participant")
+    model = Training
+    template_name = "trainings/training_enrol.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.get("q", "").strip()
+        kwargs.setdefault("new_form", ParticipantEnrolForm(region=self.object.region))
+        return super().get_context_data(
+            query=query,
+            results=_search_results(query),
+            enrolled_ids=set(
+                self.object.enrolments.values_list("participant", flat=True)
+            ),
+            enrolments=self.object.enrolments.for_roster(),
+            agency_options=agency_datalist(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if "full_name" in request.POST:
+            return self.post_new_person()
+        form = EnrolmentForm(request.POST)
+        if form.is_valid():
+            participant = form.cleaned_data["participant"]
+            try:
+                enrolment_create(
+                    training=self.object,
+                    participant=participant,
+                    role=form.cleaned_data["role"],
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _enrolled_message(participant))
+        else:
+            messages.error(request, _("Choose a person to enrol."))
+        return redirect(self._here(request.POST.get("q", "")))
+
+    def post_new_person(self):
+        form = ParticipantEnrolForm(self.request.POST, region=self.object.region)
+        matches = form.probable_matches()
+        confirmed = self.request.POST.get("confirm_new") == "1"
+        if form.is_valid() and (confirmed or not matches):
+            fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+            try:
+                enrolment = participant_create_and_enrol(
+                    training=self.object,
+                    participant_fields=fields,
+                    agency=form.agency,
+                    new_agency_name=form.new_agency_name,
+                    new_agency_type=form.cleaned_data["agency_type"]
+                    or Agency.Type.OTHER,
+                    role=form.cleaned_data["role"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(self.request, _enrolled_message(enrolment.participant))
+                return redirect(self._here())
+        return self.render_to_response(
+            self.get_context_data(new_form=form, matches=matches)
+        )
+
+    def _here(self, query=""):
+        url = reverse("trainings:enrol", args=[self.object.pk])
+        return f"{url}?{urlencode({'q': query})}" if query else url
+
+
+def _search_results(query):
+    if not query:
+        return None
+    return Participant.objects.search(query).select_related("agency")[:25]
+
+
+def _enrolled_message(participant):
+    return _("%(name)s is enrolled.") % {"name": participant.full_name}
+
+
+class AttendanceGridView(PermissionRequiredMixin, SingleObjectMixin, FormView):
+    """Tick who was present on which day, for the whole training in one POST."""
+
+    permission_required = ("trainings.add_attendance", "trainings.change_attendance")
+    model = Training
+    form_class = AttendanceGridForm
+    template_name = "trainings/training_attendance.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        self.enrolments = list(self.object.enrolments.for_roster())
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {
+            **super().get_form_kwargs(),
+            "training": self.object,
+            "enrolments": self.enrolments,
+        }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        return {**context, "rows": context["form"].rows(), "days": self.object.days}
+
+    def form_valid(self, form):
+        try:
+            result = attendance_record(
+                training=self.object,
+                enrolments=form.cleaned_data["shown"],
+                present=form.cleaned_data["present"],
+            )
+        except AttendanceConflict:
+            messages.error(
+                self.request,
+                _(
+                    "Someone else changed this training's attendance or dates while "
+                    "you were saving, so nothing was saved. Check the grid below and "
+                    "save again."
+                ),
+            )
+        else:
+            messages.success(self.request, _attendance_message(result))
+        return redirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        messages.error(
+            self.request,
+            _(
+                "The grid was out of date (people or days changed since it was "
+                "opened), so nothing was saved. Check it and save again."
+            ),
+        )
+        return redirect(self.get_success_url())
+
+    def get_success_url(self):
+        return reverse("trainings:attendance", args=[self.object.pk])
+
+
+def _attendance_message(result):
+    if not result.changed:
+        return _("Attendance saved; nothing had changed.")
+    return ngettext(
+        "Attendance saved: %(count)d mark changed.",
+        "Attendance saved: %(count)d marks changed.",
+        result.changed,
+    ) % {"count": result.changed}
+
+
+class SignInSheetView(PermissionRequiredMixin, DetailView):
+    """The printable daftar hadir: one row per enrolled person, a signature column
+    per day, and blank rows for walk-ins."""
+
+    permission_required = ("trainings.view_training", "participants.view_participant")
+    queryset = Training.objects.select_related("region")
+    template_name = "trainings/training_signin_sheet.html"
+    blank_rows = 5
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            enrolments=self.object.enrolments.for_roster(),
+            blank_rows=range(self.blank_rows),
+            **kwargs,
+        )
+
+
+class EnrolmentDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
+    """Remove a person from a training, with their attendance; the person stays in
+    the registry."""
+
+    permission_required = "trainings.delete_enrolment"
+    queryset = Enrolment.objects.with_attendance_count()
+
+    def get_success_url(self):
+        return reverse("trainings:enrol", args=[self.object.training_id])
+
+    def get_success_message(self, cleaned_data):
+        return _("%(name)s was removed from the training.") % {
+            "name": self.object.participant.full_name
+        }

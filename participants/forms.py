@@ -1,0 +1,212 @@
+"""Forms for the participant registry."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from regions.models import Region
+
+from .models import Agency, AgencyAlias, Participant
+from .normalisation import collapse_whitespace
+from .services import ParticipantMatch, participant_matches, participant_update
+
+
+class AgencyChoiceMixin(forms.Form):
+    """Choose an agency by typing its name, short name or an alias, or create one.
+
+    ``clean()`` sets ``self.agency`` (an Agency or None) or, when the user ticked
+    ``create_agency`` for a name no agency has, ``self.new_agency_name``; the
+    caller creates that agency in the same transaction as the participant.
+    """
+
+    agency_name = forms.CharField(
+        label=_("Agency"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Type the name, the short name or a usual spelling, for example "
+            "\u201cDinsos Maros\u201d, and pick from the list."
+        ),
+        widget=forms.TextInput(attrs={"list": "agency-options", "autocomplete": "off"}),
+    )
+    create_agency = forms.BooleanField(
+        label=_("This agency is not in the list: create it"),
+        required=False,
+    )
+    agency_type = forms.ChoiceField(
+        label=_("Type of the new agency"),
+        choices=Agency.Type.choices,
+        initial=Agency.Type.OTHER,
+        required=False,
+    )
+
+    def __init__(self, *args, region: Region | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.region = region
+        self.agency = None
+        self.new_agency_name = ""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        name = collapse_whitespace(cleaned_data.get("agency_name", ""))
+        if not name:
+            return cleaned_data
+        candidates = list(Agency.objects.matching(name).select_related("region"))
+        if len(candidates) > 1 and self.region is not None:
+            nearby = [a for a in candidates if a.region_id == self.region.pk]
+            candidates = nearby or candidates
+        if len(candidates) == 1:
+            self.agency = candidates[0]
+        elif candidates:
+            self.add_error(
+                "agency_name",
+                _("Several agencies are called \u201c%(name)s\u201d: %(list)s.")
+                % {
+                    "name": name,
+                    "list": "; ".join(
+                        f"{a.name} ({a.region or '—'})" for a in candidates
+                    ),
+                },
+            )
+        elif cleaned_data.get("create_agency"):
+            self.new_agency_name = name
+        else:
+            self.add_error(
+                "agency_name",
+                _(
+                    "No agency is called \u201c%(name)s\u201d. Pick one from the list, "
+                    "or tick \u201cThis agency is not in the list: create it\u201d."
+                )
+                % {"name": name},
+            )
+        return cleaned_data
+
+
+class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
+    """A person's details; the agency is typed (see AgencyChoiceMixin).
+
+    Sex is required here, unlike in imports, because the person is at hand. On an
+    existing person the NIK box starts empty so the full NIK is never shown; leaving
+    it empty keeps the stored NIK.
+    """
+
+    sex = forms.ChoiceField(
+        label=_("Sex"),
+        choices=[
+            (Participant.Sex.MALE, Participant.Sex.MALE.label),
+            (Participant.Sex.FEMALE, Participant.Sex.FEMALE.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = Participant
+        fields = [
+            "full_name",
+            "sex",
+            "position",
+            "village",
+            "phone",
+            "nik",
+            "email",
+            "birth_date",
+            "disability",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "nik": forms.TextInput(
+                attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 16}
+            ),
+        }
+
+    field_order = [
+        "full_name",
+        "sex",
+        "agency_name",
+        "create_agency",
+        "agency_type",
+        "position",
+        "village",
+        "phone",
+        "nik",
+        "email",
+        "birth_date",
+        "disability",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = self.instance
+        if instance.pk:
+            if instance.agency_id:
+                self.initial.setdefault("agency_name", instance.agency.name)
+                if self.region is None:
+                    self.region = instance.agency.region
+            if instance.nik:
+                self.initial["nik"] = ""
+                self.fields["nik"].help_text = _(
+                    "Stored: %(nik)s. Leave empty to keep it."
+                ) % {"nik": instance.nik_masked}
+
+    def clean_nik(self):
+        nik = "".join(self.cleaned_data.get("nik", "").split())
+        if not nik and self.instance.pk:
+            return self.instance.nik
+        if nik and (len(nik) != 16 or not nik.isdigit()):
+            raise forms.ValidationError(
+                _("NIK must be exactly 16 digits; you typed %(count)d characters."),
+                params={"count": len(nik)},
+            )
+        # The database's unique constraint would report this without naming the
+        # field; checked here so the message sits next to the NIK box.
+        taken = Participant.objects.filter(nik=nik).exclude(pk=self.instance.pk)
+        if nik and taken.exists():
+            raise forms.ValidationError(
+                _("Another participant already has this NIK."), code="unique"
+            )
+        return nik
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.agency is not None or not self.new_agency_name:
+            self.instance.agency = self.agency
+        return cleaned_data
+
+    def save(self, commit=True):
+        """Save through ``participant_update``, creating a new agency if asked."""
+        participant = super().save(commit=False)
+        if commit:
+            participant_update(
+                participant=participant,
+                new_agency_name=self.new_agency_name,
+                new_agency_type=self.cleaned_data.get("agency_type")
+                or Agency.Type.OTHER,
+                region=self.region,
+            )
+        return participant
+
+    def probable_matches(self) -> list[ParticipantMatch]:
+        """Existing people who are probably this person, from what was typed (even
+        when other fields have errors, so a NIK already taken shows its owner)."""
+        if not self.is_bound:
+            return []
+        self.is_valid()
+        return participant_matches(
+            full_name=self.data.get(self.add_prefix("full_name"), ""),
+            phone=self.data.get(self.add_prefix("phone"), ""),
+            nik="".join(self.data.get(self.add_prefix("nik"), "").split()),
+            agency=self.agency,
+            exclude_pk=self.instance.pk,
+        )
+
+
+def agency_datalist() -> list[str]:
+    """Every agency name, short name and alias, sorted, for the agency box's list
+    of suggestions (two queries)."""
+    names = set()
+    for name, short_name in Agency.objects.values_list("name", "short_name"):
+        names.add(name)
+        if short_name:
+            names.add(short_name)
+    names.update(AgencyAlias.objects.values_list("name", flat=True))
+    return sorted(names, key=str.casefold)

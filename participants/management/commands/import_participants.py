@@ -1,0 +1,159 @@
+"""``python manage.py import_participants FILE --training ID [--dry-run]``.
+
+The same import as the page: a sign-in sheet or registration list (.xlsx or .csv)
+is read, checked and written in one transaction, or not at all. Unknown agencies
+are created unless mapped with ``--map-agency``; people who match someone in the
+registry are enrolled as that person unless the row is given to ``--reject-match``.
+Exit status 0 when every row was imported (people already enrolled count as
+imported); otherwise 1, with one line per problem on stderr and nothing written.
+"""
+
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
+
+from participants.importing import (
+    MAX_FILE_BYTES,
+    ImportFileError,
+    ImportOptions,
+    count_text,
+    plan_import,
+    read_participant_file,
+)
+from participants.normalisation import normalise_key
+from participants.services import participants_import
+from trainings.models import Training
+
+
+class Command(BaseCommand):
+    help = (
+        "Import participants and their attendance from an .xlsx or .csv sign-in "
+        "sheet into a training. Nothing is written if any row has a problem."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="The .xlsx or .csv file.")
+        parser.add_argument(
+            "--training", type=int, required=True, help="The training's id."
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check the file and show what would happen; write nothing.",
+        )
+        parser.add_argument(
+            "--blank-sex-not-recorded",
+            action="store_true",
+            help="Import an empty sex cell as 'not recorded' instead of an error.",
+        )
+        parser.add_argument(
+            "--map-agency",
+            action="append",
+            default=[],
+            metavar="NAME=ID",
+            help="Map an agency name in the file to an existing agency id "
+            "(repeatable). Other unknown agencies are created.",
+        )
+        parser.add_argument(
+            "--reject-match",
+            action="append",
+            type=int,
+            default=[],
+            metavar="ROW",
+            help="Create a new person for this spreadsheet row instead of using "
+            "the matching existing person (repeatable).",
+        )
+
+    def handle(self, *args, **options):
+        try:
+            training = Training.objects.get(pk=options["training"])
+        except Training.DoesNotExist:
+            raise CommandError(f"No training with id {options['training']}.") from None
+        path = Path(options["file"])
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise CommandError(
+                    f"{path.name}: the file is larger than "
+                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB."
+                )
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror}") from None
+
+        import_options = ImportOptions(
+            blank_sex_is_not_recorded=options["blank_sex_not_recorded"],
+            agency_choices=self._agency_choices(options["map_agency"]),
+            rejected_rows=set(options["reject_match"]),
+        )
+        try:
+            parsed = read_participant_file(
+                data,
+                path.name,
+                days=training.days,
+                blank_sex_is_not_recorded=import_options.blank_sex_is_not_recorded,
+            )
+        except ImportFileError as error:
+            raise CommandError(f"{path.name}: {error}") from None
+        plan = plan_import(training=training, parsed=parsed, options=import_options)
+        if plan.problems:
+            for problem in plan.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(
+                f"{count_text(len(plan.problems))}; nothing was imported."
+            )
+        self._describe(plan)
+        if options["dry_run"]:
+            self.stdout.write("Dry run: nothing was written.")
+            return
+        try:
+            result = participants_import(training=training, plan=plan)
+        except (ValidationError, DatabaseError) as error:
+            messages = getattr(error, "messages", None) or [str(error)]
+            for message in messages:
+                self.stderr.write(message)
+            raise CommandError("Nothing was imported.") from None
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Imported into training {training.pk}: {result.created} new "
+                f"participants, {result.matched} existing participants enrolled, "
+                f"{result.already_enrolled} already enrolled, "
+                f"{result.agencies_created} new agencies, "
+                f"{result.attendance} attendance records."
+            )
+        )
+
+    def _agency_choices(self, mappings):
+        choices = {}
+        for mapping in mappings:
+            name, sep, agency_id = mapping.rpartition("=")
+            if not sep or not agency_id.strip().isdigit() or not name.strip():
+                raise CommandError(f"--map-agency needs NAME=ID, not {mapping!r}.")
+            choices[normalise_key(name)] = int(agency_id)
+        return choices
+
+    def _describe(self, plan):
+        summary = plan.summary()
+        self.stdout.write(
+            f"{summary['total']} to enrol ({summary['male']} L, "
+            f"{summary['female']} P, {summary['not_recorded']} not recorded); "
+            f"{len(plan.to_create)} new people; "
+            f"{len(plan.already_enrolled)} already enrolled."
+        )
+        for date, present in summary["days"]:
+            self.stdout.write(f"  {date:%d/%m/%Y}: {present} present")
+        for row_plan in plan.rows:
+            if row_plan.match is not None and not row_plan.rejected:
+                self.stdout.write(
+                    f"  row {row_plan.row.row}: matches participant "
+                    f"{row_plan.match.pk} ({row_plan.match_reason})"
+                    + (", already enrolled" if row_plan.action == "enrolled" else "")
+                )
+        for unknown in plan.unknown_agencies:
+            action = (
+                "will be created"
+                if unknown.choice is None
+                else f"mapped to agency {unknown.choice}"
+            )
+            self.stdout.write(f"  agency {unknown.name!r}: {action}")

@@ -1,0 +1,160 @@
+"""Writes to the participant registry, and the duplicate check that guards them.
+
+A person is never merged silently: ``participant_matches`` lists the people who are
+probably the same, and the caller (a page, an import) lets a human choose.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from regions.models import Region
+
+from .models import Agency, Participant
+from .normalisation import (
+    InvalidPhoneNumber,
+    collapse_whitespace,
+    normalise_name,
+    normalise_phone,
+)
+
+#: Why a registry entry is offered as the same person; values are shown to users.
+MATCH_REASONS = {
+    "nik": _("same NIK"),
+    "phone": _("same phone number"),
+    "name": _("same name in the same agency"),
+}
+
+
+@dataclass
+class ParticipantMatch:
+    """An existing participant who is probably the person being entered.
+
+    ``reasons`` holds keys of ``MATCH_REASONS`` ("nik", "phone", "name"), strongest
+    first.
+    """
+
+    participant: Participant
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [MATCH_REASONS[reason] for reason in self.reasons]
+
+
+def participant_matches(
+    *,
+    full_name: str = "",
+    phone: str = "",
+    nik: str = "",
+    agency: Agency | None = None,
+    exclude_pk: int | None = None,
+) -> list[ParticipantMatch]:
+    """Existing participants who are probably the same person, in one query.
+
+    A match is the same NIK; or the same phone number once normalised (+62...); or
+    the same name ignoring case, spacing and titles (Hj., Dra., S.Pd) within the same
+    agency. A phone that cannot be normalised is compared as typed. Returns at most
+    20 matches, strongest reason first; ``exclude_pk`` leaves out the person being
+    edited.
+    """
+    nik = (nik or "").strip()
+    try:
+        phone = normalise_phone(phone)
+    except InvalidPhoneNumber:
+        phone = ""
+    key = normalise_name(full_name)
+    conditions = Q()
+    if nik:
+        conditions |= Q(nik=nik)
+    if phone:
+        conditions |= Q(phone=phone)
+    if key and agency is not None:
+        conditions |= Q(normalised_name=key, agency=agency)
+    if not conditions:
+        return []
+    candidates = Participant.objects.filter(conditions).select_related("agency")
+    if exclude_pk is not None:
+        candidates = candidates.exclude(pk=exclude_pk)
+    matches = []
+    for candidate in candidates[:20]:
+        reasons = []
+        if nik and candidate.nik == nik:
+            reasons.append("nik")
+        if phone and candidate.phone == phone:
+            reasons.append("phone")
+        same_agency = agency is not None and candidate.agency_id == agency.pk
+        if same_agency and candidate.normalised_name == key:
+            reasons.append("name")
+        matches.append(ParticipantMatch(participant=candidate, reasons=reasons))
+    strength = {"nik": 0, "phone": 1, "name": 2}
+    matches.sort(key=lambda m: (strength[m.reasons[0]], m.participant.full_name))
+    return matches
+
+
+@transaction.atomic
+def agency_create(
+    *,
+    name: str,
+    type: str = Agency.Type.OTHER,
+    region: Region | None = None,
+) -> Agency:
+    """Create an agency; raises ValidationError if the name is taken in the region
+    (ignoring case) or a field is invalid."""
+    agency = Agency(name=collapse_whitespace(name), type=type, region=region)
+    agency.full_clean()
+    agency.save()
+    return agency
+
+
+@transaction.atomic
+def participant_create(*, agency: Agency | None = None, **fields) -> Participant:
+    """Create a participant from model field values (``full_name``, ``sex``,
+    ``phone``...); the phone is stored as +62..., and ValidationError is raised for
+    invalid values or a NIK another participant already has."""
+    participant = Participant(agency=agency, **fields)
+    participant.full_clean()
+    participant.save()
+    return participant
+
+
+@transaction.atomic
+def participant_delete(*, participant: Participant) -> None:
+    """Delete a participant who has no enrolments.
+
+    Raises ValidationError when the person is enrolled in any training: their
+    attendance is part of the programme's reports, so the enrolments must be removed
+    first, one by one, on the training pages.
+    """
+    if participant.enrolments.exists():
+        raise ValidationError(
+            _(
+                "%(name)s is enrolled in trainings and cannot be deleted. Remove "
+                "the enrolments first."
+            )
+            % {"name": participant.full_name}
+        )
+    participant.delete()
+
+
+@transaction.atomic
+def participant_update(
+    *,
+    participant: Participant,
+    new_agency_name: str = "",
+    new_agency_type: str = Agency.Type.OTHER,
+    region: Region | None = None,
+) -> Participant:
+    """Save changes to a participant, first creating the agency ``new_agency_name``
+    (in ``region``) when given; raises ValidationError for invalid values, and then
+    nothing is written."""
+    if new_agency_name:
+        participant.agency = agency_create(
+            name=new_agency_name, type=new_agency_type, region=region
+        )
+    participant.full_clean()
+    participant.save()
+    return participant
