@@ -210,3 +210,115 @@ def agency_datalist() -> list[str]:
             names.add(short_name)
     names.update(AgencyAlias.objects.values_list("name", flat=True))
     return sorted(names, key=str.casefold)
+
+
+class ParticipantImportForm(forms.Form):
+    """Upload a sign-in sheet or participant list (.xlsx or .csv, at most 10 MB)."""
+
+    file = forms.FileField(
+        label=_("Sign-in sheet or participant list"),
+        help_text=_("An Excel workbook (.xlsx) or a CSV file, at most 10 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
+    )
+    blank_sex_is_not_recorded = forms.BooleanField(
+        label=_("Import an empty L/P cell as \u201cnot recorded\u201d"),
+        required=False,
+        help_text=_("Otherwise a row without L/P is an error to fix in the file."),
+    )
+
+    def clean_file(self):
+        from .importing import MAX_FILE_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(size)s MB. Split it into smaller files."),
+                params={"size": MAX_FILE_BYTES // (1024 * 1024)},
+            )
+        return upload
+
+
+class ParticipantImportDecisionForm(forms.Form):
+    """The choices of an import preview: what to do with each unknown agency
+    (create it, or map it to an existing one), which proposed matches to reject,
+    and whether an empty L/P cell means "not recorded".
+
+    ``fingerprint`` carries the digest of the preview the user saw, so confirming
+    a preview that has since changed shows the new one instead.
+    """
+
+    CREATE = "create"
+
+    blank_sex_is_not_recorded = forms.BooleanField(
+        label=_("Import an empty L/P cell as \u201cnot recorded\u201d"),
+        required=False,
+    )
+    fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, plan, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        agency_choices = [(self.CREATE, _("Create this agency"))] + [
+            (str(agency.pk), agency.name) for agency in agencies
+        ]
+        self.initial.setdefault(
+            "blank_sex_is_not_recorded", plan.options.blank_sex_is_not_recorded
+        )
+        self.initial.setdefault("fingerprint", plan.fingerprint())
+        self.agency_fields = []
+        for unknown in plan.unknown_agencies:
+            name = self.agency_field_name(unknown.key)
+            self.fields[name] = forms.ChoiceField(
+                label=unknown.name,
+                choices=agency_choices,
+                initial=str(unknown.choice) if unknown.choice else self.CREATE,
+                required=False,
+            )
+            self.agency_fields.append((unknown, name))
+        self.match_fields = []
+        for row_plan in plan.rows:
+            if row_plan.can_reject:
+                name = f"reject_{row_plan.row.row}"
+                self.fields[name] = forms.BooleanField(
+                    label=_("Not the same person: create a new one"),
+                    required=False,
+                    initial=row_plan.rejected,
+                )
+                self.match_fields.append((row_plan, name))
+
+    @staticmethod
+    def agency_field_name(key: str) -> str:
+        import hashlib
+
+        return "agency_" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    def bound_agency_fields(self):
+        return [(unknown, self[name]) for unknown, name in self.agency_fields]
+
+    def bound_match_fields(self):
+        return {row_plan.row.row: self[name] for row_plan, name in self.match_fields}
+
+    def options(self):
+        """The choices as ``importing.ImportOptions``."""
+        from .importing import ImportOptions
+
+        data = self.cleaned_data
+        agency_choices = {}
+        for unknown, name in self.agency_fields:
+            value = data.get(name)
+            if not value:  # not sent: keep the choice shown
+                agency_choices[unknown.key] = unknown.choice
+            else:
+                agency_choices[unknown.key] = (
+                    None if value == self.CREATE else int(value)
+                )
+        # Choices for agencies no longer in the file are kept: harmless.
+        agency_choices = {**self.plan.options.agency_choices, **agency_choices}
+        rejected = {
+            row_plan.row.row for row_plan, name in self.match_fields if data.get(name)
+        }
+        return ImportOptions(
+            blank_sex_is_not_recorded=data.get("blank_sex_is_not_recorded", False),
+            agency_choices=agency_choices,
+            rejected_rows=rejected,
+        )

@@ -158,3 +158,99 @@ def participant_update(
     participant.full_clean()
     participant.save()
     return participant
+
+
+@dataclass
+class ParticipantsImportResult:
+    """What a confirmed import wrote: people created, existing people enrolled,
+    rows skipped as already enrolled, agencies created, attendance rows."""
+
+    created: int = 0
+    matched: int = 0
+    already_enrolled: int = 0
+    agencies_created: int = 0
+    attendance: int = 0
+
+
+@transaction.atomic
+def participants_import(*, training, plan) -> ParticipantsImportResult:
+    """Write an import plan (``participants.importing.plan_import``) in one
+    transaction: the new agencies, aliases for agencies the user mapped, the new
+    people, their enrolments in ``training`` and their attendance per day.
+
+    People already enrolled are skipped and existing people are not changed.
+    Raises ValidationError, writing nothing, when the plan has any problem. Rows
+    are written with ``bulk_create`` (a few queries per thousand rows) after
+    ``clean_fields``; the constraints ``full_clean`` would check one query per row
+    (unique NIK, unique enrolment) are checked by the plan in bulk and enforced by
+    the database.
+    """
+    from trainings.models import Attendance, Enrolment
+
+    from .models import AgencyAlias
+
+    if plan.problems:
+        raise ValidationError([str(problem) for problem in plan.problems])
+    if plan.training.pk != training.pk:
+        raise ValidationError(_("This import was prepared for another training."))
+    result = ParticipantsImportResult(already_enrolled=len(plan.already_enrolled))
+
+    new_agencies = {}
+    mapped = {}
+    for unknown in plan.unknown_agencies:
+        if unknown.choice is None:
+            new_agencies[unknown.key] = agency_create(
+                name=unknown.name, region=training.region
+            )
+        else:
+            mapped[unknown.key] = unknown
+    result.agencies_created = len(new_agencies)
+    taken = set(
+        AgencyAlias.objects.filter(normalised_name__in=list(mapped)).values_list(
+            "normalised_name", flat=True
+        )
+    )
+    for key, unknown in mapped.items():
+        if key not in taken:
+            AgencyAlias(agency_id=unknown.choice, name=unknown.name).save()
+
+    people = []
+    for row_plan in plan.to_create:
+        row = row_plan.row
+        person = Participant(
+            full_name=row.full_name,
+            normalised_name=normalise_name(row.full_name),
+            sex=row.sex,
+            agency=row_plan.agency or new_agencies.get(row.agency_key),
+            position=row.position,
+            phone=row.phone,
+            nik=row.nik,
+            village=row.village,
+            birth_date=row.birth_date,
+            birth_year=row.birth_date.year if row.birth_date else None,
+        )
+        # The agency comes from the plan; validating it would cost a query a row.
+        person.clean_fields(exclude=["agency"])
+        people.append(person)
+    Participant.objects.bulk_create(people)
+    result.created = len(people)
+
+    enrol = plan.to_enrol
+    created_people = iter(people)
+    enrolments = []
+    for row_plan in enrol:
+        if row_plan.action == "create":
+            participant = next(created_people)
+        else:
+            participant = row_plan.match
+            result.matched += 1
+        enrolments.append(Enrolment(training=training, participant=participant))
+    Enrolment.objects.bulk_create(enrolments)
+    attendance = [
+        Attendance(enrolment=enrolment, date=date, present=present)
+        for enrolment, row_plan in zip(enrolments, enrol, strict=True)
+        for date, present in sorted(row_plan.row.attendance.items())
+    ]
+    Attendance.objects.bulk_create(attendance)
+    result.attendance = len(attendance)
+    return result

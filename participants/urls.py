@@ -8,4 +8,14 @@ urlpatterns = [
     path("<int:pk>/", views.ParticipantDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.ParticipantUpdateView.as_view(), name="update"),
     path("<int:pk>/delete/", views.ParticipantDeleteView.as_view(), name="delete"),
+    path(
+        "import/training/<int:pk>/",
+        views.ParticipantImportView.as_view(),
+        name="import",
+    ),
+    path(
+        "import/training/<int:pk>/<str:token>/",
+        views.ParticipantImportPreviewView.as_view(),
+        name="import_preview",
+    ),
 ]

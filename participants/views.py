@@ -3,14 +3,35 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from django.views.generic import DeleteView, DetailView, UpdateView
+from django.views.generic import (
+    DeleteView,
+    DetailView,
+    FormView,
+    TemplateView,
+    UpdateView,
+)
 
-from .forms import ParticipantForm, agency_datalist
-from .models import Participant
-from .services import participant_delete
+from trainings.models import Training
+
+from .forms import (
+    ParticipantForm,
+    ParticipantImportDecisionForm,
+    ParticipantImportForm,
+    agency_datalist,
+)
+from .importing import (
+    PREVIEW_ROW_LIMIT,
+    ImportFileError,
+    ImportOptions,
+    PendingImports,
+    plan_import,
+    read_participant_file,
+)
+from .models import Agency, Participant
+from .services import participant_delete, participants_import
 
 
 class ParticipantDetailView(PermissionRequiredMixin, DetailView):
@@ -55,3 +76,173 @@ class ParticipantDeleteView(PermissionRequiredMixin, SuccessMessageMixin, Delete
         return _("%(name)s was deleted from the registry.") % {
             "name": self.object.full_name
         }
+
+
+class TrainingImportMixin(PermissionRequiredMixin):
+    """The training an import goes into (``pk`` in the URL) and the pending
+    uploads of this session; importing creates people and enrolments."""
+
+    permission_required = ("participants.add_participant", "trainings.add_enrolment")
+
+    def dispatch(self, request, *args, **kwargs):
+        self.training = get_object_or_404(Training, pk=kwargs["pk"])
+        self.pending_imports = PendingImports(request.session)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(training=self.training, **kwargs)
+
+
+class ParticipantImportView(TrainingImportMixin, FormView):
+    """Step 1: upload a file. It is read once to refuse unreadable files at once,
+    then kept under a token for the preview; nothing is written to the database."""
+
+    form_class = ParticipantImportForm
+    template_name = "participants/import_form.html"
+
+    def form_valid(self, form):
+        upload = form.cleaned_data["file"]
+        options = ImportOptions(
+            blank_sex_is_not_recorded=form.cleaned_data["blank_sex_is_not_recorded"]
+        )
+        data = upload.read()
+        try:
+            read_participant_file(
+                data,
+                upload.name,
+                days=self.training.days,
+                blank_sex_is_not_recorded=options.blank_sex_is_not_recorded,
+            )
+        except ImportFileError as error:
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
+        pending = self.pending_imports.add(
+            training_id=self.training.pk,
+            filename=upload.name,
+            data=data,
+            options=options,
+        )
+        return redirect(
+            "participants:import_preview", pk=self.training.pk, token=pending.token
+        )
+
+
+class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
+    """Step 2: what the import will do, every problem, and the user's choices.
+
+    "Update preview" saves the choices and shows the preview again; "Import"
+    writes, in one transaction, only when there is no problem and the preview is
+    the one the user saw.
+    """
+
+    template_name = "participants/import_preview.html"
+
+    def get_pending(self):
+        pending = self.pending_imports.get(self.kwargs["token"], self.training.pk)
+        if pending is None:
+            messages.error(
+                self.request,
+                _(
+                    "This upload has expired or belongs to another session. Upload "
+                    "the file again."
+                ),  # fmt: skip
+            )
+        return pending
+
+    def build_plan(self, pending):
+        parsed = read_participant_file(
+            pending.read(),
+            pending.filename,
+            days=self.training.days,
+            blank_sex_is_not_recorded=pending.options.blank_sex_is_not_recorded,
+        )
+        return plan_import(
+            training=self.training, parsed=parsed, options=pending.options
+        )
+
+    def render_preview(self, pending, plan, form=None):
+        agencies = Agency.objects.order_by("name").only("id", "name")
+        form = form or ParticipantImportDecisionForm(plan=plan, agencies=agencies)
+        match_fields = form.bound_match_fields()
+        can_see_nik = self.request.user.has_perm("participants.export_personal_data")
+        return self.render_to_response(
+            self.get_context_data(
+                pending=pending,
+                plan=plan,
+                form=form,
+                summary=plan.summary(),
+                matches=[
+                    (row_plan, match_fields.get(row_plan.row.row))
+                    for row_plan in plan.to_match[:PREVIEW_ROW_LIMIT]
+                ],
+                can_see_nik=can_see_nik,
+                shown_limit=PREVIEW_ROW_LIMIT,
+            )
+        )
+
+    def get(self, request, *args, **kwargs):
+        pending = self.get_pending()
+        if pending is None:
+            return redirect("participants:import", pk=self.training.pk)
+        try:
+            plan = self.build_plan(pending)
+        except ImportFileError as error:
+            self.pending_imports.discard(pending)
+            messages.error(request, str(error))
+            return redirect("participants:import", pk=self.training.pk)
+        return self.render_preview(pending, plan)
+
+    def post(self, request, *args, **kwargs):
+        pending = self.get_pending()
+        if pending is None:
+            return redirect("participants:import", pk=self.training.pk)
+        try:
+            shown_plan = self.build_plan(pending)
+        except ImportFileError as error:
+            self.pending_imports.discard(pending)
+            messages.error(request, str(error))
+            return redirect("participants:import", pk=self.training.pk)
+        agencies = Agency.objects.order_by("name").only("id", "name")
+        form = ParticipantImportDecisionForm(
+            request.POST, plan=shown_plan, agencies=agencies
+        )
+        if not form.is_valid():
+            return self.render_preview(pending, shown_plan, form)
+        pending.options = form.options()
+        self.pending_imports.save_options(pending)
+        if "confirm" not in request.POST:
+            return redirect(
+                "participants:import_preview", pk=self.training.pk, token=pending.token
+            )
+        plan = self.build_plan(pending)
+        if plan.problems:
+            messages.error(
+                request, _("Nothing was imported: fix the problems listed below.")
+            )
+            return self.render_preview(pending, plan)
+        if plan.fingerprint() != form.cleaned_data["fingerprint"]:
+            messages.warning(
+                request,
+                _("The preview changed with your choices. Check it and import again."),
+            )
+            return self.render_preview(pending, plan)
+        try:
+            result = participants_import(training=self.training, plan=plan)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return self.render_preview(pending, plan)
+        self.pending_imports.discard(pending)
+        messages.success(
+            request,
+            _(
+                "Imported %(total)s participants: %(created)s new, %(matched)s "
+                "already in the registry; %(enrolled)s were already enrolled."
+            )
+            % {
+                "total": result.created + result.matched,
+                "created": result.created,
+                "matched": result.matched,
+                "enrolled": result.already_enrolled,
+            },
+        )
+        return redirect(self.training)

@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from participants import importing
 from participants.importing import (
@@ -75,6 +76,13 @@ def import_all(training, data, name="list.xlsx", options=None):
         training=training, parsed=parsed, options=options or ImportOptions()
     )
     return plan, participants_import(training=training, plan=plan)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English, whatever the Indonesian catalogue holds."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

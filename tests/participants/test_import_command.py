@@ -1,0 +1,136 @@
+"""``manage.py import_participants``: the page's import from a shell."""
+
+import datetime
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from participants.models import AgencyAlias, Participant
+from tests.factories import AgencyFactory, ParticipantFactory, TrainingFactory
+from trainings.models import Attendance, Enrolment
+
+pytestmark = pytest.mark.django_db
+
+MAROS = Path(__file__).parent / "data" / "maros-ocsea-2023-daftar-hadir.xlsx"
+
+
+@pytest.fixture
+def training():
+    return TrainingFactory(
+        start_date=datetime.date(2023, 10, 18), end_date=datetime.date(2023, 10, 20)
+    )
+
+
+def run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_participants", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def write_xlsx(path, rows):
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return path
+
+
+def test_maros_sheet_imports_and_says_what_it_did(training):
+    out, err = run(str(MAROS), "--training", str(training.pk))
+    assert "19 new participants" in out
+    assert "4 L, 15 P" in out
+    assert "19/10/2023: 18 present" in out
+    assert err == ""
+    assert training.enrolments.participants().sex_summary()["total"] == 19
+
+
+def test_dry_run_writes_nothing(training):
+    out, _ = run(str(MAROS), "--training", str(training.pk), "--dry-run")
+    assert "Dry run" in out
+    assert Participant.objects.count() == 0
+    assert Enrolment.objects.count() == 0
+
+
+def test_problems_one_line_each_and_a_non_zero_exit(training, tmp_path):
+    path = write_xlsx(
+        tmp_path / "bad.xlsx",
+        [
+            ["Nama", "L/P", "No HP"],
+            ["Rahma", "P", "081355501234"],
+            ["Budi", "Lelaki", "0812"],
+        ],
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "import_participants", str(path), "--training", str(training.pk), stderr=err
+        )
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("Row 3, column B (L/P)")
+    assert lines[1].startswith("Row 3, column C (No HP)")
+    assert "2 problems" in str(error.value)
+    assert Participant.objects.count() == 0
+
+
+def test_exit_status_through_manage_py_is_1_without_a_traceback(training, tmp_path):
+    path = tmp_path / "notes.xlsx"
+    path.write_bytes(b"just some text")
+    with pytest.raises(SystemExit) as exit_info:
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(
+            ["manage.py", "import_participants", str(path), "--training", "1"]
+        )
+    assert exit_info.value.code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.xlsx", "--training", "{pk}"], "No such file"),
+        ([str(MAROS), "--training", "999999"], "No training with id 999999"),
+    ],
+)
+def test_missing_file_or_training_is_one_clear_line(training, args, message):
+    args = [a.format(pk=training.pk) for a in args]
+    with pytest.raises(CommandError) as error:
+        run(*args)
+    assert message in str(error.value)
+
+
+def test_map_agency_and_reject_match(training, tmp_path):
+    dp3a = AgencyFactory(name="DP3A Kabupaten Maros")
+    ParticipantFactory(phone="+6281355501234")
+    path = write_xlsx(
+        tmp_path / "list.xlsx",
+        [
+            ["Nama", "L/P", "Instansi", "No HP"],
+            ["Rahma", "P", "DP3A X", "081355501234"],
+        ],
+    )
+    run(
+        str(path),
+        "--training",
+        str(training.pk),
+        "--map-agency",
+        f"DP3A X={dp3a.pk}",
+        "--reject-match",
+        "2",
+    )
+    new = Participant.objects.get(full_name="Rahma")
+    assert new.agency == dp3a
+    assert AgencyAlias.objects.filter(agency=dp3a, name="DP3A X").exists()
+    assert Participant.objects.count() == 2
+
+
+def test_already_enrolled_rows_are_reported_and_exit_zero(training):
+    run(str(MAROS), "--training", str(training.pk))
+    out, err = run(str(MAROS), "--training", str(training.pk))
+    assert "19 already enrolled" in out
+    assert err == ""
+    assert Attendance.objects.count() == 57

@@ -1,0 +1,296 @@
+"""The import pages: upload, preview with choices, confirm."""
+
+import datetime
+import io
+import re
+from http import HTTPStatus
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from participants import importing
+from participants.models import Agency, AgencyAlias, Participant
+from tests.factories import (
+    AgencyFactory,
+    ParticipantFactory,
+    TrainingFactory,
+    UserFactory,
+)
+from trainings.models import Attendance, Enrolment
+
+pytestmark = pytest.mark.django_db
+
+MAROS = Path(__file__).parent / "data" / "maros-ocsea-2023-daftar-hadir.xlsx"
+
+
+@pytest.fixture(autouse=True)
+def pending_dir(settings, tmp_path):
+    settings.PARTICIPANT_IMPORT_DIR = str(tmp_path / "pending")
+    return tmp_path / "pending"
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Pages in English, so assertions do not depend on the Indonesian catalogue."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
+@pytest.fixture
+def training():
+    return TrainingFactory(
+        start_date=datetime.date(2023, 10, 18), end_date=datetime.date(2023, 10, 20)
+    )
+
+
+def xlsx(rows, name="list.xlsx"):
+    workbook = openpyxl.Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue())
+
+
+def upload(client, training, file, **extra):
+    return client.post(
+        reverse("participants:import", args=[training.pk]), {"file": file, **extra}
+    )
+
+
+def preview_url(response):
+    assert response.status_code == HTTPStatus.FOUND, response.content[:2000]
+    assert "/import/" in response.url
+    return response.url
+
+
+def fingerprint(response):
+    return re.search(
+        rb'name="fingerprint" value="([0-9a-f]+)"', response.content
+    ).group(1)
+
+
+def confirm_data(preview, **changes):
+    """What the browser sends when the user presses Import on ``preview``."""
+    form = preview.context["form"]
+    data = {}
+    for field in form:
+        value = field.value()
+        if value is True:
+            data[field.html_name] = "on"
+        elif value not in (None, False, ""):
+            data[field.html_name] = str(value)
+    return {**data, "confirm": "1", **changes}
+
+
+def test_training_page_links_to_the_import(staff_client, training):
+    response = staff_client.get(training.get_absolute_url())
+    assert reverse("participants:import", args=[training.pk]).encode() in (
+        response.content
+    )
+
+
+def test_upload_page_needs_the_permission_to_add_participants(client, training):
+    user = UserFactory()
+    user.groups.clear()
+    client.force_login(user)
+    response = client.get(reverse("participants:import", args=[training.pk]))
+    assert response.status_code == HTTPStatus.FORBIDDEN
+
+
+def test_maros_sheet_preview_then_confirm(staff_client, training, pending_dir):
+    file = SimpleUploadedFile(MAROS.name, MAROS.read_bytes())
+    url = preview_url(upload(staff_client, training, file))
+    assert Participant.objects.count() == 0  # nothing written by the upload
+
+    preview = staff_client.get(url)
+    assert preview.status_code == HTTPStatus.OK
+    summary = preview.context["summary"]
+    assert (summary["total"], summary["male"], summary["female"]) == (19, 4, 15)
+    assert summary["days"][1] == (datetime.date(2023, 10, 19), 18)
+    assert "Fatmawati Daeng Ngai" in preview.content.decode()
+    assert Participant.objects.count() == 0  # nor by the preview
+    assert len(list(pending_dir.iterdir())) == 1
+
+    response = staff_client.post(url, confirm_data(preview))
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == training.get_absolute_url()
+    assert training.enrolments.participants().sex_summary()["total"] == 19
+    assert Attendance.objects.filter(date="2023-10-19", present=True).count() == 18
+    assert list(pending_dir.iterdir()) == []  # the file is gone after the import
+
+    page = staff_client.get(response.url)
+    assert "19" in page.content.decode()
+
+
+def test_semicolon_csv_from_indonesian_excel_imports(staff_client, training):
+    text = (
+        "No;Nama Lengkap;Jenis Kelamin;Instansi;Jabatan;Hari 1;Hari 2;Hari 3\r\n"
+        "1;Andi Besse Tenri;Perempuan;Dinsos Maros;Pekerja Sosial – TKSK;v;v;v\r\n"
+        "2;Bripka Andi Rusdi;Laki-laki;Polres Maros;Penyidik;v;;v\r\n"
+        ";Jumlah;;;;2;1;2\r\n"
+    )
+    file = SimpleUploadedFile("daftar hadir.csv", text.encode("cp1252"))
+    url = preview_url(upload(staff_client, training, file))
+    preview = staff_client.get(url)
+    assert preview.context["plan"].problems == []
+    staff_client.post(url, confirm_data(preview))
+    assert training.enrolments.count() == 2
+    assert Participant.objects.get(sex="P").position == "Pekerja Sosial – TKSK"
+
+
+def test_one_bad_row_shows_every_problem_and_confirm_writes_nothing(
+    staff_client, training
+):
+    rows = [
+        ["Nama", "L/P", "No HP"],
+        ["Rahma", "P", "081355501234"],
+        ["Budi", "Lelaki", "0812"],
+    ]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    content = preview.content.decode()
+    problems = preview.context["plan"].problems
+    assert [(p.row, p.column, p.value) for p in problems] == [
+        (3, "B", "Lelaki"),
+        (3, "C", "0812"),
+    ]
+    assert "Laki-laki" in content  # what is allowed
+    response = staff_client.post(url, confirm_data(preview))
+    assert response.status_code == HTTPStatus.OK
+    assert Participant.objects.count() == 0
+    assert Enrolment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"   ", "empty.csv", "The file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "photo.xlsx", "not a spreadsheet"),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptionInfo".encode("utf-16-le"),
+            "secret.xlsx",
+            "password",
+        ),
+    ],
+)
+def test_unreadable_files_give_a_message_not_a_500(
+    staff_client, training, content, name, message
+):
+    response = upload(staff_client, training, SimpleUploadedFile(name, content))
+    assert response.status_code == HTTPStatus.OK
+    assert message in response.content.decode()
+    assert Participant.objects.count() == 0
+
+
+def test_file_over_10_mb_is_refused(staff_client, training, monkeypatch):
+    monkeypatch.setattr(importing, "MAX_FILE_BYTES", 1000)
+    response = upload(staff_client, training, SimpleUploadedFile("a.csv", b"a" * 1001))
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["form"].errors["file"]
+
+
+def test_missing_required_column_is_named_on_the_upload_page(staff_client, training):
+    response = upload(staff_client, training, xlsx([["Nama", "Instansi"], ["A", "B"]]))
+    assert response.status_code == HTTPStatus.OK
+    assert "Sex (L/P)" in response.content.decode()
+
+
+def test_unknown_agency_mapped_to_an_existing_one(staff_client, training):
+    dp3a = AgencyFactory(name="DP3A Kabupaten Maros")
+    rows = [["Nama", "L/P", "Instansi"], ["Rahma", "P", "Dinas P3A Maros"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    form = preview.context["form"]
+    ((unknown, field),) = form.bound_agency_fields()
+    assert unknown.name == "Dinas P3A Maros"
+    # Choose the existing agency, look at the new preview, then confirm.
+    staff_client.post(url, {field.html_name: str(dp3a.pk), "refresh": "1"})
+    preview = staff_client.get(url)
+    assert preview.context["plan"].unknown_agencies[0].choice == dp3a.pk
+    staff_client.post(
+        url,
+        {
+            field.html_name: str(dp3a.pk),
+            "confirm": "1",
+            "fingerprint": fingerprint(preview).decode(),
+        },
+    )
+    assert Participant.objects.get().agency == dp3a
+    assert AgencyAlias.objects.filter(agency=dp3a).count() == 1
+    assert Agency.objects.count() == 1
+
+
+def test_changed_choices_confirmed_unseen_show_the_new_preview(staff_client, training):
+    dp3a = AgencyFactory(name="DP3A Kabupaten Maros")
+    rows = [["Nama", "L/P", "Instansi"], ["Rahma", "P", "Dinas P3A Maros"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    ((_unknown, field),) = preview.context["form"].bound_agency_fields()
+    response = staff_client.post(
+        url,
+        {
+            field.html_name: str(dp3a.pk),
+            "confirm": "1",
+            "fingerprint": fingerprint(preview).decode(),
+        },
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert Participant.objects.count() == 0
+
+
+def test_match_shown_with_its_reason_and_can_be_rejected(staff_client, training):
+    existing = ParticipantFactory(full_name="Rahmawati", phone="+6281355501234")
+    rows = [["Nama", "L/P", "No HP"], ["Rahma Wati", "P", "0813-5550-1234"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    content = preview.content.decode()
+    assert "same phone number" in content
+    assert existing.get_absolute_url() in content
+    staff_client.post(url, {"reject_2": "on", "refresh": "1"})
+    preview = staff_client.get(url)
+    assert preview.context["plan"].rows[0].action == "create"
+    staff_client.post(
+        url,
+        {
+            "reject_2": "on",
+            "confirm": "1",
+            "fingerprint": fingerprint(preview).decode(),
+        },
+    )
+    assert Participant.objects.count() == 2
+    assert not existing.enrolments.exists()
+
+
+def test_nik_is_masked_in_the_preview_for_programme_staff(staff_client, training):
+    rows = [["Nama", "L/P", "NIK"], ["Rahma", "P", "7309012345670001"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    content = staff_client.get(url).content.decode()
+    assert "7309012345670001" not in content
+    assert "************0001" in content
+
+
+def test_a_token_from_another_session_is_refused(client, staff_client, training):
+    url = preview_url(
+        upload(staff_client, training, xlsx([["Nama", "L/P"], ["A", "P"]]))
+    )
+    other = UserFactory(username="other")
+    client.force_login(other)
+    response = client.get(url)
+    assert response.status_code == HTTPStatus.FOUND
+    assert response.url == reverse("participants:import", args=[training.pk])
+
+
+def test_preview_runs_a_fixed_number_of_queries(
+    staff_client, training, django_assert_max_num_queries
+):
+    rows = [["Nama", "L/P", "Instansi", "No HP"]] + [
+        [f"Orang {i}", "P", f"Dinas {i % 3}", f"0812{i:08d}"] for i in range(120)
+    ]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    with django_assert_max_num_queries(20):
+        response = staff_client.get(url)
+    assert response.context["summary"]["total"] == 120
