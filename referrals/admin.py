@@ -1,20 +1,175 @@
-from django.contrib import admin
+"""Admin of the referral directory: only the Admin role (or a superuser) changes it;
+other roles have view permissions only, so the admin shows them read-only pages."""
 
-from .models import ReferralInstitution, ServiceType
+from django.contrib import admin, messages
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from import_export.admin import ImportExportModelAdmin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import ReferralInstitution, ServiceType, TargetGroup, verification_cutoff
+from .resources import ReferralInstitutionResource
+from .services import institutions_mark_verified, institutions_set_active
 
 
 @admin.register(ServiceType)
 class ServiceTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+@admin.register(TargetGroup)
+class TargetGroupAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
     prepopulated_fields = {"code": ["name"]}
 
 
+class VerificationFilter(admin.SimpleListFilter):
+    """Current (verified in the last 12 months), stale, or never verified."""
+
+    title = _("verification")
+    parameter_name = "verification"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("current", _("Verified in the last 12 months")),
+            ("stale", _("Older than 12 months")),
+            ("never", _("Never verified")),
+        ]
+
+    def queryset(self, request, queryset):
+        cutoff = verification_cutoff(timezone.localdate())
+        if self.value() == "current":
+            return queryset.filter(last_verified_on__gte=cutoff)
+        if self.value() == "stale":
+            return queryset.filter(last_verified_on__lt=cutoff)
+        if self.value() == "never":
+            return queryset.filter(last_verified_on__isnull=True)
+        return queryset
+
+
 @admin.register(ReferralInstitution)
-class ReferralInstitutionAdmin(admin.ModelAdmin):
-    list_display = ["name", "level", "region", "is_active"]
-    list_filter = ["level", "region", "services", "is_active"]
-    search_fields = ["name", "notes"]
-    list_select_related = ["region"]
-    autocomplete_fields = ["region"]
-    filter_horizontal = ["services"]
+class ReferralInstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [ReferralInstitutionResource]
+    list_display = [
+        "name",
+        "level",
+        "region",
+        "phone",
+        "is_active",
+        "last_verified_on",
+        "verified_by",
+    ]
+    list_filter = [
+        "level",
+        "region",
+        "services",
+        "target_groups",
+        "is_active",
+        VerificationFilter,
+    ]
+    search_fields = [
+        "name",
+        "address",
+        "focal_person",
+        "email",
+        "phone",
+        "notes",
+        "services__name",
+    ]
+    list_select_related = ["region", "verified_by"]
+    autocomplete_fields = ["region", "agency"]
+    filter_horizontal = ["services", "target_groups"]
+    readonly_fields = ["last_verified_on", "verified_by", "updated_at"]
+    # A website typed without a scheme is taken as https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["activate", "deactivate", "mark_verified"]
+    history_list_display = ["is_active", "last_verified_on"]
+    fieldsets = [
+        (None, {"fields": ["name", "level", "region", "agency", "is_active"]}),
+        (
+            _("Contacts"),
+            {
+                "fields": [
+                    "address",
+                    "phone",
+                    "phone_alt",
+                    "whatsapp",
+                    "email",
+                    "website",
+                    "opening_hours",
+                    "focal_person",
+                ]
+            },
+        ),
+        (
+            _("Services"),
+            {
+                "fields": [
+                    "services",
+                    "target_groups",
+                    "eligibility",
+                    "requirements",
+                    "cost",
+                    "accessibility",
+                    "languages",
+                    "notes",
+                ]
+            },
+        ),
+        (
+            _("Verification"),
+            {"fields": ["last_verified_on", "verified_by", "updated_at"]},
+        ),
+    ]
+
+    def has_import_permission(self, request):
+        # django-import-export allows every admin user to import unless a setting
+        # says otherwise; importing changes the directory, so require that.
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    @admin.action(
+        description=_("Activate selected institutions"), permissions=["change"]
+    )
+    def activate(self, request, queryset):
+        count = institutions_set_active(
+            institutions=queryset, active=True, user=request.user
+        )
+        self._report(request, count)
+
+    @admin.action(
+        description=_("Deactivate selected institutions"), permissions=["change"]
+    )
+    def deactivate(self, request, queryset):
+        count = institutions_set_active(
+            institutions=queryset, active=False, user=request.user
+        )
+        self._report(request, count)
+
+    @admin.action(
+        description=_("Mark selected institutions as verified today"),
+        permissions=["change"],
+    )
+    def mark_verified(self, request, queryset):
+        count = institutions_mark_verified(institutions=queryset, user=request.user)
+        self._report(request, count)
+
+    def _report(self, request, count):
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d institution updated.",
+                "%(count)d institutions updated.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

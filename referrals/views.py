@@ -1,0 +1,55 @@
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.http import HttpResponse
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from regions.models import Region
+
+from .filters import ReferralInstitutionFilterSet
+from .models import ReferralInstitution
+from .reports import pathway_services, pathway_workbook
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ReferralInstitutionDirectoryView(PermissionRequiredMixin, FilterView):
+    """The directory every logged-in role can read; only active institutions."""
+
+    permission_required = "referrals.view_referralinstitution"
+    filterset_class = ReferralInstitutionFilterSet
+    queryset = ReferralInstitution.objects.active().for_directory()
+    paginate_by = 25
+
+    def get_context_data(self, **kwargs):
+        form = self.filterset.form
+        region = form.cleaned_data.get("region") if form.is_valid() else None
+        pathway_region = region if region and region.parent_id else None
+        return super().get_context_data(pathway_region=pathway_region, **kwargs)
+
+
+class ReferralPathwayView(PermissionRequiredMixin, DetailView):
+    """The printable referral pathway (alur rujukan) of one regency/city."""
+
+    permission_required = "referrals.view_referralinstitution"
+    queryset = Region.objects.filter(parent__isnull=False).select_related("parent")
+    slug_field = "code"
+    slug_url_kwarg = "code"
+    context_object_name = "region"
+    template_name = "referrals/referralinstitution_pathway.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            services=pathway_services(self.object), **kwargs
+        )
+
+
+class ReferralPathwayXlsxView(ReferralPathwayView):
+    """The same pathway as an xlsx file."""
+
+    def render_to_response(self, context, **response_kwargs):
+        response = HttpResponse(
+            pathway_workbook(context["services"]), content_type=XLSX
+        )
+        filename = f"alur-rujukan-{self.object.code}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

@@ -1,0 +1,200 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from participants.normalisation import InvalidPhoneNumber
+from referrals.models import (
+    ReferralInstitution,
+    normalise_directory_phone,
+    verification_cutoff,
+)
+from regions.models import Region
+from tests.factories import (
+    AgencyFactory,
+    AttendanceFactory,
+    EnrolmentFactory,
+    NationalInstitutionFactory,
+    ParticipantFactory,
+    ProvincialInstitutionFactory,
+    ReferralInstitutionFactory,
+)
+from trainings.models import Enrolment
+
+pytestmark = pytest.mark.django_db
+
+
+class TestPhoneNormalisation:
+    @pytest.mark.parametrize(
+        ("raw", "expected"),
+        [
+            ("129", "129"),
+            (" 1-2-9 ", "129"),
+            ("110", "110"),
+            ("1500-771", "1500771"),
+            ("14045", "14045"),
+            ("0411-371 234", "+62411371234"),
+            ("+62 812 3456 7890", "+6281234567890"),
+            ("", ""),
+        ],
+    )
+    def test_directory_phones(self, raw, expected):
+        assert normalise_directory_phone(raw) == expected
+
+    @pytest.mark.parametrize("raw", ["12", "999", "call us", "+62 12"])
+    def test_refuses_what_is_neither(self, raw):
+        with pytest.raises(InvalidPhoneNumber):
+            normalise_directory_phone(raw)
+
+
+class TestValidation:
+    def test_full_clean_normalises_contacts(self):
+        institution = ReferralInstitutionFactory.build(
+            region=Region.objects.get(code="73.09"),
+            phone="0411 371234",
+            whatsapp="0812-3456-7890",
+            website="maroskab.go.id",
+            name="  UPTD   PPA  Maros ",
+        )
+        institution.full_clean()
+        assert institution.phone == "+62411371234"
+        assert institution.whatsapp == "+6281234567890"
+        assert institution.whatsapp_url == "https://wa.me/6281234567890"
+        assert institution.website == "https://maroskab.go.id"
+        assert institution.name == "UPTD PPA Maros"
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("phone", "kantor"),
+            ("whatsapp", "0411-371234"),  # a landline has no WhatsApp
+            ("whatsapp", "129"),
+            ("email", "uptd.maros"),
+            ("website", "http://"),
+        ],
+    )
+    def test_invalid_contacts_are_field_errors(self, field, value):
+        institution = ReferralInstitutionFactory.build(
+            region=Region.objects.get(code="73.09"), **{field: value}
+        )
+        with pytest.raises(ValidationError) as error:
+            institution.full_clean()
+        assert field in error.value.message_dict
+
+    def test_database_refuses_an_unnormalised_phone(self):
+        institution = ReferralInstitutionFactory()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ReferralInstitution.objects.filter(pk=institution.pk).update(
+                phone="0411371234"
+            )
+
+    def test_region_level_must_match_institution_level(self):
+        institution = ReferralInstitutionFactory.build(
+            level=ReferralInstitution.Level.PROVINCE,
+            region=Region.objects.get(code="73.09"),
+        )
+        with pytest.raises(ValidationError) as error:
+            institution.full_clean()
+        assert "region" in error.value.message_dict
+
+    def test_national_institution_cannot_have_a_region(self):
+        institution = NationalInstitutionFactory.build(
+            region=Region.objects.get(code="73")
+        )
+        with pytest.raises(ValidationError):
+            institution.full_clean()
+
+
+class TestUniqueName:
+    def test_same_name_in_one_region_ignoring_case_and_spaces(self):
+        first = ReferralInstitutionFactory(name="Dinas Sosial Maros")
+        duplicate = ReferralInstitution(
+            name="dinas sosial  maros", level=first.level, region=first.region
+        )
+        with pytest.raises(ValidationError):
+            duplicate.full_clean()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ReferralInstitution.objects.create(
+                name="DinasSosial Maros", level=first.level, region=first.region
+            )
+
+    def test_same_name_allowed_in_another_region(self):
+        first = ReferralInstitutionFactory(name="UPTD PPA")
+        ProvincialInstitutionFactory(name="UPTD PPA")
+        assert ReferralInstitution.objects.filter(name="UPTD PPA").count() == 2
+        assert first.pk
+
+    def test_national_names_are_unique_too(self):
+        NationalInstitutionFactory(name="SAPA 129 Kementerian PPPA")
+        duplicate = ReferralInstitution(
+            name="sapa 129 kementerian pppa", level=ReferralInstitution.Level.NATIONAL
+        )
+        with pytest.raises(ValidationError):
+            duplicate.full_clean()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ReferralInstitution.objects.create(
+                name="SAPA 129  Kementerian PPPA",
+                level=ReferralInstitution.Level.NATIONAL,
+            )
+
+
+class TestVerification:
+    def test_cutoff_is_twelve_months_back(self):
+        assert verification_cutoff(datetime.date(2024, 5, 10)) == datetime.date(
+            2023, 5, 10
+        )
+        assert verification_cutoff(datetime.date(2024, 2, 29)) == datetime.date(
+            2023, 2, 28
+        )
+
+    @pytest.mark.parametrize(
+        ("verified", "stale"),
+        [
+            (None, True),
+            (datetime.date(2023, 5, 10), False),
+            (datetime.date(2023, 5, 9), True),
+            (datetime.date(2024, 5, 1), False),
+        ],
+    )
+    def test_stale_after_twelve_months(self, verified, stale):
+        institution = ReferralInstitutionFactory(last_verified_on=verified)
+        today = datetime.date(2024, 5, 10)
+        assert institution.is_verification_stale(today) is stale
+        assert (
+            ReferralInstitution.objects.stale(today).filter(pk=institution.pk).exists()
+            is stale
+        )
+
+
+class TestTrainedStaff:
+    def test_counts_distinct_staff_present_as_participants(self):
+        agency = AgencyFactory()
+        institution = ReferralInstitutionFactory(agency=agency)
+        twice = ParticipantFactory(agency=agency, sex="P")
+        for _ in range(2):  # two trainings, two days each: still one person
+            enrolment = EnrolmentFactory(participant=twice)
+            AttendanceFactory(enrolment=enrolment)
+            AttendanceFactory(
+                enrolment=enrolment,
+                date=enrolment.training.start_date + datetime.timedelta(days=1),
+            )
+        AttendanceFactory(
+            enrolment__participant=ParticipantFactory(agency=agency, sex="L")
+        )
+        AttendanceFactory(  # absent every day
+            enrolment__participant=ParticipantFactory(agency=agency), present=False
+        )
+        AttendanceFactory(  # a facilitator, not a trainee
+            enrolment__participant=ParticipantFactory(agency=agency),
+            enrolment__role=Enrolment.Role.FACILITATOR,
+        )
+        AttendanceFactory()  # another agency
+        row = ReferralInstitution.objects.with_trained_staff().get(pk=institution.pk)
+        assert (row.trained_total, row.trained_male, row.trained_female) == (2, 1, 1)
+
+    def test_no_agency_means_zero(self):
+        institution = ReferralInstitutionFactory(agency=None)
+        AttendanceFactory()
+        row = ReferralInstitution.objects.with_trained_staff().get(pk=institution.pk)
+        assert row.trained_total == 0
