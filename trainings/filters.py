@@ -1,10 +1,13 @@
 import django_filters
+from django import forms
+from django.db.models import Q
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
+from participants.models import Agency
 from regions.models import Region
 
-from .models import Topic, Training
+from .models import Enrolment, Topic, Training
 
 
 def _year_choices():
@@ -40,3 +43,58 @@ class TrainingFilterSet(django_filters.FilterSet):
 
     def filter_region(self, queryset, name, value):
         return queryset.in_region(value)
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    """Filters of the report page and its exports, over participant enrolments.
+
+    Period is the training's start date (``period_after`` / ``period_before``, both
+    included); region includes the regencies of a province; agency matches a name,
+    short name or alias (``Agency.objects.matching``) or part of a name; training is
+    a training number (as linked from a training page) or part of a title. Agency
+    and training are text fields so the form needs no query for their choices.
+    """
+
+    period = django_filters.DateFromToRangeFilter(
+        label=_("Period (training start date)"),
+        field_name="training__start_date",
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+    region = django_filters.ModelChoiceFilter(
+        label=_("Region"), queryset=Region.objects.all(), method="filter_region"
+    )
+    topic = django_filters.ModelChoiceFilter(
+        label=_("Topic"), field_name="training__topics", queryset=Topic.objects.all()
+    )
+    agency_type = django_filters.ChoiceFilter(
+        label=_("Agency type"),
+        field_name="participant__agency__type",
+        choices=Agency.Type.choices,
+    )
+    agency = django_filters.CharFilter(
+        label=_("Agency"), method="filter_agency", widget=forms.TextInput()
+    )
+    training = django_filters.CharFilter(
+        label=_("Training (number or title)"), method="filter_training"
+    )
+
+    class Meta:
+        model = Enrolment
+        fields = ["period", "region", "topic", "agency_type", "agency", "training"]
+
+    def filter_region(self, queryset, name, value):
+        return queryset.filter(
+            Q(training__region=value) | Q(training__region__parent=value)
+        )
+
+    def filter_agency(self, queryset, name, value):
+        return queryset.filter(
+            Q(participant__agency__in=Agency.objects.matching(value))
+            | Q(participant__agency__name__icontains=value.strip())
+        )
+
+    def filter_training(self, queryset, name, value):
+        value = value.strip()
+        if value.isdigit():
+            return queryset.filter(training_id=int(value))
+        return queryset.filter(training__title__icontains=value)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -21,5 +21,32 @@ urlpatterns = [
         "enrolments/<int:pk>/delete/",
         views.EnrolmentDeleteView.as_view(),
         name="enrolment_delete",
+    ),
+    # Reports and exports (issue 4)
+    path("report/", views.ReportView.as_view(), name="report"),
+    path(
+        "report/trainings/",
+        views.ReportTrainingsView.as_view(),
+        name="report_trainings",
+    ),
+    re_path(
+        r"^report/export\.(?P<fmt>xlsx|csv)$",
+        views.ReportExportView.as_view(),
+        name="report_export",
+    ),
+    re_path(
+        r"^report/participants\.(?P<fmt>xlsx|csv)$",
+        views.ReportParticipantsExportView.as_view(),
+        name="report_participants",
+    ),
+    re_path(
+        r"^(?P<pk>[0-9]+)/participants\.(?P<fmt>xlsx|csv)$",
+        views.TrainingParticipantsExportView.as_view(),
+        name="export_participants",
+    ),
+    path(
+        "<int:pk>/summary.xlsx",
+        views.TrainingSummaryExportView.as_view(),
+        name="export_summary",
     ),
 ]

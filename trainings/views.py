@@ -4,10 +4,13 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views import View
 from django.views.generic import (
     CreateView,
     DeleteView,
@@ -22,7 +25,8 @@ from django_filters.views import FilterView
 from participants.forms import agency_datalist
 from participants.models import Agency, Participant
 
-from .filters import TrainingFilterSet
+from . import exports, reports
+from .filters import ReportFilterSet, TrainingFilterSet
 from .forms import AttendanceGridForm, EnrolmentForm, ParticipantEnrolForm, TrainingForm
 from .models import Attendance, Enrolment, Training
 from .services import (
@@ -308,3 +312,128 @@ class EnrolmentDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVi
         return _("%(name)s was removed from the training.") % {
             "name": self.object.participant.full_name
         }
+
+
+# Reports and exports (issue 4)
+# ------------------------------------------------------------------------------
+# Exports are open to everyone who can see trainings; phone numbers, NIK and birth
+# dates are added only for users with participants.export_personal_data
+# (coordinators, admins). Programme staff get the same file without those columns.
+class ReportMixin:
+    """The report filters over participant enrolments, from the query string."""
+
+    permission_required = "trainings.view_training"
+
+    def get_filterset(self):
+        return ReportFilterSet(
+            self.request.GET or None,
+            queryset=Enrolment.objects.participants(),
+            request=self.request,
+        )
+
+    def invalid_filters(self, filterset) -> bool:
+        return filterset.is_bound and not filterset.is_valid()
+
+    def invalid_response(self, filterset):
+        """The report page showing what is wrong with the filters (400)."""
+        context = {"filter": filterset, "invalid": True}
+        return TemplateResponse(
+            self.request, "trainings/report.html", context, status=400
+        )
+
+    @property
+    def personal(self) -> bool:
+        return self.request.user.has_perm("participants.export_personal_data")
+
+
+class ReportView(ReportMixin, PermissionRequiredMixin, View):
+    """Sex-disaggregated report: headline measures, agency type, agency,
+    disability and month tables, and two charts."""
+
+    def get(self, request):
+        filterset = self.get_filterset()
+        if self.invalid_filters(filterset):
+            return self.invalid_response(filterset)
+        enrolments = filterset.qs
+        summary = enrolments.report_summary()
+        context = {
+            "filter": filterset,
+            "summary": summary,
+            **reports.page_context(summary, enrolments),
+        }
+        return TemplateResponse(request, "trainings/report.html", context)
+
+
+class ReportTrainingsView(ReportMixin, PermissionRequiredMixin, View):
+    """The report per training: people present each day by sex, attendance rate
+    and how many attended every day; 25 trainings a page."""
+
+    def get(self, request):
+        filterset = self.get_filterset()
+        if self.invalid_filters(filterset):
+            return self.invalid_response(filterset)
+        enrolments = filterset.qs
+        span = enrolments.span_summary()
+        page = Paginator(range(span["trainings"]), reports.TRAININGS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        start = max(page.start_index() - 1, 0)  # start_index() is 0 when empty
+        rows = enrolments.in_trainings_page(start, page.end_index()).training_summary(
+            span["max_days"]
+        )
+        context = {
+            "filter": filterset,
+            "span": span,
+            "page_obj": page,
+            "trainings": list(reports.training_rows(rows, span["max_days"])),
+        }
+        return TemplateResponse(request, "trainings/report_trainings.html", context)
+
+
+class ReportExportView(ReportMixin, PermissionRequiredMixin, View):
+    """The filtered report's tables as .xlsx (a sheet per table) or .csv."""
+
+    def get(self, request, fmt):
+        filterset = self.get_filterset()
+        if self.invalid_filters(filterset):
+            return self.invalid_response(filterset)
+        tables = reports.report_tables(filterset.qs)
+        if fmt == "csv":
+            return exports.csv_response(tables, "setara-report.csv")
+        return exports.xlsx_response(tables, "setara-report.xlsx")
+
+
+class ReportParticipantsExportView(ReportMixin, PermissionRequiredMixin, View):
+    """The people of the filtered report, one row each, as .xlsx or .csv."""
+
+    def get(self, request, fmt):
+        filterset = self.get_filterset()
+        if self.invalid_filters(filterset):
+            return self.invalid_response(filterset)
+        table = reports.participant_table(filterset.qs, personal=self.personal)
+        if fmt == "csv":
+            return exports.csv_response([table], "setara-participants.csv")
+        return exports.xlsx_response([table], "setara-participants.xlsx")
+
+
+class TrainingParticipantsExportView(ReportMixin, PermissionRequiredMixin, DetailView):
+    """A training's participant list with attendance per day, .xlsx or .csv."""
+
+    model = Training
+
+    def render_to_response(self, context, **kwargs):
+        table = reports.roster_table(self.object, personal=self.personal)
+        name = f"training-{self.object.pk}-participants.{self.kwargs['fmt']}"
+        if self.kwargs["fmt"] == "csv":
+            return exports.csv_response([table], name)
+        return exports.xlsx_response([table], name)
+
+
+class TrainingSummaryExportView(ReportMixin, PermissionRequiredMixin, DetailView):
+    """A training's sex-disaggregated summary tables as .xlsx."""
+
+    model = Training
+
+    def render_to_response(self, context, **kwargs):
+        tables = reports.report_tables(reports.enrolments_of(self.object))
+        return exports.xlsx_response(tables, f"training-{self.object.pk}-summary.xlsx")

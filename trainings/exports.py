@@ -1,0 +1,204 @@
+"""Spreadsheet files of reports and participant lists: .xlsx and .csv.
+
+Each export is a list of ``Table``s: a header row, then a generator of rows (the
+exporter shape of pretix's ``ListExporter.iterate_list``). The same tables feed both
+writers, so an .xlsx and a .csv of one report always hold the same cells.
+
+The .xlsx writer uses openpyxl's write-only mode, which streams rows to a temporary
+file instead of keeping them in memory; django-import-export's default path builds
+the whole sheet in memory first, far too much for 100,000 participants.
+
+Cells are written safely: a text cell that starts with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return stays text and is never run as a formula (OWASP, "CSV
+Injection"). In .xlsx the cell is typed as a string with Excel's quote prefix; in
+.csv it gets a leading apostrophe, which Excel and LibreOffice hide and treat as
+"this is text". Numbers and dates keep their types.
+"""
+
+import csv
+import datetime
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from django.http import FileResponse, StreamingHttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+#: First characters that make a spreadsheet read a cell as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Excel number formats: dates as 18/10/2023, months as "Okt 2023", text as text.
+DATE_FORMAT = "dd/mm/yyyy"
+MONTH_FORMAT = "mmm yyyy"
+TEXT_FORMAT = "@"
+
+
+@dataclass
+class Table:
+    """One sheet of an export: ``title`` (the sheet name, at most 31 characters
+    are kept), ``header`` (column labels in the active language) and ``rows`` (an
+    iterable of lists as long as the header; None for an empty cell).
+
+    ``text_columns`` are the indexes of columns that are always text, such as phone
+    numbers and NIK, so Excel keeps their leading 0 and all 16 digits;
+    ``formats`` maps a column index to an Excel number format (``MONTH_FORMAT``);
+    other dates get ``DATE_FORMAT``.
+    """
+
+    title: str
+    header: Sequence[str]
+    rows: Iterable[Sequence]
+    text_columns: frozenset[int] = field(default_factory=frozenset)
+    formats: dict[int, str] = field(default_factory=dict)
+
+
+def is_formula_like(value) -> bool:
+    """True for text that a spreadsheet would read as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def csv_value(value):
+    """A cell for the .csv writer: formula-like text gets a leading apostrophe,
+    dates become 18/10/2023, None an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    if is_formula_like(value):
+        return "'" + value
+    return value
+
+
+def _xlsx_cell(sheet, value, *, text: bool, number_format: str | None):
+    """A cell for the write-only .xlsx writer: plain values pass through (openpyxl
+    reuses one cell for them, which keeps large exports fast); formula-like text,
+    text columns and dates get a typed, formatted cell."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.date):
+        cell = WriteOnlyCell(sheet, value)
+        cell.number_format = number_format or DATE_FORMAT
+        return cell
+    if text or is_formula_like(value):
+        value = str(value)
+        cell = WriteOnlyCell(sheet, value)
+        cell.data_type = "s"  # never "f": the text is stored, not evaluated
+        if text:
+            cell.number_format = TEXT_FORMAT
+        if is_formula_like(value):
+            cell.quotePrefix = True
+        return cell
+    return value
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, unique."""
+    clean = "".join(" " if c in "[]:*?/\\" else c for c in str(title)).strip()[:31]
+    name, number = clean or "Sheet", 2
+    while name.lower() in used:
+        suffix = f" ({number})"
+        name, number = clean[: 31 - len(suffix)] + suffix, number + 1
+    used.add(name.lower())
+    return name
+
+
+def write_xlsx(tables: Iterable[Table], out) -> None:
+    """Write ``tables`` as one sheet each to ``out`` (a path or binary file).
+
+    The header row is bold and frozen, so it stays in view while scrolling.
+    """
+    workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
+    used: set[str] = set()
+    for table in tables:
+        sheet = workbook.create_sheet(title=_sheet_title(table.title, used))
+        sheet.freeze_panes = "A2"
+        for index, label in enumerate(table.header, start=1):
+            width = min(max(len(str(label)) + 2, 10), 50)
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        header = []
+        for label in table.header:
+            cell = WriteOnlyCell(sheet, str(label))
+            cell.data_type = "s"
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        special = set(table.text_columns) | set(table.formats)
+        for row in table.rows:
+            if special or any(
+                isinstance(v, datetime.date) or is_formula_like(v) for v in row
+            ):
+                row = [
+                    _xlsx_cell(
+                        sheet,
+                        value,
+                        text=index in table.text_columns,
+                        number_format=table.formats.get(index),
+                    )
+                    for index, value in enumerate(row)
+                ]
+            sheet.append(row)
+    workbook.save(out)
+
+
+class _Echo:
+    """A file-like object whose ``write`` returns the line, for csv.writer."""
+
+    def write(self, value):
+        return value
+
+
+def iter_csv(tables: Iterable[Table]) -> Iterator[str]:
+    """Yield the lines of a .csv of ``tables``: starting with a byte-order mark so
+    Excel reads UTF-8; when there are several tables, each starts with its title
+    on a line of its own and ends with an empty line."""
+    tables = list(tables)
+    writer = csv.writer(_Echo())
+    yield "\ufeff"
+    for table in tables:
+        if len(tables) > 1:
+            yield writer.writerow([csv_value(table.title)])
+        yield writer.writerow([csv_value(label) for label in table.header])
+        for row in table.rows:
+            yield writer.writerow([csv_value(value) for value in row])
+        if len(tables) > 1:
+            yield writer.writerow([])
+
+
+def xlsx_response(tables: Iterable[Table], filename: str) -> FileResponse:
+    """An attachment response with ``tables`` as an .xlsx file named ``filename``.
+
+    The workbook is written to a temporary file first (an .xlsx is a zip archive,
+    which cannot be streamed while it is written), then streamed from disk.
+    """
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    write_xlsx(tables, spool)
+    spool.seek(0)
+    return FileResponse(
+        spool,
+        as_attachment=True,
+        filename=filename,
+        content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+def csv_response(tables: Iterable[Table], filename: str) -> StreamingHttpResponse:
+    """An attachment response streaming ``tables`` as UTF-8 .csv."""
+    response = StreamingHttpResponse(
+        (line.encode("utf-8") for line in iter_csv(tables)),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def national_phone(phone: str) -> str:
+    """A stored phone number (``+6281244556677``) as Indonesians write it
+    (``081244556677``); anything else unchanged."""
+    if phone.startswith("+62"):
+        return "0" + phone[3:]
+    return phone

@@ -1,0 +1,480 @@
+"""Sex-disaggregated report tables, shared by the report pages and their exports.
+
+The numbers come from the ``EnrolmentQuerySet`` report methods (one query each);
+this module only lays them out as rows with translated labels, so the page and the
+.xlsx/.csv show the same cells. Every table splits counts into L (laki-laki), P
+(perempuan), "not recorded" (sex left empty) and a total counted by the database,
+so L + P + not recorded = total can be checked on paper.
+"""
+
+import datetime
+from collections.abc import Iterator
+
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from participants.models import Agency, Participant
+
+from .exports import MONTH_FORMAT, Table, national_phone
+from .models import SEX_KEYS, Enrolment, Training
+
+#: The sex suffixes of the report methods' keys, in column order.
+SEXES = (*SEX_KEYS, "total")
+#: Trainings per page of the per-training report.
+TRAININGS_PER_PAGE = 25
+
+_NO_AGENCY = gettext_lazy("No agency")
+
+
+def percent(part: int, whole: int) -> float | None:
+    """``part`` as a percentage of ``whole``, one decimal; None when ``whole`` is 0."""
+    return round(100 * part / whole, 1) if whole else None
+
+
+def sex_cells(data: dict, prefix: str) -> list:
+    """``[L, P, not recorded, total, % P]`` of ``data[<prefix>_<sex>]``."""
+    cells = [data[f"{prefix}_{sex}"] for sex in SEXES]
+    return [*cells, percent(data[f"{prefix}_female"], data[f"{prefix}_total"])]
+
+
+def sex_header() -> list[str]:
+    """Column labels matching ``sex_cells``."""
+    return ["L", "P", _("Not recorded"), _("Total"), _("% P")]
+
+
+def agency_type_label(value: str | None) -> str:
+    """The display name of an agency type, or "No agency" for None."""
+    return str(dict(Agency.Type.choices).get(value, _NO_AGENCY))
+
+
+def summary_table(summary: dict) -> Table:
+    """Headline measures: trainings held, participations, unique persons and
+    person-days, each by sex."""
+    rows = [
+        [_("Trainings held"), None, None, None, summary["trainings"], None],
+        [
+            _("Participations (enrolments: one person in two trainings counts twice)"),
+            *sex_cells(summary, "participations"),
+        ],
+        [
+            _("Unique persons (each person counted once)"),
+            *sex_cells(summary, "persons"),
+        ],
+        [
+            _("Person-days attended (days marked present)"),
+            *sex_cells(summary, "person_days"),
+        ],
+    ]
+    return Table(_("Summary"), [_("Measure"), *sex_header()], rows)
+
+
+def agency_type_table(summary: dict) -> Table:
+    """Participations by agency type and sex, types with no participations left
+    out, with a total row."""
+    rows = []
+    for value in [*Agency.Type.values, None]:
+        prefix = f"type_{value or 'none'}"
+        if summary[f"{prefix}_total"]:
+            rows.append([agency_type_label(value), *sex_cells(summary, prefix)])
+    rows.append([_("Total"), *sex_cells(summary, "participations")])
+    return Table(_("By agency type"), [_("Agency type"), *sex_header()], rows)
+
+
+def agency_table(summary: dict, agency_rows) -> Table:
+    """Participations by agency and sex (``agency_rows`` from
+    ``EnrolmentQuerySet.agency_summary()``), with a total row."""
+
+    def rows():
+        for row in agency_rows:
+            yield [
+                row["agency_name"] or str(_NO_AGENCY),
+                agency_type_label(row["agency_type"]) if row["agency_id"] else "",
+                *sex_cells(row, "participations"),
+            ]
+        yield [_("Total"), "", *sex_cells(summary, "participations")]
+
+    return Table(_("By agency"), [_("Agency"), _("Agency type"), *sex_header()], rows())
+
+
+def disability_table(summary: dict) -> Table:
+    """Unique persons by sex and disability; "not asked" is a column of its own."""
+    choices = Participant.Disability
+    labels = {"male": "L", "female": "P", "not_recorded": _("Not recorded")}
+    labels["total"] = _("Total")
+    rows = [
+        [
+            labels[sex],
+            *(summary[f"disability_{value}_{sex}"] for value in choices.values),
+            summary[f"persons_{sex}"],
+        ]
+        for sex in SEXES
+    ]
+    header = [_("Sex"), *(str(label) for label in choices.labels), _("Total")]
+    return Table(_("Disability (persons)"), header, rows)
+
+
+def month_table(month_rows) -> Table:
+    """Participations by month of the training's start, by sex."""
+    rows = ([row["month"], *sex_cells(row, "participations")] for row in month_rows)
+    return Table(
+        _("By month"),
+        [_("Month"), *sex_header()],
+        rows,
+        formats={0: MONTH_FORMAT},
+    )
+
+
+def training_rows(training_summary, days: int) -> Iterator[dict]:
+    """Rows of ``EnrolmentQuerySet.training_summary(days)`` with, added, ``per_day``
+    (for each day of the training: ``number``, ``date``, and ``male``,
+    ``female``, ``not_recorded``, ``total`` present) and ``attendance_rate`` (days
+    present as a percentage of participations x days)."""
+    for row in training_summary:
+        row["per_day"] = [
+            {
+                "number": number,
+                "date": row["start_date"] + datetime.timedelta(days=number - 1),
+                **{sex: row[f"day{number}_{sex}"] for sex in SEXES},
+            }
+            for number in range(1, min(row["days"], days) + 1)
+        ]
+        row["attendance_rate"] = percent(
+            row["person_days"], row["participations_total"] * row["days"]
+        )
+        yield row
+
+
+def training_table(training_summary, days: int) -> Table:
+    """Per training: participations and people present each day by sex, days
+    attended, attendance rate and how many attended every day; days past a
+    training's end are empty."""
+    header = [
+        _("Training"),
+        _("Region"),
+        _("Start date"),
+        _("End date"),
+        _("Days"),
+        *(
+            f"{_('Participations')} {label}"
+            for label in ("L", "P", _("not recorded"), _("total"))
+        ),
+    ]
+    for number in range(1, days + 1):
+        header += [
+            _("Day %(number)s present %(sex)s") % {"number": number, "sex": label}
+            for label in ("L", "P", _("not recorded"), _("total"))
+        ]
+    header += [
+        _("Person-days attended"),
+        _("Attendance rate (%)"),
+        _("Attended every day"),
+    ]
+
+    def rows():
+        for row in training_rows(training_summary, days):
+            cells = [
+                row["title"],
+                row["region"],
+                row["start_date"],
+                row["end_date"],
+                row["days"],
+                *(row[f"participations_{sex}"] for sex in SEXES),
+            ]
+            for day in range(days):
+                if day < len(row["per_day"]):
+                    cells += [row["per_day"][day][sex] for sex in SEXES]
+                else:
+                    cells += [None] * len(SEXES)
+            cells += [
+                row["person_days"],
+                row["attendance_rate"],
+                row["attended_every_day"],
+            ]
+            yield cells
+
+    return Table(_("By training"), header, rows())
+
+
+def report_tables(enrolments) -> list[Table]:
+    """Every table of the report on ``enrolments`` (participant enrolments, already
+    filtered), for export: summary, agency type, agency, disability, month and
+    per-training attendance."""
+    summary = enrolments.report_summary()
+    days = summary["max_days"]
+    return [
+        summary_table(summary),
+        agency_type_table(summary),
+        agency_table(summary, enrolments.agency_summary().iterator()),
+        disability_table(summary),
+        month_table(enrolments.month_summary()),
+        training_table(enrolments.training_summary(days).iterator(), days),
+    ]
+
+
+def month_label(month: datetime.date) -> str:
+    """``Oktober 2023`` in the active language."""
+    return date_format(month, "F Y")
+
+
+# Participant lists (personal data)
+# ------------------------------------------------------------------------------
+def _personal_header() -> list[str]:
+    return [_("Phone"), _("NIK"), _("Birth date")]
+
+
+def roster_table(training: Training, *, personal: bool) -> Table:
+    """The training's enrolled people by name, with attendance per day: 1 present,
+    0 absent, empty when not recorded. Phone, NIK and birth date are included only
+    when ``personal`` (the user may export personal data)."""
+    days = training.days
+    header = [
+        _("No."),
+        _("Name"),
+        _("Sex (L/P)"),
+        _("Agency"),
+        _("Agency type"),
+        _("Position"),
+        _("Village (desa/kelurahan)"),
+        _("Disability"),
+        _("Role"),
+    ]
+    first_personal = len(header)
+    if personal:
+        header += _personal_header()
+    header += [
+        _("Day %(number)s (%(date)s)")
+        % {"number": number, "date": day.strftime("%d/%m/%Y")}
+        for number, day in enumerate(days, start=1)
+    ]
+    header.append(_("Days present"))
+
+    def rows():
+        enrolments = training.enrolments.for_roster()
+        for number, enrolment in enumerate(enrolments, start=1):
+            person = enrolment.participant
+            agency = person.agency
+            marks = enrolment.attendance_marks(days)
+            cells = [
+                number,
+                person.full_name,
+                person.sex or None,
+                agency.name if agency else None,
+                agency.get_type_display() if agency else None,
+                person.position,
+                person.village,
+                person.get_disability_display(),
+                enrolment.get_role_display(),
+            ]
+            if personal:
+                cells += [
+                    national_phone(person.phone) or None,
+                    person.nik or None,
+                    person.birth_date,
+                ]
+            cells += [None if mark is None else int(mark) for mark in marks]
+            cells.append(sum(1 for mark in marks if mark))
+            yield cells
+
+    text = {first_personal, first_personal + 1} if personal else set()
+    return Table(_("Participants"), header, rows(), text_columns=frozenset(text))
+
+
+def participant_table(enrolments, *, personal: bool) -> Table:
+    """One row per person of ``enrolments`` (filtered participant enrolments), by
+    name: who they are, their participations and days attended. Phone, NIK and
+    birth date only when ``personal``."""
+    header = [
+        _("Name"),
+        _("Sex (L/P)"),
+        _("Agency"),
+        _("Agency type"),
+        _("Position"),
+        _("Village (desa/kelurahan)"),
+        _("Disability"),
+    ]
+    first_personal = len(header)
+    if personal:
+        header += _personal_header()
+    header += [_("Participations"), _("Days attended")]
+    disability = {value: str(label) for value, label in Participant.Disability.choices}
+    types = {value: str(label) for value, label in Agency.Type.choices}
+
+    def rows():
+        for row in enrolments.participant_summary().iterator(chunk_size=2000):
+            cells = [
+                row["full_name"],
+                row["sex"] or None,
+                row["agency_name"],
+                types.get(row["agency_type"]),
+                row["position"],
+                row["village"],
+                disability[row["disability"]],
+            ]
+            if personal:
+                cells += [
+                    national_phone(row["phone"]) or None,
+                    row["nik"] or None,
+                    row["birth_date"],
+                ]
+            cells += [row["participations"], row["days_attended_total"]]
+            yield cells
+
+    text = {first_personal, first_personal + 1} if personal else set()
+    return Table(_("Participants"), header, rows(), text_columns=frozenset(text))
+
+
+def enrolments_of(training: Training):
+    """The participant enrolments of one training, for its summary export."""
+    return Enrolment.objects.participants().filter(training=training)
+
+
+# The report page
+# ------------------------------------------------------------------------------
+def page_table(table: Table, *, total_row: bool = False) -> dict:
+    """``table`` ready for a template: ``title``, ``header``, ``rows`` of cells
+    (``text`` formatted in the active language, ``numeric``) and ``total_row``
+    (the last row is a total)."""
+    rows = []
+    for row in table.rows:
+        cells = []
+        for index, value in enumerate(row):
+            numeric = isinstance(value, int | float)
+            if value is None:
+                text = ""
+            elif isinstance(value, datetime.date):
+                text = (
+                    month_label(value)
+                    if table.formats.get(index) == MONTH_FORMAT
+                    else date_format(value, "SHORT_DATE_FORMAT")
+                )
+            elif isinstance(value, float):
+                text = number_format(value, 1)
+            elif numeric:
+                text = number_format(value, force_grouping=True)
+            else:
+                text = value
+            cells.append({"text": text, "numeric": numeric})
+        rows.append(cells)
+    return {
+        "title": table.title,
+        "header": table.header,
+        "rows": rows,
+        "total_row": total_row,
+    }
+
+
+def page_context(summary: dict, enrolments) -> dict:
+    """What the report page shows besides the filters, in two more queries
+    (agencies and months): ``tables`` by name (``summary``, ``agency_type``,
+    ``agency``, ``disability``, ``month``) and the charts' geometry,
+    ``type_chart`` and ``month_chart``."""
+    months = list(enrolments.month_summary())
+    tables = {
+        "summary": page_table(summary_table(summary)),
+        "agency_type": page_table(agency_type_table(summary), total_row=True),
+        "agency": page_table(
+            agency_table(summary, enrolments.agency_summary()), total_row=True
+        ),
+        "disability": page_table(disability_table(summary), total_row=True),
+        "month": page_table(month_table(months)),
+    }
+    return {
+        "tables": tables,
+        "type_chart": _type_chart(summary),
+        "month_chart": _month_chart(months),
+    }
+
+
+_CHART_WIDTH = 640
+
+
+def _type_chart(summary: dict) -> dict:
+    label_width, bar_area, bar, gap = 230, _CHART_WIDTH - 290, 14, 12
+    groups = []
+    for value in [*Agency.Type.values, None]:
+        prefix = f"type_{value or 'none'}"
+        if summary[f"{prefix}_total"]:
+            groups.append(
+                (
+                    agency_type_label(value),
+                    summary[f"{prefix}_male"],
+                    summary[f"{prefix}_female"],
+                )
+            )
+    largest = max([1, *(max(male, female) for _, male, female in groups)])
+    rows, y = [], 10
+    for label, male, female in groups:
+        bars = []
+        for offset, (sex, count) in enumerate((("L", male), ("P", female))):
+            width = round(bar_area * count / largest, 1)
+            top = y + offset * (bar + 2)
+            bars.append(
+                {
+                    "sex": sex,
+                    "count": count,
+                    "y": top,
+                    "width": width,
+                    "text_x": label_width + width + 4,
+                    "text_y": top + bar - 3,
+                }
+            )
+        rows.append({"label": label, "label_y": y + bar + 4, "bars": bars})
+        y += 2 * bar + 2 + gap
+    return {
+        "width": _CHART_WIDTH,
+        "height": y + 10,
+        "label_x": label_width - 8,
+        "bar_x": label_width,
+        "bar_height": bar,
+        "rows": rows,
+    }
+
+
+def _month_chart(month_rows: list[dict]) -> dict:
+    plot_top, plot_height, left = 10, 160, 40
+    count = len(month_rows) or 1
+    slot = (_CHART_WIDTH - left - 10) / count
+    width = round(min(40, slot * 0.7), 1)
+    largest = max([1, *(row["participations_total"] for row in month_rows)])
+    # Label every month while they fit, otherwise every n-th.
+    label_every = max(1, round(count / 12))
+    bars = []
+    for index, row in enumerate(month_rows):
+        x = round(left + index * slot + (slot - width) / 2, 1)
+        base = plot_top + plot_height
+        segments = []
+        for sex, key in (("L", "male"), ("P", "female"), ("?", "not_recorded")):
+            height = round(plot_height * row[f"participations_{key}"] / largest, 1)
+            base -= height
+            if height:
+                segments.append(
+                    {
+                        "sex": sex,
+                        "y": round(base, 1),
+                        "height": height,
+                        "count": row[f"participations_{key}"],
+                    }
+                )
+        bars.append(
+            {
+                "x": x,
+                "label": ""
+                if index % label_every
+                else date_format(row["month"], "M Y"),
+                "label_x": round(x + width / 2, 1),
+                "total": row["participations_total"],
+                "month": month_label(row["month"]),
+                "segments": segments,
+            }
+        )
+    return {
+        "width": _CHART_WIDTH,
+        "height": plot_top + plot_height + 30,
+        "bar_width": width,
+        "axis_y": plot_top + plot_height,
+        "label_y": plot_top + plot_height + 16,
+        "largest": largest,
+        "left": left,
+        "bars": bars,
+    }
