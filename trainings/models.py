@@ -335,6 +335,16 @@ class EnrolmentQuerySet(models.QuerySet):
         summary["max_days"] = summary["max_days"] or 0
         return summary
 
+    def span_summary(self) -> dict:
+        """``{"trainings", "max_days"}``: how many trainings these enrolments are in
+        and the days of the longest (0 when none); a light ``report_summary``."""
+        summary = self.aggregate(
+            trainings=Count("training", distinct=True),
+            max_days=Max(DayCount("training__start_date", "training__end_date")),
+        )
+        summary["max_days"] = summary["max_days"] or 0
+        return summary
+
     def agency_summary(self):
         """One row per agency, by type then name: ``agency_id``, ``agency_name``,
         ``agency_type``, and ``participations_<sex>`` enrolments for each sex suffix
