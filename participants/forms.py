@@ -24,7 +24,7 @@ class AgencyChoiceMixin(forms.Form):
         required=False,
         help_text=_(
             "Type the name, the short name or a usual spelling, for example "
-            "\u201cDinsos Maros\u201d, and pick from the list."
+            "“Dinsos Maros”, and pick from the list."
         ),
         widget=forms.TextInput(attrs={"list": "agency-options", "autocomplete": "off"}),
     )
@@ -59,7 +59,7 @@ class AgencyChoiceMixin(forms.Form):
         elif candidates:
             self.add_error(
                 "agency_name",
-                _("Several agencies are called \u201c%(name)s\u201d: %(list)s.")
+                _("Several agencies are called “%(name)s”: %(list)s.")
                 % {
                     "name": name,
                     "list": "; ".join(
@@ -73,8 +73,8 @@ class AgencyChoiceMixin(forms.Form):
             self.add_error(
                 "agency_name",
                 _(
-                    "No agency is called \u201c%(name)s\u201d. Pick one from the list, "
-                    "or tick \u201cThis agency is not in the list: create it\u201d."
+                    "No agency is called “%(name)s”. Pick one from the list, "
+                    "or tick “This agency is not in the list: create it”."
                 )
                 % {"name": name},
             )
@@ -221,7 +221,7 @@ class ParticipantImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
     )
     blank_sex_is_not_recorded = forms.BooleanField(
-        label=_("Import an empty L/P cell as \u201cnot recorded\u201d"),
+        label=_("Import an empty L/P cell as “not recorded”"),
         required=False,
         help_text=_("Otherwise a row without L/P is an error to fix in the file."),
     )
@@ -250,7 +250,7 @@ class ParticipantImportDecisionForm(forms.Form):
     CREATE = "create"
 
     blank_sex_is_not_recorded = forms.BooleanField(
-        label=_("Import an empty L/P cell as \u201cnot recorded\u201d"),
+        label=_("Import an empty L/P cell as “not recorded”"),
         required=False,
     )
     fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)

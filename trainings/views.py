@@ -100,9 +100,7 @@ class TrainingCreateView(
 ):
     permission_required = "trainings.add_training"
     model = Training
-    success_message = _(
-        "Training \u201c%(title)s\u201d created. Now enrol its participants."
-    )
+    success_message = _("Training “%(title)s” created. Now enrol its participants.")
 
     def get_success_url(self):
         return reverse("trainings:enrol", args=[self.object.pk])
@@ -113,7 +111,7 @@ class TrainingUpdateView(
 ):
     permission_required = "trainings.change_training"
     model = Training
-    success_message = _("Training \u201c%(title)s\u201d saved.")
+    success_message = _("Training “%(title)s” saved.")
 
 
 class TrainingDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
@@ -122,9 +120,7 @@ class TrainingDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVie
     success_url = reverse_lazy("trainings:list")
 
     def get_success_message(self, cleaned_data):
-        return _("Training \u201c%(title)s\u201d deleted.") % {
-            "title": self.object.title
-        }
+        return _("Training “%(title)s” deleted.") % {"title": self.object.title}
 
 
 class TrainingEnrolView(PermissionRequiredMixin, SingleObjectMixin, TemplateView):
