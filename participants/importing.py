@@ -10,8 +10,8 @@ Three steps, each usable on its own:
    row with the value parsers (``parse_sex``, ``parse_nik``, ``parse_date``...),
    collecting every problem by row and column instead of stopping at the first.
 3. ``plan_import`` compares the clean rows with the database (agencies, people
-   already in the registry, people already enrolled) in a fixed number of queries
-   per 500 rows, and applies the user's choices. ``participants.services
+   already in the registry, people already enrolled) in a few queries
+   per thousand rows, and applies the user's choices. ``participants.services
    .participants_import`` writes a plan that has no problems.
 
 Nothing here writes to the database. Problems hold the cell values the user typed,
@@ -852,8 +852,14 @@ def read_participant_file(
 
 # Planning against the database --------------------------------------------------
 
-#: Rows per look-up query: below SQLite's 999 parameters, few queries on PostgreSQL.
-LOOKUP_CHUNK = 500
+
+def lookup_chunk() -> int:
+    """Values per ``__in`` look-up: just under the database's parameter limit
+    (SQLite: 999), else 5,000."""
+    from django.db import connection
+
+    limit = connection.features.max_query_params
+    return max(limit - 99, 100) if limit else 5000
 
 
 @dataclass
@@ -978,7 +984,8 @@ class ImportPlan:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def _chunks(values: Sequence, size: int = LOOKUP_CHUNK):
+def _chunks(values: Sequence, size: int | None = None):
+    size = size or lookup_chunk()
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -988,7 +995,7 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
     """Compare clean rows with the registry and the training, applying ``options``.
 
     Agencies are looked up once per distinct name (``Agency.objects.matching``,
-    which covers aliases); people once per 500 NIKs, phones and names (same NIK;
+    which covers aliases); people in chunks of NIKs, phones and names (same NIK;
     else same phone; else same normalised name in the same agency, as
     ``participants.services.participant_matches`` defines it). Rows that would
     enrol one person twice, or two new people with one NIK, become problems.
