@@ -26,6 +26,7 @@ import csv
 import datetime
 import hashlib
 import io
+import itertools
 import os
 import re
 import secrets
@@ -481,8 +482,8 @@ def _read_csv(data: bytes) -> Table:
         raise ImportFileError(_("The file is empty."))
     best = None
     for delimiter in (",", ";", "\t"):
-        sample = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-        rows = [(n, row) for n, row in enumerate(sample[:HEADER_SCAN_ROWS], 1)]
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        rows = list(enumerate(itertools.islice(reader, HEADER_SCAN_ROWS), 1))
         found = find_header(rows)
         score = len(found[1]) if found else 0
         if best is None or score > best[0]:
@@ -581,7 +582,6 @@ def _recognise(values: Sequence[Any]) -> dict[str, int]:
 
 def find_header(
     rows: Sequence[tuple[int, Sequence[Any]]],
-    days: Sequence[datetime.date] = (),
 ) -> tuple[int, dict[str, int]] | None:
     """Find the header among the first ``HEADER_SCAN_ROWS`` rows: the row that
     names a name column and at least one other known column, preferring the row
@@ -604,7 +604,7 @@ def read_header(
     Raises ImportFileError when no header row is found or a required column is
     missing, naming the column and the headers it may have.
     """
-    found = find_header(rows, days)
+    found = find_header(rows)
     if found is None:
         raise ImportFileError(
             _(
@@ -1019,6 +1019,9 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
                 unknown[key].rows.append(row.row)
             continue
         found = list(Agency.objects.matching(row.agency)[:5])
+        if len(found) > 1:  # the same name in several regions: prefer the local one
+            local = [a for a in found if a.region_id == training.region_id]
+            found = local if len(local) == 1 else found
         if len(found) == 1:
             agencies[key] = found[0]
             continue

@@ -134,3 +134,26 @@ def test_already_enrolled_rows_are_reported_and_exit_zero(training):
     assert "19 already enrolled" in out
     assert err == ""
     assert Attendance.objects.count() == 57
+
+
+def test_semicolon_csv_saved_by_indonesian_excel_imports(training, tmp_path):
+    path = tmp_path / "daftar-hadir.csv"
+    path.write_bytes(
+        (
+            "DAFTAR HADIR PESERTA;;;;\r\n"
+            ";;;;\r\n"
+            "No;Nama;L/P;Instansi;No. HP;Hari 1;Hari 2;Hari 3\r\n"
+            "1;Hj. Nurhaeda Rahman, S.Sos;P;DP3A Kab. Maros;0812-4231-7710;v;v;v\r\n"
+            "2;Muh. Arfan Syamsuddin;L;Dinas Sosial – Maros;81344002211;v;;v\r\n"
+            ";Jumlah peserta: 2;;;;2;1;2\r\n"
+        ).encode("cp1252")
+    )
+    out, err = run(str(path), "--training", str(training.pk))
+    assert err == ""
+    assert "2 new participants" in out
+    people = dict(Participant.objects.values_list("full_name", "phone"))
+    assert people == {
+        "Hj. Nurhaeda Rahman, S.Sos": "+6281242317710",
+        "Muh. Arfan Syamsuddin": "+6281344002211",
+    }
+    assert Participant.objects.get(sex="L").agency.name == "Dinas Sosial – Maros"

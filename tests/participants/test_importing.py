@@ -533,6 +533,15 @@ class TestAgencies:
         assert agency.region == training.region
         assert result.agencies_created == 1
 
+    def test_a_name_used_in_several_regions_means_the_training_region_one(
+        self, training
+    ):
+        AgencyFactory(name="Dinas Sosial")
+        local = AgencyFactory(name="Dinas Sosial", region=training.region)
+        plan, _ = import_all(training, xlsx([HEADER, person(agency="Dinas Sosial")]))
+        assert plan.unknown_agencies == []
+        assert Participant.objects.get().agency == local
+
     def test_rows_with_the_same_unknown_agency_share_one_new_agency(self, training):
         rows = [
             HEADER,
