@@ -89,7 +89,6 @@ class ReferralInstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     # A website typed without a scheme is taken as https.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["activate", "deactivate", "mark_verified"]
-    history_list_display = ["is_active", "last_verified_on"]
     fieldsets = [
         (None, {"fields": ["name", "level", "region", "agency", "is_active"]}),
         (

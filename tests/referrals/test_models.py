@@ -198,3 +198,21 @@ class TestTrainedStaff:
         AttendanceFactory()
         row = ReferralInstitution.objects.with_trained_staff().get(pk=institution.pk)
         assert row.trained_total == 0
+
+
+def test_loading_a_fixture_adds_no_history():
+    """A restored backup (loaddata) keeps the history as it was dumped."""
+    from django.core import serializers
+
+    from referrals.models import ServiceType
+
+    institution = ReferralInstitutionFactory()
+    institution.services.add(ServiceType.objects.get(code="hotline"))
+    records = institution.history.count()
+    dumped = serializers.serialize("json", [institution])
+    # As in an emptied database: the link is missing until the fixture adds it.
+    ReferralInstitution.services.through.objects.all().delete()
+    for obj in serializers.deserialize("json", dumped):
+        obj.save()
+    assert institution.history.count() == records
+    assert institution.services.count() == 1
