@@ -18,6 +18,11 @@ urlpatterns = [
         name="signin_sheet",
     ),
     path(
+        "<int:pk>/sign-in-sheet.pdf",
+        views.SignInSheetPdfView.as_view(),
+        name="signin_sheet_pdf",
+    ),
+    path(
         "enrolments/<int:pk>/delete/",
         views.EnrolmentDeleteView.as_view(),
         name="enrolment_delete",

@@ -5,7 +5,9 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -433,3 +435,31 @@ class TrainingSummaryExportView(ReportMixin, PermissionRequiredMixin, DetailView
     def render_to_response(self, context, **kwargs):
         tables = reports.report_tables(reports.enrolments_of(self.object))
         return exports.xlsx_response(tables, f"training-{self.object.pk}-summary.xlsx")
+
+
+class SignInSheetPdfView(SignInSheetView):
+    """The sign-in sheet as an A4 landscape PDF, drawn by WeasyPrint from the same
+    table as the print view; without WeasyPrint's system libraries (Pango) it sends
+    the user to the print view with a message instead."""
+
+    template_name = "trainings/training_signin_sheet_pdf.html"
+
+    def render_to_response(self, context, **response_kwargs):
+        html = render_to_string(self.template_name, context, request=self.request)
+        try:
+            from weasyprint import HTML  # loads Pango: only when a PDF is asked for
+        except (ImportError, OSError):
+            messages.error(
+                self.request,
+                _("PDF is not available on this server; use Print instead."),
+            )
+            return redirect("trainings:signin_sheet", pk=self.object.pk)
+        pdf = HTML(string=html).write_pdf()
+        filename = (
+            f"daftar-hadir-{self.object.start_date:%Y-%m-%d}-{self.object.pk}.pdf"
+        )
+        return HttpResponse(
+            pdf,
+            content_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )

@@ -1,6 +1,9 @@
 """Recording a training in the browser: pages, permissions, query counts."""
 
 import datetime
+import re
+import sys
+import zlib
 from http import HTTPStatus
 
 import pytest
@@ -479,6 +482,38 @@ class TestSignInSheet:
         assert "table-header-group" in html
         assert "A4 landscape" in html
         assert training.date_range_display in html
+
+
+class TestSignInSheetPdf:
+    def test_downloads_an_a4_landscape_pdf(self, staff_client, training):
+        EnrolmentFactory.create_batch(3, training=training)
+        response = staff_client.get(
+            reverse("trainings:signin_sheet_pdf", args=[training.pk])
+        )
+        assert response.status_code == HTTPStatus.OK
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="daftar-hadir-2023-10-18-{training.pk}.pdf"'
+        )
+        assert response.content.startswith(b"%PDF")
+        # A4 landscape is 842 x 595 points; the page objects are compressed.
+        streams = re.findall(rb"stream\r?\n(.*?)endstream", response.content, re.S)
+        objects = b"".join(zlib.decompress(stream) for stream in streams)
+        [media_box] = set(re.findall(rb"/MediaBox \[([^\]]*)\]", objects))
+        width, height = (float(n) for n in media_box.split()[2:])
+        assert (round(width), round(height)) == (842, 595)
+
+    def test_without_weasyprint_the_print_view_is_offered(
+        self, staff_client, training, monkeypatch
+    ):
+        monkeypatch.setitem(sys.modules, "weasyprint", None)
+        response = staff_client.get(
+            reverse("trainings:signin_sheet_pdf", args=[training.pk]), follow=True
+        )
+        assert response.redirect_chain[-1][0] == reverse(
+            "trainings:signin_sheet", args=[training.pk]
+        )
+        assert [m.level_tag for m in response.context["messages"]] == ["error"]
 
 
 class TestQueryCounts:
