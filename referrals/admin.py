@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import ReferralInstitution, ServiceType, TargetGroup, verification_cutoff
@@ -56,6 +57,7 @@ class VerificationFilter(admin.SimpleListFilter):
 @admin.register(ReferralInstitution)
 class ReferralInstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [ReferralInstitutionResource]
+    formats = [XLSX, CSV]
     list_display = [
         "name",
         "level",

@@ -184,7 +184,7 @@ class TestAdminImport:
         upload.name = "directory.csv"
         response = admin_client.post(
             reverse("admin:referrals_referralinstitution_import"),
-            {"import_file": upload, "format": "0", "resource": "0"},
+            {"import_file": upload, "format": "1", "resource": "0"},  # csv
         )
         assert response.status_code == HTTPStatus.OK
         assert "confirm_form" in response.context
@@ -201,3 +201,27 @@ class TestAdminImport:
         assert list(institution.services.all()) == [
             ServiceType.objects.get(code="legal-aid")
         ]
+
+
+def test_only_the_admin_role_may_change_the_directory():
+    from django.contrib.auth.models import Group
+
+    from setara import roles
+
+    def referral_perms(role):
+        return set(
+            Group.objects.get(name=role)
+            .permissions.filter(content_type__app_label="referrals")
+            .values_list("codename", flat=True)
+        )
+
+    for role in (roles.PROGRAMME_STAFF, roles.COORDINATOR):
+        assert referral_perms(role) == {
+            "view_referralinstitution",
+            "view_servicetype",
+        }
+    assert {
+        "change_referralinstitution",
+        "add_targetgroup",
+        "view_historicalreferralinstitution",
+    } <= referral_perms(roles.ADMIN)
