@@ -118,6 +118,7 @@ def test_officer_records_a_two_day_training_on_a_phone(page, login):
     for name in ("Andi Baso", "Sitti Aminah", "Hj. Nurhaeda Rahman, S.Sos"):
         assert name in text
     assert sheet.locator("tbody tr").count() == 3 + 5  # people + blank rows
+    assert page.locator(".js-print").is_visible()  # its script ran under the CSP
     page.emulate_media(media="print")
     assert sheet.evaluate("t => getComputedStyle(t.tHead).display") == (
         "table-header-group"
