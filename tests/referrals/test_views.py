@@ -59,6 +59,13 @@ class TestDirectory:
         assert names(response) == [regency.name, province.name, national.name]
         assert other.name not in names(response)
 
+    def test_bad_filter_values_give_a_page_not_an_error(self, staff_client):
+        ReferralInstitutionFactory()
+        response = staff_client.get(DIRECTORY, {"region": "abc", "level": "desa"})
+        assert response.status_code == HTTPStatus.OK
+        assert names(response) == []
+        assert response.context["filter"].form.errors.keys() == {"region", "level"}
+
     def test_inactive_institutions_are_not_listed(self, staff_client):
         ReferralInstitutionFactory(name="Tutup", is_active=False)
         assert "Tutup" not in names(staff_client.get(DIRECTORY))
