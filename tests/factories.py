@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from factory.django import DjangoModelFactory
 
 from participants.models import Agency, Participant
-from referrals.models import ReferralInstitution, ServiceType
+from referrals.models import ReferralInstitution, ServiceType, TargetGroup
 from regions.models import Region
 from setara import roles
 from trainings.models import Attendance, Enrolment, Topic, Training
@@ -133,3 +133,28 @@ class UserFactory(DjangoModelFactory):
         self.set_password(extracted or "test-password")
         if create:
             self.save()
+
+
+class TargetGroupFactory(DjangoModelFactory):
+    class Meta:
+        model = TargetGroup
+        django_get_or_create = ["code"]
+
+    code = factory.Sequence(lambda n: f"group-{n}")
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class ProvincialInstitutionFactory(ReferralInstitutionFactory):
+    """A referral institution at province level (Sulawesi Selatan by default)."""
+
+    name = factory.Sequence(lambda n: f"UPTD PPA Provinsi Uji {n}")
+    level = ReferralInstitution.Level.PROVINCE
+    region = factory.SubFactory(ProvinceFactory)
+
+
+class NationalInstitutionFactory(ReferralInstitutionFactory):
+    """A national referral institution (no region)."""
+
+    name = factory.Sequence(lambda n: f"Lembaga Nasional Uji {n}")
+    level = ReferralInstitution.Level.NATIONAL
+    region = None
