@@ -240,14 +240,16 @@ class ParticipantImportForm(forms.Form):
 
 class ParticipantImportDecisionForm(forms.Form):
     """The choices of an import preview: what to do with each unknown agency
-    (create it, or map it to an existing one), which proposed matches to reject,
-    and whether an empty L/P cell means "not recorded".
+    (create it, treat it as another new agency of the file, or map it to an
+    existing one), which proposed matches to reject, and whether an empty L/P
+    cell means "not recorded".
 
     ``fingerprint`` carries the digest of the preview the user saw, so confirming
     a preview that has since changed shows the new one instead.
     """
 
     CREATE = "create"
+    SAME_AS = "same:"
 
     blank_sex_is_not_recorded = forms.BooleanField(
         label=_("Import an empty L/P cell as “not recorded”"),
@@ -258,9 +260,7 @@ class ParticipantImportDecisionForm(forms.Form):
     def __init__(self, *args, plan, agencies, **kwargs):
         super().__init__(*args, **kwargs)
         self.plan = plan
-        agency_choices = [(self.CREATE, _("Create this agency"))] + [
-            (str(agency.pk), agency.name) for agency in agencies
-        ]
+        existing = [(str(agency.pk), agency.name) for agency in agencies]
         self.initial.setdefault(
             "blank_sex_is_not_recorded", plan.options.blank_sex_is_not_recorded
         )
@@ -268,11 +268,26 @@ class ParticipantImportDecisionForm(forms.Form):
         self.agency_fields = []
         for unknown in plan.unknown_agencies:
             name = self.agency_field_name(unknown.key)
+            same_as = [
+                (self.SAME_AS + other.key, other.name)
+                for other in plan.unknown_agencies
+                if other.key != unknown.key
+            ]
+            choices = [(self.CREATE, _("Create this agency"))]
+            if same_as:
+                choices.append((_("Same as a new agency of this file"), same_as))
+            if existing:
+                choices.append((_("An existing agency"), existing))
+            if unknown.same_as:
+                initial = self.SAME_AS + unknown.same_as
+            else:
+                initial = str(unknown.choice) if unknown.choice else self.CREATE
             self.fields[name] = forms.ChoiceField(
                 label=unknown.name,
-                choices=agency_choices,
-                initial=str(unknown.choice) if unknown.choice else self.CREATE,
+                choices=choices,
+                initial=initial,
                 required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
             self.agency_fields.append((unknown, name))
         self.match_fields = []
@@ -307,11 +322,13 @@ class ParticipantImportDecisionForm(forms.Form):
         for unknown, name in self.agency_fields:
             value = data.get(name)
             if not value:  # not sent: keep the choice shown
-                agency_choices[unknown.key] = unknown.choice
+                agency_choices[unknown.key] = unknown.same_as or unknown.choice
+            elif value == self.CREATE:
+                agency_choices[unknown.key] = None
+            elif value.startswith(self.SAME_AS):
+                agency_choices[unknown.key] = value.removeprefix(self.SAME_AS)
             else:
-                agency_choices[unknown.key] = (
-                    None if value == self.CREATE else int(value)
-                )
+                agency_choices[unknown.key] = int(value)
         # Choices for agencies no longer in the file are kept: harmless.
         agency_choices = {**self.plan.options.agency_choices, **agency_choices}
         rejected = {

@@ -192,7 +192,7 @@ class Problem:
             if self.header:
                 column += f" ({self.header})"
             where.append(column)
-        if self.row is not None and self.column:
+        if self.row is not None and self.column and self.value:
             where.append(gettext("value “%(value)s”") % {"value": self.value})
         prefix = ", ".join(where)
         return f"{prefix}: {self.message}" if prefix else str(self.message)
@@ -867,13 +867,16 @@ class ImportOptions:
     """The user's choices in the preview.
 
     ``agency_choices`` maps an unknown agency's key (``normalise_key`` of its name)
-    to an existing agency's id, or to None to create it (the default).
+    to an existing agency's id; to the key of another unknown agency of the file
+    that is created, meaning the same new agency ("DP3A Kab. Maros" and "Dinas
+    Pemberdayaan Perempuan ... Kab. Maros"); or to None to create it (the
+    default).
     ``rejected_rows`` are row numbers whose proposed match the user rejected: a new
     person is created instead. A match by NIK cannot be rejected (NIK is unique).
     """
 
     blank_sex_is_not_recorded: bool = False
-    agency_choices: dict[str, int | None] = field(default_factory=dict)
+    agency_choices: dict[str, int | str | None] = field(default_factory=dict)
     rejected_rows: set[int] = field(default_factory=set)
 
     def to_dict(self) -> dict:
@@ -896,13 +899,16 @@ class ImportOptions:
 class UnknownAgency:
     """An agency name in the file that matches no agency or alias.
 
-    ``candidates`` are agencies it matches ambiguously (several at once).
+    ``choice`` is the id of the existing agency it means, or None to create it;
+    ``same_as`` the key of another unknown agency it means (created once for
+    both). ``candidates`` are agencies it matches ambiguously (several at once).
     """
 
     key: str
     name: str
     rows: list[int]
     choice: int | None = None
+    same_as: str = ""
     candidates: list = field(default_factory=list)
 
 
@@ -979,7 +985,7 @@ class ImportPlan:
             f"{getattr(p.agency, 'pk', '')}:{p.row.agency_key}"
             for p in self.rows
         ]
-        parts += [f"{a.key}={a.choice}" for a in self.unknown_agencies]
+        parts += [f"{a.key}={a.choice}:{a.same_as}" for a in self.unknown_agencies]
         parts += [str(p) for p in self.problems]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
@@ -1008,7 +1014,7 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
     rows = parsed.rows
 
     # Agencies: one query per distinct name, plus one for the mapped ones.
-    mapped_ids = {v for v in options.agency_choices.values() if v}
+    mapped_ids = {v for v in options.agency_choices.values() if isinstance(v, int)}
     mapped = Agency.objects.in_bulk(mapped_ids) if mapped_ids else {}
     agencies: dict[str, Any] = {}
     unknown: dict[str, UnknownAgency] = {}
@@ -1026,13 +1032,24 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
             agencies[key] = found[0]
             continue
         choice = options.agency_choices.get(key)
-        if choice is not None and choice not in mapped:
+        if not isinstance(choice, int) or choice not in mapped:
             choice = None
         unknown[key] = UnknownAgency(
             key=key, name=row.agency, rows=[row.row], choice=choice, candidates=found
         )
         if choice is not None:
             agencies[key] = mapped[choice]
+    # "Same as" another unknown agency that is itself created: one new agency.
+    for key, agency in unknown.items():
+        target = options.agency_choices.get(key)
+        if (
+            isinstance(target, str)
+            and target != key
+            and target in unknown
+            and unknown[target].choice is None
+            and not isinstance(options.agency_choices.get(target), str)
+        ):
+            agency.same_as = target
 
     # People: by NIK, phone, then name within a known agency.
     by_nik, by_phone, by_name = {}, {}, {}

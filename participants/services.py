@@ -196,23 +196,27 @@ def participants_import(*, training, plan) -> ParticipantsImportResult:
     result = ParticipantsImportResult(already_enrolled=len(plan.already_enrolled))
 
     new_agencies = {}
-    mapped = {}
+    aliases = {}  # unknown agency key -> (agency id, name)
     for unknown in plan.unknown_agencies:
-        if unknown.choice is None:
+        if unknown.choice is None and not unknown.same_as:
             new_agencies[unknown.key] = agency_create(
                 name=unknown.name, region=training.region
             )
-        else:
-            mapped[unknown.key] = unknown
     result.agencies_created = len(new_agencies)
+    for unknown in plan.unknown_agencies:
+        if unknown.same_as:
+            new_agencies[unknown.key] = new_agencies[unknown.same_as]
+            aliases[unknown.key] = (new_agencies[unknown.key].pk, unknown.name)
+        elif unknown.choice is not None:
+            aliases[unknown.key] = (unknown.choice, unknown.name)
     taken = set(
-        AgencyAlias.objects.filter(normalised_name__in=list(mapped)).values_list(
+        AgencyAlias.objects.filter(normalised_name__in=list(aliases)).values_list(
             "normalised_name", flat=True
         )
     )
-    for key, unknown in mapped.items():
+    for key, (agency_id, name) in aliases.items():
         if key not in taken:
-            AgencyAlias(agency_id=unknown.choice, name=unknown.name).save()
+            AgencyAlias(agency_id=agency_id, name=name).save()
 
     people = []
     for row_plan in plan.to_create:

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse_lazy
@@ -231,6 +232,14 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
             return self.render_preview(pending, plan)
+        except IntegrityError:
+            # Someone enrolled the same people meanwhile (a second click, another
+            # user): nothing was written; the new preview shows them as enrolled.
+            messages.warning(
+                request,
+                _("Someone changed this training meanwhile. Check and import again."),
+            )
+            return self.render_preview(pending, self.build_plan(pending))
         self.pending_imports.discard(pending)
         messages.success(
             request,

@@ -157,3 +157,23 @@ def test_semicolon_csv_saved_by_indonesian_excel_imports(training, tmp_path):
         "Muh. Arfan Syamsuddin": "+6281344002211",
     }
     assert Participant.objects.get(sex="L").agency.name == "Dinas Sosial – Maros"
+
+
+def test_map_agency_to_another_new_agency_of_the_file(training, tmp_path):
+    path = write_xlsx(
+        tmp_path / "list.xlsx",
+        [
+            ["Nama", "L/P", "Instansi"],
+            ["Rahma", "P", "DP3A Kab. Maros"],
+            ["Sitti", "P", "Dinas PPPA Kab. Maros"],
+        ],
+    )
+    out, _ = run(
+        str(path),
+        "--training",
+        str(training.pk),
+        "--map-agency",
+        "Dinas PPPA Kab. Maros=DP3A Kab. Maros",
+    )
+    assert "1 new agencies" in out
+    assert Participant.objects.filter(agency__name="DP3A Kab. Maros").count() == 2

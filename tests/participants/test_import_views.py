@@ -224,6 +224,45 @@ def test_unknown_agency_mapped_to_an_existing_one(staff_client, training):
     assert Agency.objects.count() == 1
 
 
+def test_two_new_spellings_mapped_to_one_agency_on_the_page(staff_client, training):
+    rows = [
+        ["Nama", "L/P", "Instansi"],
+        ["Rahma", "P", "DP3A Kab. Maros"],
+        ["Sitti", "P", "Dinas PPPA Kab. Maros"],
+    ]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    fields = {
+        unknown.name: field
+        for unknown, field in preview.context["form"].bound_agency_fields()
+    }
+    choice = {fields["Dinas PPPA Kab. Maros"].html_name: "same:dp3a kab maros"}
+    staff_client.post(url, {**choice, "refresh": "1"})
+    preview = staff_client.get(url)
+    staff_client.post(url, confirm_data(preview))
+    assert Agency.objects.get().participants.count() == 2
+
+
+def test_a_conflicting_write_meanwhile_is_a_message_not_a_500(
+    staff_client, training, monkeypatch
+):
+    from django.db import IntegrityError
+
+    from participants import views
+
+    def conflict(**kwargs):
+        raise IntegrityError("duplicate key")
+
+    monkeypatch.setattr(views, "participants_import", conflict)
+    url = preview_url(
+        upload(staff_client, training, xlsx([["Nama", "L/P"], ["A", "P"]]))
+    )
+    preview = staff_client.get(url)
+    response = staff_client.post(url, confirm_data(preview))
+    assert response.status_code == HTTPStatus.OK
+    assert "changed this training meanwhile" in response.content.decode()
+
+
 def test_changed_choices_confirmed_unseen_show_the_new_preview(staff_client, training):
     dp3a = AgencyFactory(name="DP3A Kabupaten Maros")
     rows = [["Nama", "L/P", "Instansi"], ["Rahma", "P", "Dinas P3A Maros"]]

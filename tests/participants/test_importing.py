@@ -565,6 +565,29 @@ class TestAgencies:
         assert Agency.objects.matching("Dinas P3A  maros").get() == dp3a
 
 
+def test_two_spellings_of_one_new_agency_create_it_once(training):
+    rows = [
+        HEADER,
+        person(agency="DP3A Kab. Maros"),
+        person("Sitti", agency="Dinas PPPA Kab. Maros", phone=""),
+    ]
+    options = ImportOptions(agency_choices={"dinas pppa kab maros": "dp3a kab maros"})
+    plan, result = import_all(training, xlsx(rows), options=options)
+    assert result.agencies_created == 1
+    agency = Agency.objects.get()
+    assert agency.name == "DP3A Kab. Maros"
+    assert agency.participants.count() == 2
+    assert Agency.objects.matching("Dinas PPPA Kab. Maros").get() == agency
+
+
+def test_same_as_choices_pointing_at_each_other_create_both(training):
+    rows = [HEADER, person(agency="A"), person("Sitti", agency="B", phone="")]
+    options = ImportOptions(agency_choices={"a": "b", "b": "a"})
+    plan, result = import_all(training, xlsx(rows), options=options)
+    assert [a.same_as for a in plan.unknown_agencies] == ["", ""]
+    assert result.agencies_created == 2
+
+
 class TestAllOrNothing:
     def test_one_bad_row_changes_nothing_and_names_the_row(self, training):
         rows = [HEADER, person(), person("Budi", "Lelaki", phone="081299990303")]

@@ -52,8 +52,9 @@ class Command(BaseCommand):
             "--map-agency",
             action="append",
             default=[],
-            metavar="NAME=ID",
-            help="Map an agency name in the file to an existing agency id "
+            metavar="NAME=ID|NAME=OTHER NAME",
+            help="Map an agency name in the file to an existing agency id, or to "
+            "another new agency name of the file that means the same agency "
             "(repeatable). Other unknown agencies are created.",
         )
         parser.add_argument(
@@ -127,10 +128,13 @@ class Command(BaseCommand):
     def _agency_choices(self, mappings):
         choices = {}
         for mapping in mappings:
-            name, sep, agency_id = mapping.rpartition("=")
-            if not sep or not agency_id.strip().isdigit() or not name.strip():
+            name, sep, target = mapping.partition("=")
+            if not sep or not normalise_key(name) or not normalise_key(target):
                 raise CommandError(f"--map-agency needs NAME=ID, not {mapping!r}.")
-            choices[normalise_key(name)] = int(agency_id)
+            target = target.strip()
+            choices[normalise_key(name)] = (
+                int(target) if target.isdigit() else normalise_key(target)
+            )
         return choices
 
     def _describe(self, plan):
@@ -151,9 +155,10 @@ class Command(BaseCommand):
                     + (", already enrolled" if row_plan.action == "enrolled" else "")
                 )
         for unknown in plan.unknown_agencies:
-            action = (
-                "will be created"
-                if unknown.choice is None
-                else f"mapped to agency {unknown.choice}"
-            )
+            if unknown.same_as:
+                action = f"same new agency as {unknown.same_as!r}"
+            elif unknown.choice is not None:
+                action = f"mapped to agency {unknown.choice}"
+            else:
+                action = "will be created"
             self.stdout.write(f"  agency {unknown.name!r}: {action}")
