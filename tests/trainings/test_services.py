@@ -1,7 +1,9 @@
 import datetime
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
 from participants.models import Agency, Participant
 from tests.factories import (
@@ -198,3 +200,56 @@ class TestAttendanceRecord:
         # The simulated insert ran inside the same transaction, so it is rolled back
         # with the refused save: no duplicate, nothing half-written.
         assert self._rows() == set()
+
+
+def _run_together(monkeypatch, manager, write):
+    """Run ``write`` in two threads, each in its own transaction (like two requests),
+    both reading through ``manager.filter`` before either writes; return what each
+    ended with: "saved" or the exception class name."""
+    barrier = threading.Barrier(2, timeout=10)
+    real_filter = manager.filter
+
+    def read_then_wait(*args, **kwargs):
+        rows = list(real_filter(*args, **kwargs))
+        barrier.wait()
+        return rows
+
+    monkeypatch.setattr(manager, "filter", read_then_wait)
+    outcomes = []
+
+    def request():
+        try:
+            with transaction.atomic():
+                write()
+            outcomes.append("saved")
+        except Exception as error:  # the outcome is what the test checks
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=request) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(outcomes)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs concurrent transactions (PostgreSQL); SQLite serialises writers",
+)
+def test_two_simultaneous_grid_saves_cannot_duplicate_rows(monkeypatch):
+    enrolment = EnrolmentFactory()
+    training = enrolment.training
+
+    def save_grid():
+        attendance_record(
+            training=training, enrolments=[enrolment], present={(enrolment.pk, DAY_1)}
+        )
+
+    outcomes = _run_together(monkeypatch, Attendance.objects, save_grid)
+    monkeypatch.undo()
+    assert outcomes == ["AttendanceConflict", "saved"]
+    assert Attendance.objects.filter(enrolment=enrolment).count() == 1
