@@ -186,11 +186,19 @@ def test_unreadable_files_give_a_message_not_a_500(
     assert Participant.objects.count() == 0
 
 
-def test_file_over_10_mb_is_refused(staff_client, training, monkeypatch):
-    monkeypatch.setattr(importing, "MAX_FILE_BYTES", 1000)
-    response = upload(staff_client, training, SimpleUploadedFile("a.csv", b"a" * 1001))
+def test_password_protected_workbook_gives_a_message(staff_client, training):
+    data = (MAROS.parent / "password-protected.xlsx").read_bytes()
+    response = upload(staff_client, training, SimpleUploadedFile("p.xlsx", data))
     assert response.status_code == HTTPStatus.OK
-    assert response.context["form"].errors["file"]
+    assert "protected with a password" in response.content.decode()
+
+
+def test_file_over_10_mb_is_refused(staff_client, training):
+    big = SimpleUploadedFile("big.csv", b"a" * (importing.MAX_FILE_BYTES + 1))
+    response = upload(staff_client, training, big)
+    assert response.status_code == HTTPStatus.OK
+    assert "10 MB" in str(response.context["form"].errors["file"])
+    assert Participant.objects.count() == 0
 
 
 def test_missing_required_column_is_named_on_the_upload_page(staff_client, training):

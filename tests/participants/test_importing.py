@@ -407,6 +407,28 @@ class TestFiles:
             read(data, name)
         assert message in str(error.value)
 
+    def test_workbook_encrypted_by_excel_asks_to_remove_the_password(self):
+        data = (DATA / "password-protected.xlsx").read_bytes()
+        with pytest.raises(ImportFileError) as error:
+            read(data, "password-protected.xlsx")
+        assert "protected with a password" in str(error.value)
+
+    def test_dates_from_date_cells_serial_numbers_and_text(self):
+        rows = [
+            ["Nama", "L/P", "Tanggal Lahir"],
+            ["A", "P", datetime.datetime(1990, 5, 17)],
+            ["B", "P", 32980],
+            ["C", "P", "17 Mei 1990"],
+            ["D", "P", "17/05/1990"],
+        ]
+        parsed = read(xlsx(rows))
+        assert [r.birth_date for r in parsed.rows] == [
+            datetime.date(1990, 5, 17),
+            datetime.date(1990, 4, 17),
+            datetime.date(1990, 5, 17),
+            datetime.date(1990, 5, 17),
+        ]
+
     def test_file_over_10_mb_is_refused(self):
         with pytest.raises(ImportFileError) as error:
             read(b"a" * (importing.MAX_FILE_BYTES + 1), "big.csv")
