@@ -32,7 +32,6 @@ import re
 import secrets
 import tempfile
 import time
-import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -430,24 +429,22 @@ def _not_a_spreadsheet():
 
 
 def _read_xlsx(data: bytes) -> list[Table]:
+    """The first sheet whose top rows hold a header, read in full; if no sheet has
+    one, the top rows of every sheet (so the caller can say what is missing)."""
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise ImportFileError(_not_a_spreadsheet()) from None
-    except Exception:  # openpyxl raises its own errors for broken or odd parts
+    except Exception:  # broken zips and parts raise many kinds of error
         raise ImportFileError(_not_a_spreadsheet()) from None
     tables = []
     try:
         for sheet in workbook.worksheets:
-            rows = []
-            for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
-                if any(not is_blank(v) for v in values):
-                    rows.append((number, values))
-                    if len(rows) > MAX_ROWS + HEADER_SCAN_ROWS:
-                        raise ImportFileError(_too_many_rows())
-            tables.append(Table(rows=rows, sheet=sheet.title))
+            rows = _non_empty_rows(sheet.iter_rows(values_only=True))
+            top = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+            if find_header(top) is not None:
+                return [Table(rows=top + list(rows), sheet=sheet.title)]
+            tables.append(Table(rows=top, sheet=sheet.title))
     except ImportFileError:
         raise
     except Exception:
@@ -457,6 +454,18 @@ def _read_xlsx(data: bytes) -> list[Table]:
     if not any(table.rows for table in tables):
         raise ImportFileError(_("The workbook has no data."))
     return tables
+
+
+def _non_empty_rows(rows: Iterable[Sequence[Any]]):
+    """``(row number, values)`` of the rows with any value, numbered from 1;
+    raises ImportFileError past ``MAX_ROWS`` rows (plus room for a title)."""
+    count = 0
+    for number, values in enumerate(rows, 1):
+        if any(not is_blank(v) for v in values):
+            count += 1
+            if count > MAX_ROWS + HEADER_SCAN_ROWS:
+                raise ImportFileError(_too_many_rows())
+            yield number, values
 
 
 def _too_many_rows():
@@ -488,16 +497,8 @@ def _read_csv(data: bytes) -> Table:
         score = len(found[1]) if found else 0
         if best is None or score > best[0]:
             best = (score, delimiter)
-    delimiter = best[1]
-    rows = []
-    for number, values in enumerate(
-        csv.reader(io.StringIO(text), delimiter=delimiter), 1
-    ):
-        if any(not is_blank(v) for v in values):
-            rows.append((number, values))
-            if len(rows) > MAX_ROWS + HEADER_SCAN_ROWS:
-                raise ImportFileError(_too_many_rows())
-    return Table(rows=rows)
+    reader = csv.reader(io.StringIO(text), delimiter=best[1])
+    return Table(rows=list(_non_empty_rows(reader)))
 
 
 # Header -------------------------------------------------------------------------

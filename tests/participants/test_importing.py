@@ -361,6 +361,17 @@ class TestRows:
 
 
 class TestFiles:
+    def test_the_first_sheet_with_a_header_is_read(self):
+        workbook = openpyxl.Workbook()
+        workbook.active.append(["Petunjuk: isi daftar hadir di lembar berikut"])
+        sheet = workbook.create_sheet("Peserta")
+        sheet.append(["Nama", "L/P"])
+        sheet.append(["Rahma", "P"])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        parsed = read(buffer.getvalue())
+        assert [r.full_name for r in parsed.rows] == ["Rahma"]
+
     def test_csv_in_utf8_with_bom_and_commas(self):
         data = "\ufeff".encode() + csv_bytes([HEADER, person(name="Sitti Aïsyah")])
         parsed = read(data, "list.csv")
