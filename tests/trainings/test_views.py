@@ -138,6 +138,8 @@ class TestTrainingCreateAndUpdate:
         )
         assert response.status_code == HTTPStatus.OK
         assert "end_date" in response.context["form"].errors
+        # crispy-bootstrap5 puts the message right under the end date box
+        assert 'id="error_1_id_end_date"' in response.content.decode()
         assert not Training.objects.exists()
 
     def test_indonesian_day_first_dates_are_accepted(self, staff_client):
