@@ -2,7 +2,7 @@
 
 import datetime
 import io
-import re
+from html.parser import HTMLParser
 from http import HTTPStatus
 from pathlib import Path
 
@@ -67,23 +67,42 @@ def preview_url(response):
     return response.url
 
 
-def fingerprint(response):
-    return re.search(
-        rb'name="fingerprint" value="([0-9a-f]+)"', response.content
-    ).group(1)
+class _FormFields(HTMLParser):
+    """The fields a browser would send from the page's POST form: inputs (checked
+    boxes only) and selects (the selected option, else the first)."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._select, self._first = {}, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name") and attrs.get("type") != "submit":
+            if attrs.get("type") != "checkbox" or "checked" in attrs:
+                self.data[attrs["name"]] = attrs.get("value", "on")
+        elif tag == "select":
+            self._select, self._first = attrs["name"], None
+        elif tag == "option" and self._select:
+            if self._first is None:
+                self._first = attrs.get("value", "")
+                self.data[self._select] = self._first
+            if "selected" in attrs:
+                self.data[self._select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
 
 
 def confirm_data(preview, **changes):
-    """What the browser sends when the user presses Import on ``preview``."""
-    form = preview.context["form"]
-    data = {}
-    for field in form:
-        value = field.value()
-        if value is True:
-            data[field.html_name] = "on"
-        elif value not in (None, False, ""):
-            data[field.html_name] = str(value)
-    return {**data, "confirm": "1", **changes}
+    """What the browser sends when the user presses Import on ``preview``, read
+    from the page's HTML, with ``changes`` applied (None removes a field)."""
+    parser = _FormFields()
+    parser.feed(preview.content.decode())
+    data = {**parser.data, "confirm": "1", **changes}
+    data.pop("language", None)  # the language switcher's form
+    data.pop("next", None)
+    return {k: v for k, v in data.items() if v is not None}
 
 
 def test_training_page_links_to_the_import(staff_client, training):
@@ -216,17 +235,12 @@ def test_unknown_agency_mapped_to_an_existing_one(staff_client, training):
     ((unknown, field),) = form.bound_agency_fields()
     assert unknown.name == "Dinas P3A Maros"
     # Choose the existing agency, look at the new preview, then confirm.
-    staff_client.post(url, {field.html_name: str(dp3a.pk), "refresh": "1"})
+    choice = {field.html_name: str(dp3a.pk)}
+    staff_client.post(url, confirm_data(preview, **choice, confirm=None, refresh="1"))
     preview = staff_client.get(url)
     assert preview.context["plan"].unknown_agencies[0].choice == dp3a.pk
-    staff_client.post(
-        url,
-        {
-            field.html_name: str(dp3a.pk),
-            "confirm": "1",
-            "fingerprint": fingerprint(preview).decode(),
-        },
-    )
+    assert f'<option value="{dp3a.pk}" selected>' in preview.content.decode()
+    staff_client.post(url, confirm_data(preview))
     assert Participant.objects.get().agency == dp3a
     assert AgencyAlias.objects.filter(agency=dp3a).count() == 1
     assert Agency.objects.count() == 1
@@ -245,7 +259,7 @@ def test_two_new_spellings_mapped_to_one_agency_on_the_page(staff_client, traini
         for unknown, field in preview.context["form"].bound_agency_fields()
     }
     choice = {fields["Dinas PPPA Kab. Maros"].html_name: "same:dp3a kab maros"}
-    staff_client.post(url, {**choice, "refresh": "1"})
+    staff_client.post(url, confirm_data(preview, **choice, confirm=None, refresh="1"))
     preview = staff_client.get(url)
     staff_client.post(url, confirm_data(preview))
     assert Agency.objects.get().participants.count() == 2
@@ -278,14 +292,10 @@ def test_changed_choices_confirmed_unseen_show_the_new_preview(staff_client, tra
     preview = staff_client.get(url)
     ((_unknown, field),) = preview.context["form"].bound_agency_fields()
     response = staff_client.post(
-        url,
-        {
-            field.html_name: str(dp3a.pk),
-            "confirm": "1",
-            "fingerprint": fingerprint(preview).decode(),
-        },
+        url, confirm_data(preview, **{field.html_name: str(dp3a.pk)})
     )
     assert response.status_code == HTTPStatus.OK
+    assert "The preview changed" in response.content.decode()
     assert Participant.objects.count() == 0
 
 
@@ -297,17 +307,11 @@ def test_match_shown_with_its_reason_and_can_be_rejected(staff_client, training)
     content = preview.content.decode()
     assert "same phone number" in content
     assert existing.get_absolute_url() in content
-    staff_client.post(url, {"reject_2": "on", "refresh": "1"})
+    assert 'name="reject_2"' in content
+    staff_client.post(url, confirm_data(preview, reject_2="on", confirm=None))
     preview = staff_client.get(url)
     assert preview.context["plan"].rows[0].action == "create"
-    staff_client.post(
-        url,
-        {
-            "reject_2": "on",
-            "confirm": "1",
-            "fingerprint": fingerprint(preview).decode(),
-        },
-    )
+    staff_client.post(url, confirm_data(preview))  # the box stays ticked
     assert Participant.objects.count() == 2
     assert not existing.enrolments.exists()
 
