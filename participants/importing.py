@@ -92,6 +92,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "nik": ("nik", "no nik", "nomor nik"),
     "village": ("desa", "kelurahan", "desa kelurahan", "village"),
     "birth_date": ("tanggal lahir", "tgl lahir", "date of birth", "birth date"),
+    "email": ("email", "e mail", "alamat email", "surel"),
 }
 _HEADER_LOOKUP = {key: name for name, keys in HEADER_SYNONYMS.items() for key in keys}
 #: Columns without which nothing can be imported.
@@ -106,6 +107,7 @@ FIELD_LABELS = {
     "nik": _("NIK"),
     "village": _("Village"),
     "birth_date": _("Date of birth"),
+    "email": _("Email"),
 }
 
 #: Sex as written on sheets (after ``normalise_key``) -> stored value.
@@ -230,6 +232,22 @@ def parse_name(value: Any) -> str:
 def parse_text(value: Any) -> str:
     """Free text (agency, position, village): trimmed, whitespace collapsed."""
     return collapse_whitespace(cell_text(value))
+
+
+def parse_email(value: Any) -> str:
+    """An email address, trimmed and lower-cased; empty gives ``""``. Raises
+    CellError when it is not an address (Django's ``validate_email``)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    text = cell_text(value).lower()
+    if not text:
+        return ""
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise CellError(_("Write an email address such as nama@contoh.id.")) from None
+    return text
 
 
 def parse_sex(value: Any, *, blank_is_not_recorded: bool = False) -> str:
@@ -699,6 +717,7 @@ class ImportRow:
     nik: str = ""
     village: str = ""
     birth_date: datetime.date | None = None
+    email: str = ""
     attendance: dict[datetime.date, bool] = field(default_factory=dict)
 
     @property

@@ -46,6 +46,12 @@ class NikWidget(ParsingWidget):
     parser = staticmethod(importing.parse_nik)
 
 
+class EmailWidget(ParsingWidget):
+    """An email address, lower-cased."""
+
+    parser = staticmethod(importing.parse_email)
+
+
 class DayFirstDateWidget(ParsingWidget):
     """A date from a date cell, an Excel serial number or day-first text."""
 
@@ -81,6 +87,7 @@ class ParticipantRowResource(resources.Resource):
     nik = fields.Field(column_name="nik", widget=NikWidget())
     village = fields.Field(column_name="village", widget=ParsingWidget())
     birth_date = fields.Field(column_name="birth_date", widget=DayFirstDateWidget())
+    email = fields.Field(column_name="email", widget=EmailWidget())
 
     def clean_row(self, row: dict[str, Any], **kwargs) -> tuple[dict, dict]:
         """Clean the cells of one row, given as ``{field name: raw value}``.

@@ -230,6 +230,7 @@ def participants_import(*, training, plan) -> ParticipantsImportResult:
             phone=row.phone,
             nik=row.nik,
             village=row.village,
+            email=row.email,
             birth_date=row.birth_date,
             birth_year=row.birth_date.year if row.birth_date else None,
         )

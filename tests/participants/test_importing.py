@@ -352,6 +352,16 @@ class TestRows:
         assert (problem.row, problem.column) == (2, "C")
         assert problem.value.endswith("0000") and "7309" not in problem.value
 
+    def test_email_is_kept_lower_case_and_a_bad_one_is_a_row_error(self, training):
+        rows = [
+            ["Nama", "L/P", "E-mail"],
+            ["Rahma", "P", " Rahma@Contoh.ID "],
+            ["Budi", "L", "budi at contoh"],
+        ]
+        parsed = read(xlsx(rows))
+        assert parsed.rows[0].email == "rahma@contoh.id"
+        assert [(p.row, p.column) for p in parsed.problems] == [(3, "C")]
+
     def test_empty_sex_can_be_imported_as_not_recorded(self):
         rows = [HEADER, person(sex=None)]
         assert len(read(xlsx(rows)).problems) == 1

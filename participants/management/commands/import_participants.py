@@ -97,6 +97,10 @@ class Command(BaseCommand):
             )
         except ImportFileError as error:
             raise CommandError(f"{path.name}: {error}") from None
+        except Exception as error:  # a reader bug must not print cell values
+            raise CommandError(
+                f"{path.name}: could not be read ({type(error).__name__})."
+            ) from None
         plan = plan_import(training=training, parsed=parsed, options=import_options)
         if plan.problems:
             for problem in plan.problems:
