@@ -137,8 +137,11 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
     """
 
     template_name = "participants/import_preview.html"
+    pending = None  # the PendingImport, set by load()
 
-    def get_pending(self):
+    def load(self):
+        """The pending upload and its plan with the saved choices, or None (with a
+        message) when the upload expired or its file cannot be read any more."""
         pending = self.pending_imports.get(self.kwargs["token"], self.training.pk)
         if pending is None:
             messages.error(
@@ -146,29 +149,38 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
                 _(
                     "This upload has expired or belongs to another session. Upload "
                     "the file again."
-                ),  # fmt: skip
+                ),
             )
-        return pending
+            return None
+        self.pending = pending
+        try:
+            return self.build_plan()
+        except ImportFileError as error:
+            self.pending_imports.discard(pending)
+            messages.error(self.request, str(error))
+            return None
 
-    def build_plan(self, pending):
+    def build_plan(self):
         parsed = read_participant_file(
-            pending.read(),
-            pending.filename,
+            self.pending.read(),
+            self.pending.filename,
             days=self.training.days,
-            blank_sex_is_not_recorded=pending.options.blank_sex_is_not_recorded,
+            blank_sex_is_not_recorded=self.pending.options.blank_sex_is_not_recorded,
         )
         return plan_import(
-            training=self.training, parsed=parsed, options=pending.options
+            training=self.training, parsed=parsed, options=self.pending.options
         )
 
-    def render_preview(self, pending, plan, form=None):
+    def decision_form(self, plan, data=None):
         agencies = Agency.objects.order_by("name").only("id", "name")
-        form = form or ParticipantImportDecisionForm(plan=plan, agencies=agencies)
+        return ParticipantImportDecisionForm(data, plan=plan, agencies=agencies)
+
+    def render_preview(self, plan, form=None):
+        form = form or self.decision_form(plan)
         match_fields = form.bound_match_fields()
-        can_see_nik = self.request.user.has_perm("participants.export_personal_data")
         return self.render_to_response(
             self.get_context_data(
-                pending=pending,
+                pending=self.pending,
                 plan=plan,
                 form=form,
                 summary=plan.summary(),
@@ -176,73 +188,66 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
                     (row_plan, match_fields.get(row_plan.row.row))
                     for row_plan in plan.to_match[:PREVIEW_ROW_LIMIT]
                 ],
-                can_see_nik=can_see_nik,
+                can_see_nik=self.request.user.has_perm(
+                    "participants.export_personal_data"
+                ),
                 shown_limit=PREVIEW_ROW_LIMIT,
             )
         )
 
     def get(self, request, *args, **kwargs):
-        pending = self.get_pending()
-        if pending is None:
+        plan = self.load()
+        if plan is None:
             return redirect("participants:import", pk=self.training.pk)
-        try:
-            plan = self.build_plan(pending)
-        except ImportFileError as error:
-            self.pending_imports.discard(pending)
-            messages.error(request, str(error))
-            return redirect("participants:import", pk=self.training.pk)
-        return self.render_preview(pending, plan)
+        return self.render_preview(plan)
 
     def post(self, request, *args, **kwargs):
-        pending = self.get_pending()
-        if pending is None:
+        shown_plan = self.load()
+        if shown_plan is None:
             return redirect("participants:import", pk=self.training.pk)
-        try:
-            shown_plan = self.build_plan(pending)
-        except ImportFileError as error:
-            self.pending_imports.discard(pending)
-            messages.error(request, str(error))
-            return redirect("participants:import", pk=self.training.pk)
-        agencies = Agency.objects.order_by("name").only("id", "name")
-        form = ParticipantImportDecisionForm(
-            request.POST, plan=shown_plan, agencies=agencies
-        )
+        form = self.decision_form(shown_plan, request.POST)
         if not form.is_valid():
-            return self.render_preview(pending, shown_plan, form)
-        pending.options = form.options()
-        self.pending_imports.save_options(pending)
+            return self.render_preview(shown_plan, form)
+        self.pending.options = form.options()
+        self.pending_imports.save_options(self.pending)
         if "confirm" not in request.POST:
             return redirect(
-                "participants:import_preview", pk=self.training.pk, token=pending.token
+                "participants:import_preview",
+                pk=self.training.pk,
+                token=self.pending.token,
             )
-        plan = self.build_plan(pending)
+        return self.confirm(seen=form.cleaned_data["fingerprint"])
+
+    def confirm(self, *, seen: str):
+        """Import, unless the plan has problems or differs from the one seen."""
+        plan = self.build_plan()
         if plan.problems:
             messages.error(
-                request, _("Nothing was imported: fix the problems listed below.")
+                self.request, _("Nothing was imported: fix the problems listed below.")
             )
-            return self.render_preview(pending, plan)
-        if plan.fingerprint() != form.cleaned_data["fingerprint"]:
+            return self.render_preview(plan)
+        if plan.fingerprint() != seen:
             messages.warning(
-                request,
+                self.request,
                 _("The preview changed with your choices. Check it and import again."),
             )
-            return self.render_preview(pending, plan)
+            return self.render_preview(plan)
         try:
             result = participants_import(training=self.training, plan=plan)
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return self.render_preview(pending, plan)
+            messages.error(self.request, " ".join(error.messages))
+            return self.render_preview(plan)
         except IntegrityError:
             # Someone enrolled the same people meanwhile (a second click, another
             # user): nothing was written; the new preview shows them as enrolled.
             messages.warning(
-                request,
+                self.request,
                 _("Someone changed this training meanwhile. Check and import again."),
             )
-            return self.render_preview(pending, self.build_plan(pending))
-        self.pending_imports.discard(pending)
+            return self.render_preview(self.build_plan())
+        self.pending_imports.discard(self.pending)
         messages.success(
-            request,
+            self.request,
             _(
                 "Imported %(total)s participants: %(created)s new, %(matched)s "
                 "already in the registry; %(enrolled)s were already enrolled."
