@@ -73,26 +73,59 @@ def csv_value(value):
     return value
 
 
-def _xlsx_cell(sheet, value, *, text: bool, number_format: str | None):
-    """A cell for the write-only .xlsx writer: plain values pass through (openpyxl
-    reuses one cell for them, which keeps large exports fast); formula-like text,
-    text columns and dates get a typed, formatted cell."""
-    if value is None:
-        return None
-    if isinstance(value, datetime.date):
-        cell = WriteOnlyCell(sheet, value)
-        cell.number_format = number_format or DATE_FORMAT
+class _CellMaker:
+    """Typed cells for one sheet of the write-only .xlsx writer.
+
+    Plain numbers and safe text pass through as values (openpyxl reuses one cell
+    for those, which keeps large exports fast). Text columns and dates need a
+    formatted cell: one cell per column is reused from row to row, which is safe
+    because a write-only sheet serialises each row as soon as it is appended.
+    Formula-like text gets a cell of its own, typed as text with a quote prefix.
+    """
+
+    def __init__(self, sheet, table: "Table"):
+        self.sheet = sheet
+        self.text_columns = table.text_columns
+        self.formats = table.formats
+        self.reused: dict[int, WriteOnlyCell] = {}
+
+    def _reused(self, index: int, number_format: str) -> WriteOnlyCell:
+        cell = self.reused.get(index)
+        if cell is None or cell.number_format != number_format:
+            cell = self.reused[index] = WriteOnlyCell(self.sheet)
+            cell.number_format = number_format
         return cell
-    if text or is_formula_like(value):
+
+    def row(self, row: Sequence) -> Sequence:
+        """``row`` with the values that need it replaced by typed cells."""
+        cells = None
+        for index, value in enumerate(row):
+            if value is None:
+                continue
+            text = index in self.text_columns
+            if not (text or isinstance(value, datetime.date) or is_formula_like(value)):
+                continue
+            if cells is None:
+                cells = list(row)
+            cells[index] = self.cell(index, value, text=text)
+        return row if cells is None else cells
+
+    def cell(self, index: int, value, *, text: bool) -> WriteOnlyCell:
+        if isinstance(value, datetime.date) and not text:
+            cell = self._reused(index, self.formats.get(index, DATE_FORMAT))
+            cell.value = value
+            return cell
         value = str(value)
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"  # never "f": the text is stored, not evaluated
-        if text:
-            cell.number_format = TEXT_FORMAT
         if is_formula_like(value):
+            cell = WriteOnlyCell(self.sheet, value)
+            cell.data_type = "s"  # never "f": the text is stored, not evaluated
             cell.quotePrefix = True
+            if text:
+                cell.number_format = TEXT_FORMAT
+            return cell
+        cell = self._reused(index, TEXT_FORMAT)
+        cell.value = value
         return cell
-    return value
 
 
 def _sheet_title(title: str, used: set[str]) -> str:
@@ -127,21 +160,9 @@ def write_xlsx(tables: Iterable[Table], out) -> None:
             cell.font = bold
             header.append(cell)
         sheet.append(header)
-        special = set(table.text_columns) | set(table.formats)
+        cells = _CellMaker(sheet, table)
         for row in table.rows:
-            if special or any(
-                isinstance(v, datetime.date) or is_formula_like(v) for v in row
-            ):
-                row = [
-                    _xlsx_cell(
-                        sheet,
-                        value,
-                        text=index in table.text_columns,
-                        number_format=table.formats.get(index),
-                    )
-                    for index, value in enumerate(row)
-                ]
-            sheet.append(row)
+            sheet.append(cells.row(row))
     workbook.save(out)
 
 

@@ -60,12 +60,10 @@ class ReportFilterSet(django_filters.FilterSet):
         field_name="training__start_date",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    region = django_filters.ModelChoiceFilter(
-        label=_("Region"), queryset=Region.objects.all(), method="filter_region"
-    )
-    topic = django_filters.ModelChoiceFilter(
-        label=_("Topic"), field_name="training__topics", queryset=Topic.objects.all()
-    )
+    # Region and topic choices are read once per page (see __init__): a
+    # ModelChoiceFilter would run one more query to check the chosen value.
+    region = django_filters.ChoiceFilter(label=_("Region"), method="filter_region")
+    topic = django_filters.ChoiceFilter(label=_("Topic"), method="filter_topic")
     agency_type = django_filters.ChoiceFilter(
         label=_("Agency type"),
         field_name="participant__agency__type",
@@ -82,10 +80,19 @@ class ReportFilterSet(django_filters.FilterSet):
         model = Enrolment
         fields = ["period", "region", "topic", "agency_type", "agency", "training"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.form.fields
+        fields["region"].choices = [(r.pk, r.name) for r in Region.objects.all()]
+        fields["topic"].choices = [(t.pk, t.name) for t in Topic.objects.all()]
+
     def filter_region(self, queryset, name, value):
         return queryset.filter(
-            Q(training__region=value) | Q(training__region__parent=value)
+            Q(training__region_id=value) | Q(training__region__parent_id=value)
         )
+
+    def filter_topic(self, queryset, name, value):
+        return queryset.filter(training__topics=value)
 
     def filter_agency(self, queryset, name, value):
         return queryset.filter(

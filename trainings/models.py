@@ -284,15 +284,18 @@ class EnrolmentQuerySet(models.QuerySet):
     def with_days_attended(self):
         """Enrolments annotated with ``days_attended``, the days marked present,
         counted by a subquery so it can be summed or compared after grouping."""
+        # COUNT as a plain function, not an aggregate, so the subquery has no
+        # GROUP BY and always returns one row (0 when nothing is recorded).
         present = (
             Attendance.objects.present()
             .filter(enrolment=OuterRef("pk"))
             .order_by()
-            .values("enrolment")
-            .annotate(days=Count("pk"))
+            .annotate(days=Func(F("pk"), function="COUNT"))
             .values("days")
         )
-        return self.annotate(days_attended=Coalesce(Subquery(present), 0))
+        return self.annotate(
+            days_attended=Subquery(present, output_field=models.IntegerField())
+        )
 
     def report_summary(self) -> dict:
         """The headline numbers of a report in one query, as a flat dict.

@@ -1,0 +1,537 @@
+"""Benchmark of the reports and exports at programme scale (issue 4); not a test.
+
+    .venv/bin/python bench/run.py                # 100,000 people, ~6 minutes at most
+    .venv/bin/python bench/run.py --scale 0.05   # 5,000 people, while developing
+
+Builds its own PostgreSQL database, the one named in DATABASE_URL (default
+``postgres://postgres@127.0.0.1:5432/setara_bench``; it is dropped and created
+again, so its name must contain "bench"), with ``--scale`` x 100,000 participants,
+5,000 trainings of 1 to 5 days and 1,000,000 attendance rows (COPY, about 333,000
+enrolments; every person is in at least one training). Then prints one line per
+measure, ``name value``:
+
+- ``report_vs_sql``: the filtered report page (one province, one year) through the
+  Django test client, divided by the same aggregates in one hand-written SQL query
+  (medians of three runs after a warm-up); bound: at most 3.
+- ``export_vs_writeonly``: the participant list export of everyone (.xlsx, with
+  phone and NIK, as a coordinator, through the test client), divided by the
+  bare minimum for the same file: the export's SQL statement on a raw cursor and
+  openpyxl's write-only mode appending its rows as plain values; bound: at most
+  1.5. ``info_export_vs_writeonly_prefetched`` divides by the writing alone
+  (rows already in memory), for comparison.
+- ``export_peak_mb``: the peak resident memory of the process that ran that
+  export (a child process: Python, Django and the export together); bound: under
+  150.
+- ``report_queries``: the queries the report page runs, session and permission
+  look-ups included (BEGIN and COMMIT, which psycopg 3 logs, are not counted);
+  bound: at most 10.
+
+Also prints the row counts and, for information, the timings in seconds and
+``info_export_added_mb`` (how far the export raised the child's peak over its
+size just before). Exits 1 when a measure is out of its bound.
+"""
+
+import argparse
+import datetime
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/setara_bench"
+
+BOUNDS = {
+    "report_vs_sql": 3,
+    "export_vs_writeonly": 1.5,
+    "export_peak_mb": 150,
+    "report_queries": 10,
+}
+YEARS = range(2019, 2026)
+
+
+def _setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "setara.settings.test")
+    import django
+
+    django.setup()
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()  # lets the test client call "testserver"
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if "bench" not in name:
+        sys.exit(f"Refusing to drop database {name!r}: its name must contain 'bench'.")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB.
+
+    Read from /proc (VmHWM), which starts afresh when a process starts; getrusage's
+    ru_maxrss would carry over the parent's peak (Linux keeps it across exec).
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# Building the data
+# ------------------------------------------------------------------------------
+def build(scale: float, seed: int = 4) -> dict:
+    """Fill the (migrated, empty) database; returns the row counts."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from participants.models import Agency, Participant
+    from regions.models import Region
+    from setara import roles
+    from trainings.models import Topic, Training
+
+    rng = random.Random(seed)
+    n_people = max(50, round(100_000 * scale))
+    n_trainings = max(10, round(5_000 * scale))
+    n_attendance = max(100, round(1_000_000 * scale))
+    n_agencies = max(11, round(1_000 * scale))
+
+    province = Region.objects.get(code="73")
+    for number in range(1, 25):
+        Region.objects.get_or_create(
+            code=f"73.{number:02d}",
+            defaults={
+                "name": f"Kabupaten Bench {number}",
+                "level": Region.Level.REGENCY,
+                "parent": province,
+            },
+        )
+    regencies = list(
+        Region.objects.filter(parent=province).values_list("pk", flat=True)
+    )
+    types = Agency.Type.values
+    Agency.objects.bulk_create(
+        Agency(
+            name=f"Instansi Bench {n}",
+            short_name=f"IB{n}",
+            type=types[n % len(types)],
+            region_id=regencies[n % len(regencies)],
+        )
+        for n in range(n_agencies)
+    )
+    agencies = list(Agency.objects.values_list("pk", flat=True))
+    topics = list(Topic.objects.values_list("pk", flat=True))
+    now = datetime.datetime.now(datetime.UTC)
+
+    def copy(table, columns, rows):
+        with connection.cursor() as cursor:
+            sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+            with cursor.cursor.copy(sql) as pipe:
+                for row in rows:
+                    pipe.write_row(row)
+
+    first_names = ["Andi", "Sitti", "Muh.", "Nur", "Rahmat", "Hasna", "Ilham", "Dewi"]
+
+    def people():
+        for n in range(n_people):
+            roll = rng.random()
+            sex = "P" if roll < 0.55 else "L" if roll < 0.95 else ""
+            disability = rng.choice(["not_asked", "not_asked", "no", "yes"])
+            name = f"{rng.choice(first_names)} Peserta {n}"
+            nik = f"7309{n:012d}" if n % 3 == 0 else ""
+            yield (
+                name,
+                name.lower().replace(".", ""),
+                sex,
+                disability,
+                rng.choice(agencies),
+                "Staf",
+                f"+62812{n:08d}",
+                "",
+                nik,
+                "",
+                now,
+                now,
+            )
+
+    copy(
+        "participants_participant",
+        [
+            "full_name", "normalised_name", "sex", "disability", "agency_id",
+            "position", "phone", "email", "nik", "village", "created_at",
+            "updated_at",
+        ],
+        people(),
+    )  # fmt: skip
+    person_ids = list(Participant.objects.values_list("pk", flat=True))
+
+    # Trainings of 1 to 5 days (3 on average), spread over the years.
+    lengths = [1 + n % 5 for n in range(n_trainings)]
+    starts = [
+        datetime.date(rng.choice(YEARS), rng.randint(1, 12), rng.randint(1, 25))
+        for _ in range(n_trainings)
+    ]
+    copy(
+        "trainings_training",
+        [
+            "title", "programme", "organiser", "partners", "venue", "region_id",
+            "start_date", "end_date", "objectives", "created_at", "updated_at",
+        ],
+        (
+            (f"Pelatihan Bench {n}", "SETARA", "Yayasan BaKTI", "", "",
+             rng.choice(regencies), starts[n],
+             starts[n] + datetime.timedelta(days=lengths[n] - 1), "", now, now)
+            for n in range(n_trainings)
+        ),
+    )  # fmt: skip
+    trainings = list(
+        Training.objects.order_by("pk").values_list("pk", "start_date", "end_date")
+    )
+    copy(
+        "trainings_training_topics",
+        ["training_id", "topic_id"],
+        ((pk, rng.choice(topics)) for pk, _, _ in trainings),
+    )
+
+    # Enrolments: a shuffled, cycled list of everyone, so each person is in at
+    # least one training; sized so that attendance rows (enrolments x days) come
+    # to n_attendance.
+    counts = [max(1, n_attendance // sum(lengths))] * n_trainings
+    remaining = n_attendance - sum(c * d for c, d in zip(counts, lengths, strict=True))
+    while remaining > 0:  # the one-day trainings always absorb what is left
+        for index, days in enumerate(lengths):
+            if days <= remaining and counts[index] < len(person_ids):
+                counts[index] += 1
+                remaining -= days
+    cycle, position = person_ids[:], len(person_ids)
+    enrolment_plan = []
+    for (pk, start, end), count in zip(trainings, counts, strict=True):
+        chosen = set()
+        while len(chosen) < count:
+            if position >= len(cycle):
+                rng.shuffle(cycle)
+                position = 0
+            chosen.add(cycle[position])
+            position += 1
+        enrolment_plan.append((pk, start, (end - start).days + 1, sorted(chosen)))
+    copy(
+        "trainings_enrolment",
+        ["training_id", "participant_id", "role", "created_at"],
+        (
+            (pk, person, "participant", now)
+            for pk, _, _, people_in in enrolment_plan
+            for person in people_in
+        ),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, training_id FROM trainings_enrolment ORDER BY training_id, id"
+        )
+        by_training = {}
+        for enrolment_id, training_id in cursor.fetchall():
+            by_training.setdefault(training_id, []).append(enrolment_id)
+
+    def attendance():
+        for pk, start, days, _ in enrolment_plan:
+            for enrolment_id in by_training[pk]:
+                for offset in range(days):
+                    date = start + datetime.timedelta(days=offset)
+                    yield (enrolment_id, date, rng.random() < 0.9)
+
+    # The data is valid by construction: skip the per-row trigger that checks each
+    # date against its training, which would triple the load time.
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE trainings_attendance DISABLE TRIGGER USER")
+    copy("trainings_attendance", ["enrolment_id", "date", "present"], attendance())
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE trainings_attendance ENABLE TRIGGER USER")
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT count(*) FROM trainings_enrolment")
+        (n_enrolments,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM trainings_attendance")
+        (n_rows,) = cursor.fetchone()
+
+    user = get_user_model().objects.create_user("bench-coordinator")
+    user.groups.add(Group.objects.get(name=roles.COORDINATOR))
+    return {
+        "participants": len(person_ids),
+        "trainings": len(trainings),
+        "enrolments": n_enrolments,
+        "attendance_rows": n_rows,
+    }
+
+
+# Measures
+# ------------------------------------------------------------------------------
+def _client():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="bench-coordinator"))
+    return client
+
+
+def _report_filters() -> dict:
+    from regions.models import Region
+
+    return {
+        "region": Region.objects.get(code="73").pk,
+        "period_after": "2023-01-01",
+        "period_before": "2023-12-31",
+    }
+
+
+#: The report page's aggregates (summary, agency type, disability, agencies,
+#: months) in one query, as a DBA would write them.
+REPORT_SQL = """
+WITH e AS (
+    SELECT en.id, en.training_id, en.participant_id, p.sex, p.disability,
+           p.agency_id, ag.name AS agency_name, ag.type AS agency_type,
+           date_trunc('month', t.start_date) AS month,
+           t.end_date - t.start_date + 1 AS length,
+           (SELECT count(*) FROM trainings_attendance at
+             WHERE at.enrolment_id = en.id AND at.present) AS days
+      FROM trainings_enrolment en
+      JOIN trainings_training t ON t.id = en.training_id
+      JOIN regions_region r ON r.id = t.region_id
+      JOIN participants_participant p ON p.id = en.participant_id
+      LEFT JOIN participants_agency ag ON ag.id = p.agency_id
+     WHERE en.role = 'participant'
+       AND t.start_date BETWEEN %(start)s AND %(end)s
+       AND (t.region_id = %(region)s OR r.parent_id = %(region)s)
+)
+SELECT
+  (SELECT json_build_object(
+      'trainings', count(DISTINCT training_id), 'max_days', max(length),
+      'participations', json_build_array(count(*) FILTER (WHERE sex = 'L'),
+          count(*) FILTER (WHERE sex = 'P'), count(*) FILTER (WHERE sex = ''),
+          count(*)),
+      'persons', json_build_array(
+          count(DISTINCT participant_id) FILTER (WHERE sex = 'L'),
+          count(DISTINCT participant_id) FILTER (WHERE sex = 'P'),
+          count(DISTINCT participant_id) FILTER (WHERE sex = ''),
+          count(DISTINCT participant_id)),
+      'person_days', json_build_array(sum(days) FILTER (WHERE sex = 'L'),
+          sum(days) FILTER (WHERE sex = 'P'), sum(days) FILTER (WHERE sex = ''),
+          sum(days)))
+     FROM e),
+  (SELECT json_agg(x) FROM (
+      SELECT agency_type, sex, disability, count(*) AS participations,
+             count(DISTINCT participant_id) AS persons
+        FROM e GROUP BY agency_type, sex, disability) x),
+  (SELECT json_agg(x) FROM (
+      SELECT agency_id, agency_name, agency_type,
+             count(*) FILTER (WHERE sex = 'L') AS l,
+             count(*) FILTER (WHERE sex = 'P') AS p,
+             count(*) FILTER (WHERE sex = '') AS n, count(*) AS total
+        FROM e GROUP BY agency_id, agency_name, agency_type
+        ORDER BY agency_type, agency_name) x),
+  (SELECT json_agg(x) FROM (
+      SELECT month, count(*) FILTER (WHERE sex = 'L') AS l,
+             count(*) FILTER (WHERE sex = 'P') AS p,
+             count(*) FILTER (WHERE sex = '') AS n, count(*) AS total
+        FROM e GROUP BY month ORDER BY month) x)
+"""
+
+
+def _median_seconds(function, runs: int = 3) -> float:
+    function()  # warm-up
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def measure_report() -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client = _client()
+    filters = _report_filters()
+    url = reverse("trainings:report") + "?" + urlencode(filters)
+
+    def page():
+        response = client.get(url)
+        assert response.status_code == 200, response.status_code
+
+    def sql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                REPORT_SQL,
+                {
+                    "start": filters["period_after"],
+                    "end": filters["period_before"],
+                    "region": filters["region"],
+                },
+            )
+            cursor.fetchall()
+
+    page_seconds = _median_seconds(page)
+    sql_seconds = _median_seconds(sql)
+    with CaptureQueriesContext(connection) as captured:
+        page()
+    # Transaction control (psycopg 3 logs BEGIN and COMMIT) is not a query.
+    control = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+    queries = [q for q in captured.captured_queries if not q["sql"].startswith(control)]
+    return {
+        "report_vs_sql": round(page_seconds / sql_seconds, 2),
+        "report_queries": len(queries),
+        "report_page_seconds": round(page_seconds, 3),
+        "report_sql_seconds": round(sql_seconds, 3),
+    }
+
+
+def _export_child() -> None:
+    """In a child process: the participant export of everyone, timed, with the
+    peak memory it adds; prints ``seconds rows peak_added_mb process_peak_mb``."""
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    client = _client()
+    url = reverse("trainings:report_participants", args=["xlsx"])
+    # Warm-up with an export of nobody, so imports are not counted as the export.
+    b"".join(client.get(url, {"training": "0"}).streaming_content)
+    before = _rss_mb()
+    started = time.perf_counter()
+    response = client.get(url)
+    with tempfile.TemporaryFile() as out:
+        for chunk in response.streaming_content:
+            out.write(chunk)
+        seconds = time.perf_counter() - started
+        peak = _rss_mb()
+        out.seek(0)
+        sheet = load_workbook(out, read_only=True).active
+        rows = sum(1 for _ in sheet.iter_rows(min_row=2, max_col=1, values_only=True))
+    print(f"{seconds:.3f} {rows} {max(0.0, peak - before):.1f} {peak:.1f}")
+
+
+def _writeonly_child() -> None:
+    """In a child process: openpyxl's write-only mode writing the same rows as
+    plain values, two ways; prints ``seconds_with_fetch seconds_prefetched``.
+
+    With fetch: the rows come from the export's own SQL statement, run on a raw
+    cursor (no ORM, no formatting), then are appended. Prefetched: the export's
+    formatted rows, already in memory, are appended (writing alone).
+    """
+    from django.db import connection
+    from openpyxl import Workbook
+
+    from trainings.models import Enrolment
+    from trainings.reports import participant_table
+
+    def write(header, rows):
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Participants")
+        sheet.append(list(header))
+        for row in rows:
+            sheet.append(row)
+        with tempfile.TemporaryFile() as out:
+            workbook.save(out)
+
+    table = participant_table(Enrolment.objects.participants(), personal=True)
+    sql, params = (
+        Enrolment.objects.participants().participant_summary().query.sql_with_params()
+    )
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        write(table.header, cursor.fetchall())
+    with_fetch = time.perf_counter() - started
+
+    rows = list(table.rows)
+    started = time.perf_counter()
+    write(table.header, rows)
+    print(f"{with_fetch:.3f} {time.perf_counter() - started:.3f}")
+
+
+def _child(mode: str, url: str) -> list[str]:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", mode],
+        env={**os.environ, "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        sys.exit(f"bench/run.py --child {mode} failed:\n{result.stderr}")
+    return result.stdout.split()
+
+
+def measure_export(url: str) -> dict:
+    seconds, rows, added_mb, process_mb = _child("export", url)
+    with_fetch, prefetched = _child("writeonly", url)
+    return {
+        "export_vs_writeonly": round(float(seconds) / float(with_fetch), 2),
+        "export_vs_writeonly_prefetched": round(float(seconds) / float(prefetched), 2),
+        "export_peak_mb": round(float(process_mb)),
+        "export_rows": int(rows),
+        "export_seconds": float(seconds),
+        "writeonly_seconds": float(with_fetch),
+        "writeonly_prefetched_seconds": float(prefetched),
+        "export_added_mb": round(float(added_mb)),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--child", choices=["export", "writeonly"])
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", DEFAULT_URL)
+    if args.child:
+        _setup_django(url)
+        {"export": _export_child, "writeonly": _writeonly_child}[args.child]()
+        return 0
+
+    started = time.perf_counter()
+    _recreate_database(url)
+    _setup_django(url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    counts = build(args.scale)
+    for name, value in counts.items():
+        print(f"rows_{name} {value}", flush=True)
+    print(f"build_seconds {time.perf_counter() - started:.1f}", flush=True)
+
+    results = {**measure_report(), **measure_export(url)}
+    for name in BOUNDS:
+        print(f"{name} {results[name]}")
+    for name, value in results.items():
+        if name not in BOUNDS:
+            print(f"info_{name} {value}")
+    print(f"info_total_seconds {time.perf_counter() - started:.1f}")
+    failed = [
+        name
+        for name, bound in BOUNDS.items()
+        if results[name] > bound
+        or (name == "export_peak_mb" and results[name] == bound)
+    ]
+    for name in failed:
+        print(f"out_of_bound {name} (bound {BOUNDS[name]})", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
