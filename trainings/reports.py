@@ -332,9 +332,10 @@ def enrolments_of(training: Training):
 # The report page
 # ------------------------------------------------------------------------------
 def page_table(table: Table, *, total_row: bool = False) -> dict:
-    """``table`` ready for a template: ``title``, ``header``, ``rows`` of cells
-    (``text`` formatted in the active language, ``numeric``) and ``total_row``
-    (the last row is a total)."""
+    """``table`` ready for a template: ``title``, ``columns`` (``label``, and
+    ``numeric`` when the column holds numbers), ``rows`` of cells (``text``
+    formatted in the active language, ``numeric``) and ``total_row`` (the last
+    row is a total)."""
     rows = []
     for row in table.rows:
         cells = []
@@ -356,9 +357,13 @@ def page_table(table: Table, *, total_row: bool = False) -> dict:
                 text = value
             cells.append({"text": text, "numeric": numeric})
         rows.append(cells)
+    numeric = [any(row[i]["numeric"] for row in rows) for i in range(len(table.header))]
     return {
         "title": table.title,
-        "header": table.header,
+        "columns": [
+            {"label": label, "numeric": numeric[i] and i > 0}
+            for i, label in enumerate(table.header)
+        ],
         "rows": rows,
         "total_row": total_row,
     }

@@ -4,6 +4,7 @@ counted by the database in a fixed number of queries."""
 import datetime
 import io
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
@@ -228,6 +229,11 @@ class TestFilters:
         response = staff_client.get(reverse("trainings:report"), {"topic": topic.pk})
         assert response.context["summary"]["participations_total"] == 0
 
+    def test_unknown_region_is_a_400(self, staff_client):
+        response = staff_client.get(reverse("trainings:report"), {"region": "999999"})
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "region" in response.context["filter"].errors
+
     def test_invalid_filter_is_a_400_with_the_message_not_a_500(self, staff_client):
         response = staff_client.get(
             reverse("trainings:report"), {"period_after": "not-a-date"}
@@ -272,11 +278,25 @@ class TestQueryCount:
             if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
         ]
 
+    @pytest.mark.parametrize("filtered", [False, True])
     @pytest.mark.parametrize(
         "url_name", ["trainings:report", "trainings:report_trainings"]
     )
-    def test_same_queries_for_10_and_1000_trainings(self, coordinator_client, url_name):
+    def test_same_queries_for_10_and_1000_trainings(
+        self, coordinator_client, url_name, filtered
+    ):
         url = reverse(url_name)
+        if filtered:
+            province = RegencyFactory().parent
+            filters = {
+                "region": province.pk,
+                "topic": TopicFactory().pk,
+                "period_after": "2023-01-01",
+                "agency_type": "government",
+                "agency": "Dinas",
+                "training": "Pelatihan",
+            }
+            url += "?" + urlencode(filters)
         coordinator_client.get(url)  # warm up: content types, session
         self._make_trainings(10)
         with CaptureQueriesContext(connection) as small:
@@ -289,7 +309,14 @@ class TestQueryCount:
         # Session, user, two for permissions, the session save, the region and
         # topic choices of the filter form: 7; the report itself: 3 at most.
         assert len(self._queries(large)) <= 10, self._queries(large)
-        if url_name == "trainings:report_trainings":
+        if filtered:  # the topic is on no training
+            assert not response.context["filter"].errors
+        elif url_name == "trainings:report_trainings":
             assert len(response.context["trainings"]) == 25
         else:
             assert response.context["summary"]["trainings"] == 1000
+
+
+def test_reports_link_in_the_menu(staff_client):
+    content = staff_client.get(reverse("trainings:list")).content.decode()
+    assert f'href="{reverse("trainings:report")}"' in content
