@@ -41,3 +41,25 @@ def coordinator_client(client, coordinator_user):
 def admin_client(client, admin_user):
     client.force_login(admin_user)
     return client
+
+
+def pytest_collection_modifyitems(items):
+    """Make every transactional test restore the database as it found it.
+
+    A transactional test (browser tests, threads) empties every table when it ends,
+    including the rows data migrations seed (regions, topics, role groups, service
+    types) that later tests rely on; serialized rollback puts them back.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            item.add_marker(
+                pytest.mark.django_db(
+                    *marker.args, **{**marker.kwargs, "serialized_rollback": True}
+                ),
+                append=False,
+            )

@@ -33,7 +33,8 @@ def test_compiled_catalogue_matches_the_po_file(po):
     mo = polib.mofile(str(LOCALE / "django.mo"))
     compiled = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural for e in mo}
     source = {
-        (e.msgctxt, e.msgid): e.msgstr or {int(k): v for k, v in e.msgstr_plural.items()}
+        (e.msgctxt, e.msgid): e.msgstr
+        or {int(k): v for k, v in e.msgstr_plural.items()}
         for e in po.translated_entries()
     }
     assert compiled == source

@@ -23,3 +23,6 @@ SECURE_HSTS_SECONDS = 0
 # Login lockout is tested on its own (tests/test_security.py) with AXES_ENABLED on;
 # elsewhere Client.login() has no request for axes to inspect.
 AXES_ENABLED = False
+# Serve static files from the source folders, never from a stale collectstatic copy.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

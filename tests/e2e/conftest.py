@@ -30,8 +30,32 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
+def _keep_serialized_contents():
+    """Carry the serialized test data over to the connections made after Playwright
+    starts.
+
+    Playwright's sync API leaves an event loop registered on this thread, so Django
+    then keeps its connections per async context and hands the tests new connection
+    objects. Without the data serialized at set-up, serialized rollback (see
+    tests/conftest.py) could not restore the seeded rows after a transactional test.
+    """
+    from django.db import connections
+
+    saved = {
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
+        for alias in connections
+    }
+
+    def restore():
+        for alias, contents in saved.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
+
+    return restore
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
     missing = not (os.path.exists(CHROMIUM) or shutil.which("chromium"))
     if missing:
         reason = (
@@ -43,7 +67,9 @@ def browser():
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
+    restore_serialized_contents = _keep_serialized_contents()
     with sync_playwright() as playwright:
+        restore_serialized_contents()
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )

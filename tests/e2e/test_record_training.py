@@ -3,15 +3,14 @@
 import datetime
 
 import pytest
-from django.apps import apps
+from playwright.sync_api import expect
 
 from participants.models import AgencyAlias, Participant
+from regions.models import Region
 from setara import roles
 from tests.factories import (
     AgencyFactory,
     ParticipantFactory,
-    RegencyFactory,
-    TopicFactory,
     UserFactory,
 )
 from trainings.models import Attendance, Training
@@ -40,11 +39,7 @@ def _add_person(page, name, sex, agency, phone="", create_agency=False):
 
 
 def test_officer_records_a_two_day_training_on_a_phone(page, login):
-    # Transactional tests flush the database, so roles and reference data are set
-    # up here rather than relying on the data migrations.
-    roles.sync_roles(apps)
-    region = RegencyFactory(code="73.09", name="Kabupaten Maros")
-    TopicFactory(code="ocsea", name="OCSEA")
+    region = Region.objects.get(code="73.09")  # seeded by a data migration
     dinsos = AgencyFactory(
         name="Dinas Sosial Kabupaten Maros", short_name="Dinsos", region=region
     )
@@ -118,7 +113,7 @@ def test_officer_records_a_two_day_training_on_a_phone(page, login):
     for name in ("Andi Baso", "Sitti Aminah", "Hj. Nurhaeda Rahman, S.Sos"):
         assert name in text
     assert sheet.locator("tbody tr").count() == 3 + 5  # people + blank rows
-    assert page.locator(".js-print").is_visible()  # its script ran under the CSP
+    expect(page.locator(".js-print")).to_be_visible()  # its script ran under the CSP
     page.emulate_media(media="print")
     assert sheet.evaluate("t => getComputedStyle(t.tHead).display") == (
         "table-header-group"

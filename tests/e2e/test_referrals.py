@@ -2,12 +2,11 @@
 district, province and national institutions per service and cannot change the
 directory; an admin edits an institution and its history shows who changed what."""
 
-import importlib
 import io
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from referrals.models import ReferralInstitution
 from setara import roles
@@ -16,19 +15,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _seed_reference_data():
-    # Transactional tests flush the database: put back what the data migrations
-    # seed (regions, service types, roles); each step is idempotent.
-    for module in (
-        "regions.migrations.0002_seed_sulawesi_selatan",
-        "referrals.migrations.0003_seed_service_types",
-    ):
-        importlib.import_module(module).seed(apps, None)
-    roles.sync_roles(apps)
-
-
 def test_staff_print_the_pathway_and_an_admin_edits_with_history(page, login):
-    _seed_reference_data()
     call_command("load_demo", stdout=io.StringIO())
     UserFactory(username="officer", role=roles.PROGRAMME_STAFF)
     admin = UserFactory(username="direktori-admin", role=roles.ADMIN)
@@ -47,7 +34,7 @@ def test_staff_print_the_pathway_and_an_admin_edits_with_history(page, login):
         "nasional",
     ]
     assert page.locator("a[href='tel:129']").count() >= 1
-    assert page.locator(".js-print").is_visible()
+    expect(page.locator(".js-print")).to_be_visible()
     page.emulate_media(media="print")
     assert not page.locator("nav.navbar").is_visible()
     page.emulate_media(media="screen")
