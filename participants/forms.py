@@ -329,8 +329,16 @@ class ParticipantImportDecisionForm(forms.Form):
                 agency_choices[unknown.key] = value.removeprefix(self.SAME_AS)
             else:
                 agency_choices[unknown.key] = int(value)
-        # Choices for agencies no longer in the file are kept: harmless.
-        agency_choices = {**self.plan.options.agency_choices, **agency_choices}
+        # Choices for agencies no longer in the file are kept: harmless. "Create"
+        # is the default, so it is not stored (an unchanged form, equal options).
+        agency_choices = {
+            key: choice
+            for key, choice in {
+                **self.plan.options.agency_choices,
+                **agency_choices,
+            }.items()
+            if choice is not None
+        }
         rejected = {
             row_plan.row.row for row_plan, name in self.match_fields if data.get(name)
         }

@@ -23,10 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import datetime
+import functools
+import glob
 import hashlib
 import io
 import itertools
+import json
 import os
 import re
 import secrets
@@ -720,11 +724,11 @@ class ImportRow:
     email: str = ""
     attendance: dict[datetime.date, bool] = field(default_factory=dict)
 
-    @property
+    @functools.cached_property
     def name_key(self) -> str:
         return normalise_name(self.full_name)
 
-    @property
+    @functools.cached_property
     def agency_key(self) -> str:
         return normalise_key(self.agency)
 
@@ -741,6 +745,42 @@ class ParsedFile:
     problems: list[Problem]
     header: Header | None = None
     skipped_rows: list[int] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The rows, problems and skipped rows as JSON-ready data (no header)."""
+        rows = []
+        for row in self.rows:
+            data = dataclasses.asdict(row)
+            data["birth_date"] = row.birth_date.isoformat() if row.birth_date else None
+            data["attendance"] = [[d.isoformat(), p] for d, p in row.attendance.items()]
+            rows.append(data)
+        return {
+            "rows": rows,
+            "problems": [dataclasses.asdict(p) for p in self.problems],
+            "skipped_rows": self.skipped_rows,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> ParsedFile:
+        """The inverse of ``to_json``."""
+        rows = []
+        for row in data["rows"]:
+            birth_date = row["birth_date"]
+            row = {
+                **row,
+                "birth_date": datetime.date.fromisoformat(birth_date)
+                if birth_date
+                else None,
+                "attendance": {
+                    datetime.date.fromisoformat(d): p for d, p in row["attendance"]
+                },
+            }
+            rows.append(ImportRow(**row))
+        return cls(
+            rows=rows,
+            problems=[Problem(**p) for p in data["problems"]],
+            skipped_rows=list(data["skipped_rows"]),
+        )
 
 
 def _is_totals_row(values: Sequence[Any]) -> bool:
@@ -1210,6 +1250,35 @@ class PendingImport:
     def read(self) -> bytes:
         return self.path.read_bytes()
 
+    def parse(self, *, days: Sequence[datetime.date]) -> ParsedFile:
+        """The file's clean rows for these training days and the current options.
+
+        The file is read once per (days, options); the result is kept beside it as
+        JSON (deleted with it), so preview and confirm do not read it again.
+        Raises ImportFileError as ``read_participant_file`` does.
+        """
+        blank = self.options.blank_sex_is_not_recorded
+        key = f"{blank}|{','.join(d.isoformat() for d in days)}"
+        digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+        cache = self.path.with_name(f"{self.token}.{digest}.json")
+        if cache.is_file():
+            with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                return ParsedFile.from_json(json.loads(cache.read_bytes()))
+        parsed = read_participant_file(
+            self.read(), self.filename, days=days, blank_sex_is_not_recorded=blank
+        )
+        _write_private(cache, json.dumps(parsed.to_json()).encode())
+        return parsed
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file only this user can read, replacing any file of that name."""
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
 
 class PendingImports:
     """The uploads of one session, each under a random token.
@@ -1236,10 +1305,7 @@ class PendingImports:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._remove_stale(directory)
         token = secrets.token_urlsafe(24)
-        path = directory / token
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        _write_private(directory / token, data)
         self._entries()[token] = {
             "training": training_id,
             "filename": Path(filename).name[:200],
@@ -1269,8 +1335,9 @@ class PendingImports:
         self.session.modified = True
 
     def discard(self, pending: PendingImport) -> None:
-        """Delete the file and forget the token."""
-        pending.path.unlink(missing_ok=True)
+        """Delete the file (and its parsed rows) and forget the token."""
+        for path in pending.path.parent.glob(f"{glob.escape(pending.token)}*"):
+            path.unlink(missing_ok=True)
         self._entries().pop(pending.token, None)
         self.session.modified = True
 

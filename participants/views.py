@@ -29,7 +29,6 @@ from .importing import (
     ImportOptions,
     PendingImports,
     plan_import,
-    read_participant_file,
 )
 from .models import Agency, Participant
 from .services import participant_delete, participants_import
@@ -106,23 +105,18 @@ class ParticipantImportView(TrainingImportMixin, FormView):
         options = ImportOptions(
             blank_sex_is_not_recorded=form.cleaned_data["blank_sex_is_not_recorded"]
         )
-        data = upload.read()
-        try:
-            read_participant_file(
-                data,
-                upload.name,
-                days=self.training.days,
-                blank_sex_is_not_recorded=options.blank_sex_is_not_recorded,
-            )
-        except ImportFileError as error:
-            form.add_error("file", str(error))
-            return self.form_invalid(form)
         pending = self.pending_imports.add(
             training_id=self.training.pk,
             filename=upload.name,
-            data=data,
+            data=upload.read(),
             options=options,
         )
+        try:
+            pending.parse(days=self.training.days)
+        except ImportFileError as error:
+            self.pending_imports.discard(pending)
+            form.add_error("file", str(error))
+            return self.form_invalid(form)
         return redirect(
             "participants:import_preview", pk=self.training.pk, token=pending.token
         )
@@ -161,12 +155,7 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
             return None
 
     def build_plan(self):
-        parsed = read_participant_file(
-            self.pending.read(),
-            self.pending.filename,
-            days=self.training.days,
-            blank_sex_is_not_recorded=self.pending.options.blank_sex_is_not_recorded,
-        )
+        parsed = self.pending.parse(days=self.training.days)
         return plan_import(
             training=self.training, parsed=parsed, options=self.pending.options
         )
@@ -208,7 +197,9 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
         form = self.decision_form(shown_plan, request.POST)
         if not form.is_valid():
             return self.render_preview(shown_plan, form)
-        self.pending.options = form.options()
+        options = form.options()
+        changed = options != self.pending.options
+        self.pending.options = options
         self.pending_imports.save_options(self.pending)
         if "confirm" not in request.POST:
             return redirect(
@@ -216,11 +207,11 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
                 pk=self.training.pk,
                 token=self.pending.token,
             )
-        return self.confirm(seen=form.cleaned_data["fingerprint"])
+        plan = self.build_plan() if changed else shown_plan
+        return self.confirm(plan, seen=form.cleaned_data["fingerprint"])
 
-    def confirm(self, *, seen: str):
-        """Import, unless the plan has problems or differs from the one seen."""
-        plan = self.build_plan()
+    def confirm(self, plan, *, seen: str):
+        """Import ``plan``, unless it has problems or differs from the one seen."""
         if plan.problems:
             messages.error(
                 self.request, _("Nothing was imported: fix the problems listed below.")

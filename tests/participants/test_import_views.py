@@ -132,7 +132,9 @@ def test_maros_sheet_preview_then_confirm(staff_client, training, pending_dir):
     assert summary["days"][1] == (datetime.date(2023, 10, 19), 18)
     assert "Fatmawati Daeng Ngai" in preview.content.decode()
     assert Participant.objects.count() == 0  # nor by the preview
-    assert len(list(pending_dir.iterdir())) == 1
+    kept = list(pending_dir.iterdir())  # the upload and its parsed rows
+    assert len(kept) == 2
+    assert all(path.stat().st_mode & 0o777 == 0o600 for path in kept)
 
     response = staff_client.post(url, confirm_data(preview))
     assert response.status_code == HTTPStatus.FOUND
@@ -143,6 +145,22 @@ def test_maros_sheet_preview_then_confirm(staff_client, training, pending_dir):
 
     page = staff_client.get(response.url)
     assert "19" in page.content.decode()
+
+
+def test_the_file_is_read_once_for_upload_preview_and_confirm(
+    staff_client, training, monkeypatch
+):
+    url = preview_url(
+        upload(staff_client, training, xlsx([["Nama", "L/P"], ["A", "P"]]))
+    )
+
+    def read_again(*args, **kwargs):
+        raise AssertionError("the file was read again")
+
+    monkeypatch.setattr(importing, "read_participant_file", read_again)
+    preview = staff_client.get(url)
+    staff_client.post(url, confirm_data(preview))
+    assert training.enrolments.count() == 1
 
 
 def test_semicolon_csv_from_indonesian_excel_imports(staff_client, training):
