@@ -52,7 +52,14 @@ def summary_table(summary: dict) -> Table:
     """Headline measures: trainings held, participations, unique persons and
     person-days, each by sex."""
     rows = [
-        [_("Trainings held"), None, None, None, summary["trainings"], None],
+        [
+            _("Trainings held (with participants counted here)"),
+            None,
+            None,
+            None,
+            summary["trainings"],
+            None,
+        ],
         [
             _("Participations (enrolments: one person in two trainings counts twice)"),
             *sex_cells(summary, "participations"),
