@@ -36,6 +36,7 @@ import re
 import secrets
 import tempfile
 import time
+import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -407,6 +408,8 @@ class Table:
 
     rows: list[tuple[int, Sequence[Any]]]
     sheet: str = ""
+    #: Merged cell ranges as ``(min_col, min_row, max_col, max_row)``, 1-based.
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
 def read_table(data: bytes, filename: str) -> list[Table]:
@@ -465,7 +468,13 @@ def _read_xlsx(data: bytes) -> list[Table]:
             rows = _non_empty_rows(sheet.iter_rows(values_only=True))
             top = list(itertools.islice(rows, HEADER_SCAN_ROWS))
             if find_header(top) is not None:
-                return [Table(rows=top + list(rows), sheet=sheet.title)]
+                return [
+                    Table(
+                        rows=top + list(rows),
+                        sheet=sheet.title,
+                        merged=_merged_ranges(data, sheet),
+                    )
+                ]
             tables.append(Table(rows=top, sheet=sheet.title))
     except ImportFileError:
         raise
@@ -476,6 +485,51 @@ def _read_xlsx(data: bytes) -> list[Table]:
     if not any(table.rows for table in tables):
         raise ImportFileError(_("The workbook has no data."))
     return tables
+
+
+def _merged_ranges(data: bytes, sheet) -> list[tuple[int, int, int, int]]:
+    """The merged ranges of a read-only sheet, read from its XML part.
+
+    openpyxl's read-only mode (needed for speed) does not parse ``<mergeCells>``;
+    they follow the cell data in the part (ECMA-376 Part 1, 18.3.1.55), so only
+    the tail is searched. Returns ``[]`` when the part cannot be found.
+    """
+    from openpyxl.utils.cell import range_boundaries
+
+    path = getattr(sheet, "_worksheet_path", None)
+    if not path:
+        return []
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read(path)
+    end = xml.rfind(b"mergeCells")  # the closing tag, or a lone empty element
+    if end < 0:
+        return []
+    start = xml.rfind(b"mergeCells", 0, end)  # the opening tag
+    tail = xml[start if start >= 0 else end :]
+    refs = re.findall(rb'mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', tail)
+    return [range_boundaries(ref.decode()) for ref in refs]
+
+
+def _merged_fill(table: Table, below: int) -> dict[tuple[int, int], Any]:
+    """``(row number, column index) -> value`` for the cells hidden by a vertical
+    merge below row ``below``: sheets merge one agency's cell over the rows of its
+    people, and each of those people belongs to it."""
+    ranges = [
+        (min_col, min_row, max_row)
+        for min_col, min_row, max_col, max_row in table.merged
+        if min_col == max_col and max_row > min_row and min_row > below
+    ]
+    if not ranges:
+        return {}
+    by_number = dict(table.rows)
+    fill = {}
+    for column, top, bottom in ranges:
+        values = by_number.get(top, ())
+        value = values[column - 1] if column - 1 < len(values) else None
+        if not is_blank(value):
+            for number in range(top + 1, bottom + 1):
+                fill[(number, column - 1)] = value
+    return fill
 
 
 def _non_empty_rows(rows: Iterable[Sequence[Any]]):
@@ -843,9 +897,14 @@ def parse_rows(
     if data_rows and _is_numbering_row(data_rows[0][1]):
         parsed.skipped_rows.append(data_rows[0][0])
         data_rows = data_rows[1:]
+    fill = _merged_fill(table, header.row_number)
     count = 0
     for number, values in data_rows:
         cells = {i: values[i] if i < len(values) else None for i in read_columns}
+        if fill:
+            for i in read_columns:
+                if (number, i) in fill and is_blank(cells[i]):
+                    cells[i] = fill[(number, i)]
         if all(is_blank(v) for v in cells.values()):
             continue
         if _is_totals_row(values):

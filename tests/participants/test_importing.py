@@ -284,12 +284,16 @@ class TestHeaders:
         assert parsed.rows[0].attendance == {DAYS[1]: True}
 
     def test_day_columns_in_a_second_header_row_under_a_merged_cell(self):
-        rows = [
-            ["Nama", "L/P", "Kehadiran", None, None],
-            [None, None, "Hari 1", "Hari 2", "Hari 3"],
-            ["Rahma", "P", "v", None, "v"],
-        ]
-        parsed = read(xlsx(rows))
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.append(["Nama", "L/P", "Kehadiran", None, None])
+        sheet.append([None, None, "Hari 1", "Hari 2", "Hari 3"])
+        sheet.append(["Rahma", "P", "v", None, "v"])
+        for cells in ("A1:A2", "B1:B2", "C1:E1"):
+            sheet.merge_cells(cells)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        parsed = read(buffer.getvalue())
         assert parsed.rows[0].attendance == {
             DAYS[0]: True,
             DAYS[1]: False,
@@ -313,6 +317,25 @@ class TestHeaders:
 
 
 class TestRows:
+    def test_an_agency_cell_merged_over_several_people_belongs_to_each(self):
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.append(["DAFTAR HADIR"])
+        sheet.merge_cells("A1:D1")
+        sheet.append(["Nama", "L/P", "Instansi", "Hari 1"])
+        sheet.append(["Rahma", "P", "DP3A Kab. Maros", "v"])
+        sheet.append(["Sitti", "P", None, "v"])
+        sheet.append(["Budi", "L", "Dinsos Maros", None])
+        sheet.merge_cells("C3:C4")
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        parsed = read(buffer.getvalue())
+        assert [(r.full_name, r.agency) for r in parsed.rows] == [
+            ("Rahma", "DP3A Kab. Maros"),
+            ("Sitti", "DP3A Kab. Maros"),
+            ("Budi", "Dinsos Maros"),
+        ]
+
     def test_empty_rows_totals_row_and_unread_columns_are_skipped(self):
         rows = [
             HEADER,
