@@ -1330,6 +1330,20 @@ class PendingImport:
         return parsed
 
 
+def _check_private(directory: Path) -> None:
+    """Refuse a directory that another user owns or may write to: the files in
+    it hold personal data and are read back as this import's rows."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    info = directory.stat()
+    foreign = hasattr(os, "getuid") and info.st_uid != os.getuid()
+    if foreign or info.st_mode & 0o077:
+        raise ImproperlyConfigured(
+            f"{directory} must belong to this user with mode 0700; set "
+            "PARTICIPANT_IMPORT_DIR to a private directory."
+        )
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Write a file only this user can read, replacing any file of that name."""
     with contextlib.suppress(FileNotFoundError):
@@ -1362,10 +1376,14 @@ class PendingImports:
         ``PENDING_MAX_AGE`` are removed on the way."""
         directory = pending_dir()
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _check_private(directory)
         self._remove_stale(directory)
+        entries = self._entries()
+        for stale in [t for t in entries if not (directory / t).is_file()]:
+            del entries[stale]
         token = secrets.token_urlsafe(24)
         _write_private(directory / token, data)
-        self._entries()[token] = {
+        entries[token] = {
             "training": training_id,
             "filename": Path(filename).name[:200],
             "options": options.to_dict(),

@@ -342,6 +342,15 @@ def test_nik_is_masked_in_the_preview_for_programme_staff(staff_client, training
     assert "************0001" in content
 
 
+def test_a_shared_upload_directory_is_refused(staff_client, training, pending_dir):
+    from django.core.exceptions import ImproperlyConfigured
+
+    pending_dir.mkdir(mode=0o777)
+    pending_dir.chmod(0o777)
+    with pytest.raises(ImproperlyConfigured):
+        upload(staff_client, training, xlsx([["Nama", "L/P"], ["A", "P"]]))
+
+
 def test_a_token_from_another_session_is_refused(client, staff_client, training):
     url = preview_url(
         upload(staff_client, training, xlsx([["Nama", "L/P"], ["A", "P"]]))
