@@ -153,6 +153,30 @@ MONTHS = {
     "desember": 12, "december": 12, "des": 12, "dec": 12,
 }  # fmt: skip
 
+#: Words in an agency's name (after ``normalise_key``) -> the type a new agency
+#: gets, first match wins; from the agencies SETARA trains (../shared/DOMAIN.md):
+#: APH units, service units, village groups, then government offices and NGOs.
+AGENCY_TYPE_WORDS: list[tuple[str, frozenset[str]]] = [
+    ("law_enforcement", frozenset({
+        "polres", "polsek", "polda", "polri", "kepolisian", "satreskrim",
+        "kejaksaan", "kejari", "kejati", "pengadilan",
+    })),
+    ("service_provider", frozenset({
+        "uptd", "p2tp2a", "puspaga", "puskesmas", "rsud", "rumah", "sakit",
+        "lpsk", "sapa",
+    })),
+    ("community", frozenset({
+        "patbm", "forum", "karang", "taruna", "pkk", "posyandu", "kader",
+    })),
+    ("ngo", frozenset({"yayasan", "lsm", "lbh", "ngo", "perkumpulan"})),
+    ("government", frozenset({
+        "dinas", "dinsos", "disdik", "dp3a", "dppppa", "dp3akb", "dukcapil",
+        "disdukcapil", "bappeda", "kecamatan", "kelurahan", "pemkab", "pemkot",
+        "pemda", "pemerintah", "kantor", "sekretariat", "bupati", "walikota",
+        "kemenag", "kua", "bapas", "kementerian",
+    })),
+]  # fmt: skip
+
 # Excel's day 0 in the 1900 date system, shifted by its fictional 29 February 1900
 # (ECMA-376 Part 1, 18.17.4.1): serial 1 is 1 January 1900, serial 61 is 1 March.
 _EXCEL_EPOCH = datetime.date(1899, 12, 30)
@@ -253,6 +277,17 @@ def parse_email(value: Any) -> str:
     except ValidationError:
         raise CellError(_("Write an email address such as nama@contoh.id.")) from None
     return text
+
+
+def guess_agency_type(name: str) -> str:
+    """The ``Agency.Type`` value a new agency called ``name`` most likely has
+    (``"Polres Maros"`` -> ``"law_enforcement"``, ``"PATBM Desa Tompobulu"`` ->
+    ``"community"``), from ``AGENCY_TYPE_WORDS``; ``"other"`` when no word fits."""
+    words = set(normalise_key(name).split())
+    for agency_type, keywords in AGENCY_TYPE_WORDS:
+        if words & keywords:
+            return agency_type
+    return "other"
 
 
 def parse_sex(value: Any, *, blank_is_not_recorded: bool = False) -> str:
@@ -1029,6 +1064,13 @@ class UnknownAgency:
     choice: int | None = None
     same_as: str = ""
     candidates: list = field(default_factory=list)
+    type: str = "other"
+
+    @property
+    def type_label(self) -> str:
+        from .models import Agency
+
+        return Agency.Type(self.type).label
 
 
 @dataclass
@@ -1154,7 +1196,12 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
         if not isinstance(choice, int) or choice not in mapped:
             choice = None
         unknown[key] = UnknownAgency(
-            key=key, name=row.agency, rows=[row.row], choice=choice, candidates=found
+            key=key,
+            name=row.agency,
+            rows=[row.row],
+            choice=choice,
+            candidates=found,
+            type=guess_agency_type(row.agency),
         )
         if choice is not None:
             agencies[key] = mapped[choice]

@@ -200,7 +200,7 @@ def participants_import(*, training, plan) -> ParticipantsImportResult:
     for unknown in plan.unknown_agencies:
         if unknown.choice is None and not unknown.same_as:
             new_agencies[unknown.key] = agency_create(
-                name=unknown.name, region=training.region
+                name=unknown.name, type=unknown.type, region=training.region
             )
     result.agencies_created = len(new_agencies)
     for unknown in plan.unknown_agencies:

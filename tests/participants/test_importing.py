@@ -196,6 +196,23 @@ class TestDate:
             parse_date(raw)
 
 
+@pytest.mark.parametrize(
+    ("name", "agency_type"),
+    [
+        ("Polres Maros (Unit PPA Satreskrim)", "law_enforcement"),
+        ("Kejaksaan Negeri Maros", "law_enforcement"),
+        ("UPTD PPA Kab. Maros", "service_provider"),
+        ("PATBM Desa Bonto Marannu", "community"),
+        ("Dinas Sosial Kab. Maros", "government"),
+        ("DP3A Kab. Maros", "government"),
+        ("Yayasan BaKTI", "ngo"),
+        ("Tim Penggerak", "other"),
+    ],
+)
+def test_guess_agency_type(name, agency_type):
+    assert importing.guess_agency_type(name) == agency_type
+
+
 class TestNameAndMarks:
     def test_names_are_trimmed_and_collapsed_otherwise_as_written(self):
         assert parse_name("  Hj.  Nurhaeda   Rahman, S.Sos ") == (
@@ -512,6 +529,16 @@ class TestMarosSheet:
         assert phones["Sitti Aisyah Mappiare"] == "+6285299001122"
         assert phones["Rosmini"] == ""
         assert all(p.startswith("+62") for p in phones.values() if p)
+
+    def test_new_agencies_get_their_type_from_their_name(self, training):
+        import_all(training, MAROS.read_bytes())
+        rows = training.enrolments.participants().agency_type_summary()
+        assert {row["agency_type"]: row["total"] for row in rows} == {
+            "government": 7,
+            "law_enforcement": 3,
+            "service_provider": 4,
+            "community": 5,
+        }
 
     def test_known_agency_spellings_match_their_agency_through_aliases(self, training):
         dinsos = AgencyFactory(name="Dinas Sosial Kabupaten Maros")
