@@ -244,6 +244,30 @@ def test_missing_required_column_is_named_on_the_upload_page(staff_client, train
     assert "Sex (L/P)" in response.content.decode()
 
 
+def test_empty_sex_imported_as_not_recorded_when_ticked_on_the_preview(
+    staff_client, training
+):
+    rows = [["Nama", "L/P"], ["Rahma", "P"], ["Nurul", None]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    assert [(p.row, p.column) for p in preview.context["plan"].problems] == [(3, "B")]
+    staff_client.post(
+        url,
+        confirm_data(
+            preview, blank_sex_is_not_recorded="on", confirm=None, refresh="1"
+        ),
+    )
+    preview = staff_client.get(url)
+    assert preview.context["plan"].problems == []
+    staff_client.post(url, confirm_data(preview))
+    assert training.enrolments.participants().sex_summary() == {
+        "total": 2,
+        "male": 0,
+        "female": 1,
+        "not_recorded": 1,
+    }
+
+
 def test_unknown_agency_mapped_to_an_existing_one(staff_client, training):
     dp3a = AgencyFactory(name="DP3A Kabupaten Maros")
     rows = [["Nama", "L/P", "Instansi"], ["Rahma", "P", "Dinas P3A Maros"]]
