@@ -9,6 +9,8 @@ from http import HTTPStatus
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
@@ -342,3 +344,30 @@ class TestWho:
             ("trainings:export_summary", [maros.pk]),
         ]:
             assert reverse(name, args=args) in content
+
+
+class TestExportQueries:
+    @staticmethod
+    def _count(client, url):
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url)
+            body = b"".join(response.streaming_content)
+        assert response.status_code == HTTPStatus.OK and body
+        return len(context)
+
+    def test_participant_list_queries_do_not_grow_with_people(self, coordinator_client):
+        training = TrainingFactory()
+        url = reverse("trainings:export_participants", args=[training.pk, "xlsx"])
+        for enrolment in EnrolmentFactory.create_batch(3, training=training):
+            AttendanceFactory(enrolment=enrolment)
+        few = self._count(coordinator_client, url)
+        for enrolment in EnrolmentFactory.create_batch(30, training=training):
+            AttendanceFactory(enrolment=enrolment)
+        assert self._count(coordinator_client, url) == few
+
+    def test_report_export_queries_do_not_grow_with_trainings(self, staff_client):
+        url = reverse("trainings:report_export", args=["xlsx"])
+        EnrolmentFactory.create_batch(2)
+        few = self._count(staff_client, url)
+        EnrolmentFactory.create_batch(30)
+        assert self._count(staff_client, url) == few

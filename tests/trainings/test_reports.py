@@ -320,3 +320,20 @@ class TestQueryCount:
 def test_reports_link_in_the_menu(staff_client):
     content = staff_client.get(reverse("trainings:list")).content.decode()
     assert f'href="{reverse("trainings:report")}"' in content
+
+
+def test_days_are_counted_across_a_month_end():
+    """A training from 30 September to 2 October has its third day on 2 October."""
+    training = TrainingFactory(
+        start_date=datetime.date(2023, 9, 30), end_date=datetime.date(2023, 10, 2)
+    )
+    enrolment = EnrolmentFactory(training=training)
+    for day in training.days:
+        AttendanceFactory(enrolment=enrolment, date=day)
+    late = EnrolmentFactory(training=training)
+    AttendanceFactory(enrolment=late, date=datetime.date(2023, 10, 2))
+    [row] = Enrolment.objects.participants().training_summary(3)
+    assert row["days"] == 3
+    assert [row[f"day{n}_total"] for n in (1, 2, 3)] == [1, 1, 2]
+    assert row["attended_every_day"] == 1
+    assert row["person_days"] == 4
