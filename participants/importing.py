@@ -36,6 +36,7 @@ import re
 import secrets
 import tempfile
 import time
+import warnings
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -251,16 +252,24 @@ def cell_text(value: Any) -> str:
 
 def parse_name(value: Any) -> str:
     """A name trimmed, with runs of whitespace collapsed, otherwise as written
-    (titles, degrees, single names stay). Raises CellError when empty."""
-    name = collapse_whitespace(cell_text(value))
+    (titles, degrees, single names stay). Raises CellError when empty or longer
+    than the 200 characters a name may have."""
+    name = parse_text(value, max_length=200)
     if not name:
         raise CellError(_("The name is empty."))
     return name
 
 
-def parse_text(value: Any) -> str:
-    """Free text (agency, position, village): trimmed, whitespace collapsed."""
-    return collapse_whitespace(cell_text(value))
+def parse_text(value: Any, *, max_length: int | None = None) -> str:
+    """Free text (agency, position, village): trimmed, whitespace collapsed.
+    Raises CellError when longer than ``max_length`` characters."""
+    text = collapse_whitespace(cell_text(value))
+    if max_length is not None and len(text) > max_length:
+        raise CellError(
+            _("At most %(max)s characters; this has %(count)s.")
+            % {"max": max_length, "count": len(text)}
+        )
+    return text
 
 
 def parse_email(value: Any) -> str:
@@ -493,6 +502,14 @@ def _read_xlsx(data: bytes) -> list[Table]:
     one, the top rows of every sheet (so the caller can say what is missing)."""
     from openpyxl import load_workbook
 
+    # openpyxl warns about parts it ignores (data validation, styles); a sheet
+    # from Excel is fine without them, and the warnings would only fill logs.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _read_workbook(load_workbook, data)
+
+
+def _read_workbook(load_workbook, data: bytes) -> list[Table]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # broken zips and parts raise many kinds of error

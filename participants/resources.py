@@ -28,6 +28,18 @@ class ParsingWidget(widgets.Widget):
         return "" if value is None else str(value)
 
 
+class TextWidget(ParsingWidget):
+    """Free text, trimmed, of at most ``max_length`` characters (the model field's
+    length, so a long cell is a row error rather than a failed save)."""
+
+    def __init__(self, max_length: int, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
+    def clean(self, value, row=None, **kwargs):
+        return importing.parse_text(value, max_length=self.max_length)
+
+
 class NameWidget(ParsingWidget):
     """A full name, trimmed and collapsed, otherwise as written."""
 
@@ -81,11 +93,11 @@ class ParticipantRowResource(resources.Resource):
 
     full_name = fields.Field(column_name="full_name", widget=NameWidget())
     sex = fields.Field(column_name="sex", widget=SexWidget())
-    agency = fields.Field(column_name="agency", widget=ParsingWidget())
-    position = fields.Field(column_name="position", widget=ParsingWidget())
+    agency = fields.Field(column_name="agency", widget=TextWidget(max_length=200))
+    position = fields.Field(column_name="position", widget=TextWidget(max_length=200))
     phone = fields.Field(column_name="phone", widget=PhoneWidget())
     nik = fields.Field(column_name="nik", widget=NikWidget())
-    village = fields.Field(column_name="village", widget=ParsingWidget())
+    village = fields.Field(column_name="village", widget=TextWidget(max_length=120))
     birth_date = fields.Field(column_name="birth_date", widget=DayFirstDateWidget())
     email = fields.Field(column_name="email", widget=EmailWidget())
 

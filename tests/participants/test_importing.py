@@ -392,6 +392,12 @@ class TestRows:
         assert (problem.row, problem.column) == (2, "C")
         assert problem.value.endswith("0000") and "7309" not in problem.value
 
+    def test_text_longer_than_the_field_is_a_row_error(self):
+        rows = [["Nama", "L/P", "Jabatan"], ["Rahma", "P", "Staf " * 50]]
+        parsed = read(xlsx(rows))
+        assert [(p.row, p.column) for p in parsed.problems] == [(2, "C")]
+        assert "At most 200 characters" in parsed.problems[0].message
+
     def test_email_is_kept_lower_case_and_a_bad_one_is_a_row_error(self, training):
         rows = [
             ["Nama", "L/P", "E-mail"],
