@@ -4,7 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, F, Func, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, F, Func, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -173,30 +173,6 @@ class DayCount(Func):
             arg_joiner=") - julianday(",
             template="(CAST(julianday(%(expressions)s) AS INTEGER) + 1)",
         ).as_sql(compiler, connection, **extra)
-
-
-class DayOffset(Func):
-    """A date plus ``days`` whole days (``days`` is a Python int, not a column)."""
-
-    arity = 1
-    output_field = models.DateField()
-
-    def __init__(self, expression, days: int, **extra):
-        self.days = int(days)
-        super().__init__(expression, **extra)
-
-    def as_sql(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler, connection, template=f"(%(expressions)s + {self.days})", **extra
-        )
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(
-            compiler,
-            connection,
-            template=f"date(%(expressions)s, '+{self.days} days')",
-            **extra,
-        )
 
 
 #: Report column key -> the value of ``Participant.sex`` it counts.
@@ -385,30 +361,14 @@ class EnrolmentQuerySet(models.QuerySet):
         )
         return self.filter(training__in=trainings)
 
-    def training_summary(self, days: int):
-        """One row per training, latest first, counting these enrolments.
-
-        Each row has ``training_id``, ``title``, ``region``, ``start_date``,
-        ``end_date``, ``days`` (length of the training), ``participations_<sex>``,
-        ``person_days``, ``attended_every_day`` (enrolments present on every day of
-        their training), and for each day number ``n`` from 1 to ``days`` (pass the
-        longest training's length, ``report_summary()["max_days"]``):
-        ``day<n>_<sex>``, the people present that day (0 past a training's end).
-        """
+    def training_summary(self):
+        """One row per training, latest first, counting these enrolments:
+        ``training_id``, ``title``, ``region``, ``start_date``, ``end_date``,
+        ``days`` (length of the training), ``participations_<sex>``, ``person_days``
+        (days marked present) and ``attended_every_day`` (enrolments present on
+        every day of their training). People present per day come from
+        ``AttendanceQuerySet.training_day_summary()``."""
         length = DayCount("training__start_date", "training__end_date")
-        annotations = {
-            **_by_sex("participations", _count()),
-            "person_days": Coalesce(Sum("days_attended"), 0),
-            "attended_every_day": Count("id", filter=Q(days_attended=length)),
-        }
-        for number in range(1, days + 1):
-            present_that_day = Exists(
-                Attendance.objects.present().filter(
-                    enrolment=OuterRef("pk"),
-                    date=DayOffset(OuterRef("training__start_date"), number - 1),
-                )
-            )
-            annotations.update(_by_sex(f"day{number}", _count(), present_that_day))
         return (
             self.with_days_attended()
             .values(
@@ -418,7 +378,12 @@ class EnrolmentQuerySet(models.QuerySet):
                 start_date=F("training__start_date"),
                 end_date=F("training__end_date"),
             )
-            .annotate(days=length, **annotations)
+            .annotate(
+                days=length,
+                **_by_sex("participations", _count()),
+                person_days=Coalesce(Sum("days_attended"), 0),
+                attended_every_day=Count("id", filter=Q(days_attended=length)),
+            )
             .order_by("-start_date", "title", "training_id")
         )
 
@@ -511,6 +476,19 @@ class AttendanceQuerySet(models.QuerySet):
     def present(self):
         """Attendance marked present."""
         return self.filter(present=True)
+
+    def training_day_summary(self):
+        """One row per training and day with someone present: ``training_id``,
+        ``date`` and ``present_<sex>`` for each sex suffix (``_male``, ``_female``,
+        ``_not_recorded``, ``_total``), counting people present."""
+        return (
+            self.present()
+            .values("date", training_id=F("enrolment__training"))
+            .annotate(
+                **_by_sex("present", _count(), field="enrolment__participant__sex")
+            )
+            .order_by("training_id", "date")
+        )
 
     def per_day_summary(self):
         """One row per training day: ``date``, ``total``, ``male``, ``female``,

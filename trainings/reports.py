@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from participants.models import Agency, Participant
 
 from .exports import MONTH_FORMAT, Table, national_phone
-from .models import SEX_KEYS, Enrolment, Training
+from .models import SEX_KEYS, Attendance, Enrolment, Training
 
 #: The sex suffixes of the report methods' keys, in column order.
 SEXES = (*SEX_KEYS, "total")
@@ -132,27 +132,37 @@ def month_table(month_rows) -> Table:
     )
 
 
-def training_rows(training_summary, days: int) -> Iterator[dict]:
-    """Rows of ``EnrolmentQuerySet.training_summary(days)`` with, added, ``per_day``
-    (for each day of the training: ``number``, ``date``, and ``male``,
-    ``female``, ``not_recorded``, ``total`` present) and ``attendance_rate`` (days
-    present as a percentage of participations x days)."""
-    for row in training_summary:
-        row["per_day"] = [
-            {
-                "number": number,
-                "date": row["start_date"] + datetime.timedelta(days=number - 1),
-                **{sex: row[f"day{number}_{sex}"] for sex in SEXES},
-            }
-            for number in range(1, min(row["days"], days) + 1)
-        ]
+def training_rows(enrolments) -> Iterator[dict]:
+    """Per training of ``enrolments``, latest first: the rows of
+    ``EnrolmentQuerySet.training_summary()`` with, added, ``per_day`` (for each
+    day of the training: ``number``, ``date``, and ``male``, ``female``,
+    ``not_recorded``, ``total`` present) and ``attendance_rate`` (days present as
+    a percentage of participations x days). Two queries."""
+    present = {
+        (row["training_id"], row["date"]): row
+        for row in Attendance.objects.filter(enrolment__in=enrolments)
+        .training_day_summary()
+        .iterator()
+    }
+    for row in enrolments.training_summary().iterator():
+        row["per_day"] = []
+        for number in range(1, row["days"] + 1):
+            date = row["start_date"] + datetime.timedelta(days=number - 1)
+            counts = present.get((row["training_id"], date), {})
+            row["per_day"].append(
+                {
+                    "number": number,
+                    "date": date,
+                    **{sex: counts.get(f"present_{sex}", 0) for sex in SEXES},
+                }
+            )
         row["attendance_rate"] = percent(
             row["person_days"], row["participations_total"] * row["days"]
         )
         yield row
 
 
-def training_table(training_summary, days: int) -> Table:
+def training_table(enrolments, days: int) -> Table:
     """Per training: participations and people present each day by sex, days
     attended, attendance rate and how many attended every day; days past a
     training's end are empty."""
@@ -179,7 +189,7 @@ def training_table(training_summary, days: int) -> Table:
     ]
 
     def rows():
-        for row in training_rows(training_summary, days):
+        for row in training_rows(enrolments):
             cells = [
                 row["title"],
                 row["region"],
@@ -215,7 +225,7 @@ def report_tables(enrolments) -> list[Table]:
         agency_table(summary, enrolments.agency_summary().iterator()),
         disability_table(summary),
         month_table(enrolments.month_summary()),
-        training_table(enrolments.training_summary(days).iterator(), days),
+        training_table(enrolments, days),
     ]
 
 

@@ -376,14 +376,12 @@ class ReportTrainingsView(ReportMixin, PermissionRequiredMixin, View):
             request.GET.get("page")
         )
         start = max(page.start_index() - 1, 0)  # start_index() is 0 when empty
-        rows = enrolments.in_trainings_page(start, page.end_index()).training_summary(
-            span["max_days"]
-        )
+        on_page = enrolments.in_trainings_page(start, page.end_index())
         context = {
             "filter": filterset,
             "span": span,
             "page_obj": page,
-            "trainings": list(reports.training_rows(rows, span["max_days"])),
+            "trainings": list(reports.training_rows(on_page)),
         }
         return TemplateResponse(request, "trainings/report_trainings.html", context)
 

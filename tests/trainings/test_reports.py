@@ -23,6 +23,7 @@ from tests.factories import (
     TopicFactory,
     TrainingFactory,
 )
+from trainings import reports
 from trainings.models import Attendance, Enrolment, Training
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,16 @@ def sexes(data, prefix):
     """(L, P, not recorded, total) of a report row."""
     keys = ("male", "female", "not_recorded", "total")
     return tuple(data[f"{prefix}_{key}"] for key in keys)
+
+
+def day_counts(row, number):
+    """(L, P, not recorded, total) present on day ``number`` of a training row."""
+    day = row["per_day"][number - 1]
+    return (day["male"], day["female"], day["not_recorded"], day["total"])
+
+
+def training_rows():
+    return list(reports.training_rows(Enrolment.objects.participants()))
 
 
 def cells(table):
@@ -73,12 +84,14 @@ class TestMarosReport:
 
     def test_per_day_and_every_day(self, maros):
         enrolments = Enrolment.objects.participants()
-        [row] = enrolments.training_summary(3)
+        [row] = enrolments.training_summary()
         assert row["training_id"] == maros.pk
         assert row["days"] == 3
-        assert sexes(row, "day1") == (4, 15, 0, 19)
-        assert sexes(row, "day2") == (4, 14, 0, 18)
-        assert sexes(row, "day3") == (4, 15, 0, 19)
+        assert sexes(row, "participations") == (4, 15, 0, 19)
+        [row] = training_rows()
+        assert day_counts(row, 1) == (4, 15, 0, 19)
+        assert day_counts(row, 2) == (4, 14, 0, 18)
+        assert day_counts(row, 3) == (4, 15, 0, 19)
         assert row["person_days"] == 56
         assert row["attended_every_day"] == 18
 
@@ -151,9 +164,10 @@ class TestCounting:
         assert sexes(summary, "person_days") == (1, 2, 1, 4)
         assert sexes(summary, "type_government") == (1, 2, 1, 4)
         assert sexes(summary, "disability_not_asked") == (1, 2, 1, 4)
-        [row] = enrolments.training_summary(3)
-        assert sexes(row, "day1") == (1, 2, 1, 4)
-        assert sexes(row, "day2") == (0, 0, 0, 0)
+        [row] = training_rows()
+        assert sexes(row, "participations") == (1, 2, 1, 4)
+        assert day_counts(row, 1) == (1, 2, 1, 4)
+        assert day_counts(row, 2) == (0, 0, 0, 0)
         [month] = enrolments.month_summary()
         assert sexes(month, "participations") == (1, 2, 1, 4)
 
@@ -171,16 +185,16 @@ class TestCounting:
         AttendanceFactory(
             enrolment=enrolment, date=start + datetime.timedelta(days=1), present=False
         )
-        [row] = Enrolment.objects.participants().training_summary(3)
+        [row] = training_rows()
         assert row["person_days"] == 1
         assert row["attended_every_day"] == 0
-        assert row["day2_total"] == 0
+        assert day_counts(row, 2)[3] == 0
 
     def test_everyone_present_every_day_of_a_one_day_training(self):
         day = datetime.date(2024, 3, 5)
         training = TrainingFactory(start_date=day, end_date=day)
         AttendanceFactory(enrolment=EnrolmentFactory(training=training), date=day)
-        [row] = Enrolment.objects.participants().training_summary(1)
+        [row] = Enrolment.objects.participants().training_summary()
         assert (row["days"], row["attended_every_day"]) == (1, 1)
 
     def test_participant_without_agency_is_counted_as_no_agency(self):
@@ -332,8 +346,9 @@ def test_days_are_counted_across_a_month_end():
         AttendanceFactory(enrolment=enrolment, date=day)
     late = EnrolmentFactory(training=training)
     AttendanceFactory(enrolment=late, date=datetime.date(2023, 10, 2))
-    [row] = Enrolment.objects.participants().training_summary(3)
+    [row] = training_rows()
     assert row["days"] == 3
-    assert [row[f"day{n}_total"] for n in (1, 2, 3)] == [1, 1, 2]
+    assert [day_counts(row, n)[3] for n in (1, 2, 3)] == [1, 1, 2]
+    assert row["per_day"][2]["date"] == datetime.date(2023, 10, 2)
     assert row["attended_every_day"] == 1
     assert row["person_days"] == 4
