@@ -69,7 +69,16 @@ HEADER_SCAN_ROWS = 30
 #: Field -> header texts that name it, compared after ``normalise_key`` (so case,
 #: dots, slashes and spacing do not matter: "No. HP" and "no hp" are the same).
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "full_name": ("nama", "nama lengkap", "nama peserta", "name", "full name"),
+    "full_name": (
+        "nama",
+        "nama lengkap",
+        "nama peserta",
+        "nama gelar",
+        "nama dan gelar",
+        "nama lengkap dan gelar",
+        "name",
+        "full name",
+    ),
     "sex": ("l p", "lp", "jk", "jenis kelamin", "sex", "gender"),
     "agency": (
         "instansi",
@@ -77,6 +86,7 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "organisasi",
         "asal instansi",
         "asal lembaga",
+        "unit kerja",
         "agency",
         "organisation",
         "organization",
@@ -92,11 +102,14 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "telp",
         "hp",
         "no wa",
+        "wa",
+        "whatsapp",
+        "no whatsapp",
         "phone",
         "phone number",
     ),
     "nik": ("nik", "no nik", "nomor nik"),
-    "village": ("desa", "kelurahan", "desa kelurahan", "village"),
+    "village": ("desa", "kelurahan", "kel", "desa kelurahan", "village"),
     "birth_date": ("tanggal lahir", "tgl lahir", "date of birth", "birth date"),
     "email": ("email", "e mail", "alamat email", "surel"),
 }

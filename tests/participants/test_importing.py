@@ -265,6 +265,13 @@ class TestHeaders:
             ("Tanggal Lahir", "birth_date"),
             ("Date of birth", "birth_date"),
             ("  nama   LENGKAP ", "full_name"),
+            ("Nama & Gelar", "full_name"),
+            ("Nama/Name", "full_name"),
+            ("No. Telp/HP", "phone"),
+            ("No HP/WA", "phone"),
+            ("Desa/Kel.", "village"),
+            ("Unit Kerja", "agency"),
+            ("Asal Instansi/Lembaga", "agency"),
         ],
     )
     def test_synonyms_in_any_case_and_spacing(self, text, field):
