@@ -346,7 +346,7 @@ def parse_phone(value: Any) -> str:
         raise CellError(
             _(
                 "This is not an Indonesian phone number: write it as 08…, +62… or "
-                "62… with 9 to 14 digits after the 0."
+                "62… with 8 to 13 digits after the 0."
             )
         ) from None
 
