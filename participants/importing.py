@@ -149,7 +149,6 @@ SEX_ALLOWED_DISPLAY = "L, P, Laki-laki, Perempuan, Pria, Wanita, M, F, Male, Fem
 #: Attendance marks (after lower-casing and trimming): present, and absent.
 PRESENT_MARKS = frozenset({"v", "x", "✓", "✔", "√", "1", "hadir", "ya", "y", "yes"})
 ABSENT_MARKS = frozenset({"", "0", "-", "–", "tidak hadir", "tidak", "absen", "no"})
-MARKS_ALLOWED_DISPLAY = "v, x, ✓, 1, hadir (present); empty, 0, -, tidak hadir (absent)"
 
 #: Month names and abbreviations, Indonesian and English, -> month number.
 MONTHS = {
@@ -451,7 +450,10 @@ def parse_attendance(value: Any) -> bool:
     if text in ABSENT_MARKS:
         return False
     raise CellError(
-        _("Attendance marks are: %(allowed)s.") % {"allowed": MARKS_ALLOWED_DISPLAY}
+        _(
+            "Mark present with v, x, ✓, 1 or hadir; absent with an empty cell, 0, - "
+            "or tidak hadir."
+        )
     )
 
 
