@@ -931,6 +931,8 @@ def parse_rows(
     ImportFileError when no table has a header, a required column is missing, or
     the file has more than ``MAX_ROWS`` data rows.
     """
+    # The resource's widgets are built on this module's parsers, hence the late
+    # import.
     from .resources import ParticipantRowResource
 
     header = start = table = None
