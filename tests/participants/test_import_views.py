@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import logging
 from html.parser import HTMLParser
 from http import HTTPStatus
 from pathlib import Path
@@ -396,3 +397,17 @@ def test_preview_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         response = staff_client.get(url)
     assert response.context["summary"]["total"] == 120
+
+
+def test_nothing_personal_reaches_the_logs(staff_client, training, caplog):
+    caplog.set_level(logging.DEBUG)
+    rows = [
+        ["Nama", "L/P", "No HP", "NIK"],
+        ["Rahmawati Daeng", "P", "0813-5550-1234", "7309012345670001"],
+        ["Budi Santoso", "Lelaki", "0812", ""],
+    ]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    staff_client.post(url, confirm_data(preview))
+    for secret in ("Rahmawati", "Budi", "5550", "7309012345670001", "Lelaki"):
+        assert secret not in caplog.text
