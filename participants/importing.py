@@ -1010,8 +1010,8 @@ def parse_rows(
 
 def _cell_problem(number, index, header, value, message, name=None) -> Problem:
     shown = cell_text(value)
-    if name == "nik" and shown:
-        shown = mask_nik(shown)
+    if name == "nik" and len(re.sub(r"\D", "", shown)) >= 8:
+        shown = mask_nik(shown)  # enough digits to identify someone
     return Problem(
         message=str(message),
         row=number,
