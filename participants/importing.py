@@ -14,6 +14,10 @@ Three steps, each usable on its own:
    per thousand rows, and applies the user's choices. ``participants.services
    .participants_import`` writes a plan that has no problems.
 
+Between the preview and the confirm page, ``PendingImports`` keeps the uploaded
+file (and its clean rows) in a private temporary directory under a random token
+known only to the uploading session.
+
 Nothing here writes to the database. Problems hold the cell values the user typed,
 which are personal data: they are shown to the user who uploaded the file and never
 logged.
@@ -1345,11 +1349,6 @@ def _duplicate(row: ImportRow, first_row: int) -> Problem:
         row=row.row,
         value=row.full_name,
     )
-
-
-def problems_text(problems: Sequence[Problem]) -> str:
-    """The problems as lines, for the command line."""
-    return "\n".join(str(p) for p in problems)
 
 
 def count_text(count: int) -> str:
