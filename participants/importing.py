@@ -114,7 +114,15 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "nik": ("nik", "no nik", "nomor nik"),
     "village": ("desa", "kelurahan", "kel", "desa kelurahan", "village"),
-    "birth_date": ("tanggal lahir", "tgl lahir", "date of birth", "birth date"),
+    "birth_date": (
+        "tanggal lahir",
+        "tgl lahir",
+        "tempat tanggal lahir",
+        "tempat tgl lahir",
+        "ttl",
+        "date of birth",
+        "birth date",
+    ),
     "email": ("email", "e mail", "alamat email", "surel"),
 }
 _HEADER_LOOKUP = {key: name for name, keys in HEADER_SYNONYMS.items() for key in keys}
@@ -201,7 +209,10 @@ _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE2: .xls or an encrypted .
 _ZIP_MAGIC = b"PK\x03\x04"
 _DAY_HEADER_RE = re.compile(r"^(?:hari|day|h)\s*(?:ke\s*)?(\d{1,2})(?:\s|$)")
 _SCIENTIFIC_RE = re.compile(r"^\d+(?:[.,]\d+)?e\+?\d+$", re.IGNORECASE)
-_NUMERIC_DATE_RE = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?$")
+_NUMERIC_DATE_RE = re.compile(
+    r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?"
+    r"(?:\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"  # a time Excel adds in CSV
+)
 _ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t].*)?$")
 _TEXT_DATE_RE = re.compile(r"^(\d{1,2})[\s\-/.]*([a-z]+)\.?[\s\-/.,]*(\d{2}|\d{4})?$")
 _TOTALS_RE = re.compile(r"^(jumlah|total|jml)\b")
@@ -412,7 +423,8 @@ def _make_date(year: int, month: int, day: int) -> datetime.date:
 def parse_date(value: Any) -> datetime.date | None:
     """Return a date from an Excel date cell, an Excel serial number, or day-first
     text: ``17/05/1990``, ``17-5-90``, ``17.05.1990``, ``17 Mei 1990``,
-    ``17 May 1990``, or ISO ``1990-05-17``. Empty gives ``None``.
+    ``17 May 1990``, ISO ``1990-05-17``, also after a place of birth
+    (``Maros, 17 Mei 1990``, the "TTL" column). Empty gives ``None``.
 
     Text is never read month first: ``05/17/1990`` is a CellError (there is no
     month 17), as is any impossible date.
@@ -426,6 +438,9 @@ def parse_date(value: Any) -> datetime.date | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return excel_serial_to_date(value)
     text = collapse_whitespace(str(value)).lower()
+    place, comma, rest = text.rpartition(",")
+    if comma and re.search(r"[a-z]", place) and not re.search(r"\d", place):
+        text = rest.strip()  # "Maros, 17-05-1990": a TTL (place and date of birth)
     if re.fullmatch(r"\d{4,5}", text):
         return excel_serial_to_date(int(text))
     if match := _ISO_DATE_RE.match(text):

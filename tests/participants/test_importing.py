@@ -182,6 +182,9 @@ class TestDate:
             ("17 Agustus 1945", datetime.date(1945, 8, 17)),
             ("3 Okt 1985", datetime.date(1985, 10, 3)),
             ("1990-05-17", datetime.date(1990, 5, 17)),
+            ("17/05/1990 0:00", datetime.date(1990, 5, 17)),
+            ("Maros, 17 Mei 1990", datetime.date(1990, 5, 17)),
+            ("Ujung Pandang, 17-05-1990", datetime.date(1990, 5, 17)),
         ],
     )
     def test_date_cells_serials_and_day_first_text(self, raw, expected):
@@ -192,7 +195,9 @@ class TestDate:
         with pytest.raises(CellError):
             parse_date("05/17/1990")
 
-    @pytest.mark.parametrize("raw", ["31/02/1990", "17 Foo 1990", "kemarin"])
+    @pytest.mark.parametrize(
+        "raw", ["31/02/1990", "17 Foo 1990", "kemarin", "17 Mei, 1990x", "Maros"]
+    )
     def test_impossible_dates_are_errors(self, raw):
         with pytest.raises(CellError):
             parse_date(raw)
@@ -265,6 +270,8 @@ class TestHeaders:
             ("Desa/Kelurahan", "village"),
             ("Village", "village"),
             ("Tanggal Lahir", "birth_date"),
+            ("Tempat, Tanggal Lahir", "birth_date"),
+            ("TTL", "birth_date"),
             ("Date of birth", "birth_date"),
             ("  nama   LENGKAP ", "full_name"),
             ("Nama & Gelar", "full_name"),
