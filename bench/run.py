@@ -1,6 +1,6 @@
 """Benchmark of the reports and exports at programme scale (issue 4); not a test.
 
-    .venv/bin/python bench/run.py                # 100,000 people, ~6 minutes at most
+    .venv/bin/python bench/run.py                # 100,000 people: about 1.5 minutes
     .venv/bin/python bench/run.py --scale 0.05   # 5,000 people, while developing
 
 Builds its own PostgreSQL database, the one named in DATABASE_URL (default
