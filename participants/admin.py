@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agency, AgencyAlias, Participant
+from .models import Agency, AgencyAlias, ExportLog, Participant
 
 
 class AgencyAliasInline(admin.TabularInline):
@@ -20,7 +21,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(SimpleHistoryAdmin):
     list_display = ["full_name", "sex", "agency", "position", "phone", "nik_masked"]
     list_filter = ["sex", "disability", "agency__type", "agency"]
     search_fields = ["full_name", "normalised_name", "phone", "nik", "agency__name"]
@@ -56,3 +57,24 @@ class AgencyAliasAdmin(admin.ModelAdmin):
     search_fields = ["name", "agency__name"]
     list_select_related = ["agency"]
     autocomplete_fields = ["agency"]
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the exports themselves."""
+
+    list_display = ["created_at", "user", "export", "row_count"]
+    list_filter = ["export", "created_at"]
+    search_fields = ["user__username", "export"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "user", "export", "filters", "row_count"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,12 +4,14 @@ A Participant is one real person, reused across trainings; what they did in a gi
 training lives in ``trainings.Enrolment``.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .normalisation import (
     NIK_RE,
@@ -192,7 +194,16 @@ class Participant(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    erased_at = models.DateTimeField(
+        _("erased"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the person's personal data was erased on request."),
+    )
+
     objects = ParticipantQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["full_name", "id"]
@@ -271,3 +282,32 @@ class Participant(models.Model):
     def nik_masked(self) -> str:
         """The NIK with all but its last four digits hidden."""
         return mask_nik(self.nik)
+
+
+class ExportLog(models.Model):
+    """One export of personal data: who, when, what, with which filters, how many rows.
+
+    Written by every export that includes names, phone numbers or NIK, so admins can
+    answer "who took this data out" (UU PDP No. 27/2022, accountability).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,
+        related_name="export_logs",
+    )
+    created_at = models.DateTimeField(_("exported at"), auto_now_add=True)
+    export = models.CharField(
+        _("export"), max_length=100, help_text=_("Which export, by its URL name.")
+    )
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("export log entry")
+        verbose_name_plural = _("export log")
+
+    def __str__(self):
+        return f"{self.export} – {self.user} – {self.created_at:%d/%m/%Y %H:%M}"

@@ -22,10 +22,19 @@ _RECORD_TRAININGS = [
     "view_servicetype",
 ]
 
+#: Coordinators read the change history of the records they report on.
+_READ_HISTORY = [
+    "view_historicaltraining",
+    "view_historicalenrolment",
+    "view_historicalattendance",
+    "view_historicalparticipant",
+    "view_historicalreferralinstitution",
+]
+
 #: Role name -> permission codenames (``None`` means every permission).
 ROLE_PERMISSIONS: dict[str, list[str] | None] = {
     PROGRAMME_STAFF: _RECORD_TRAININGS,
-    COORDINATOR: [*_RECORD_TRAININGS, "export_personal_data"],
+    COORDINATOR: [*_RECORD_TRAININGS, *_READ_HISTORY, "export_personal_data"],
     ADMIN: None,
 }
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Attendance, Enrolment, Topic, Training
 
@@ -20,7 +21,7 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(admin.ModelAdmin):
+class TrainingAdmin(SimpleHistoryAdmin):
     list_display = ["title", "start_date", "end_date", "region", "participant_count"]
     list_filter = ["start_date", "region", "topics"]
     search_fields = ["title", "venue", "organiser"]
@@ -52,7 +53,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(SimpleHistoryAdmin):
     list_display = ["participant", "training", "role"]
     list_filter = ["role", "training"]
     search_fields = ["participant__full_name", "training__title"]
@@ -62,7 +63,7 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(SimpleHistoryAdmin):
     list_display = ["participant_name", "training_title", "date", "present"]
     list_filter = ["present", "date"]
     search_fields = ["enrolment__participant__full_name", "enrolment__training__title"]

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from participants.models import Agency, Participant
 
@@ -94,6 +95,7 @@ class Training(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = TrainingQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-start_date", "title"]
@@ -441,6 +443,7 @@ class Enrolment(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = EnrolmentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["training", "participant__full_name", "id"]
@@ -523,6 +526,7 @@ class Attendance(models.Model):
     present = models.BooleanField(_("present"), default=True)
 
     objects = AttendanceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["enrolment", "date"]
