@@ -172,14 +172,32 @@ class ParticipantsImportResult:
     attendance: int = 0
 
 
+def _bulk_create(model, objs: list, *, user=None) -> list:
+    """``bulk_create``, plus one history row per object (in bulk too) when the
+    model keeps a django-simple-history history, so imported people, enrolments
+    and attendance have a "created" entry like those entered by hand."""
+    from simple_history.exceptions import NotHistoricalModelError
+    from simple_history.utils import (
+        bulk_create_with_history,
+        get_history_manager_for_model,
+    )
+
+    try:
+        get_history_manager_for_model(model)
+    except NotHistoricalModelError:
+        return model.objects.bulk_create(objs)
+    return bulk_create_with_history(objs, model, default_user=user)
+
+
 @transaction.atomic
-def participants_import(*, training, plan) -> ParticipantsImportResult:
+def participants_import(*, training, plan, user=None) -> ParticipantsImportResult:
     """Write an import plan (``participants.importing.plan_import``) in one
     transaction: the new agencies, aliases for agencies the user mapped, the new
     people, their enrolments in ``training`` and their attendance per day.
 
     People already enrolled are skipped and existing people are not changed.
-    Raises ValidationError, writing nothing, when the plan has any problem. Rows
+    ``user`` (who imports) is recorded in the history rows, if the models keep
+    one. Raises ValidationError, writing nothing, when the plan has any problem. Rows
     are written with ``bulk_create`` (a few queries per thousand rows) after
     ``clean_fields``; the constraints ``full_clean`` would check one query per row
     (unique NIK, unique enrolment) are checked by the plan in bulk and enforced by
@@ -237,7 +255,7 @@ def participants_import(*, training, plan) -> ParticipantsImportResult:
         # The agency comes from the plan; validating it would cost a query a row.
         person.clean_fields(exclude=["agency"])
         people.append(person)
-    Participant.objects.bulk_create(people)
+    _bulk_create(Participant, people, user=user)
     result.created = len(people)
 
     enrol = plan.to_enrol
@@ -250,12 +268,12 @@ def participants_import(*, training, plan) -> ParticipantsImportResult:
             participant = row_plan.match
             result.matched += 1
         enrolments.append(Enrolment(training=training, participant=participant))
-    Enrolment.objects.bulk_create(enrolments)
+    _bulk_create(Enrolment, enrolments, user=user)
     attendance = [
         Attendance(enrolment=enrolment, date=date, present=present)
         for enrolment, row_plan in zip(enrolments, enrol, strict=True)
         for date, present in sorted(row_plan.row.attendance.items())
     ]
-    Attendance.objects.bulk_create(attendance)
+    _bulk_create(Attendance, attendance, user=user)
     result.attendance = len(attendance)
     return result

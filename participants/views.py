@@ -224,7 +224,9 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
             )
             return self.render_preview(plan)
         try:
-            result = participants_import(training=self.training, plan=plan)
+            result = participants_import(
+                training=self.training, plan=plan, user=self.request.user
+            )
         except ValidationError as error:
             messages.error(self.request, " ".join(error.messages))
             return self.render_preview(plan)

@@ -35,6 +35,7 @@ from tests.factories import (
     EnrolmentFactory,
     ParticipantFactory,
     TrainingFactory,
+    UserFactory,
 )
 from trainings.models import Attendance, Enrolment
 
@@ -754,7 +755,19 @@ class TestQueries:
         parsed = read_participant_file(xlsx(rows), "l.xlsx", days=training.days)
         plan = plan_import(training=training, parsed=parsed, options=ImportOptions())
         # 5 new agencies (4 queries each), then batches of bulk inserts (SQLite
-        # takes 999 parameters a query): far below one query a row.
-        with django_assert_max_num_queries(40):
+        # takes 999 parameters a query), doubled where the models keep a history:
+        # far below one query a row.
+        with django_assert_max_num_queries(60):
             participants_import(training=training, plan=plan)
         assert training.enrolments.count() == 300
+
+    def test_imported_rows_get_a_created_history_entry_with_the_user(self, training):
+        if not hasattr(Participant, "history"):
+            pytest.skip("Participant keeps no history (django-simple-history)")
+        user = UserFactory()
+        parsed = read_participant_file(MAROS.read_bytes(), "m.xlsx", days=training.days)
+        plan = plan_import(training=training, parsed=parsed, options=ImportOptions())
+        participants_import(training=training, plan=plan, user=user)
+        history = Participant.history.filter(history_type="+")
+        assert history.count() == 19
+        assert set(history.values_list("history_user", flat=True)) == {user.pk}
