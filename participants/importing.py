@@ -1276,17 +1276,21 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
     phones = {r.phone for r in rows if r.phone}
     names = {r.name_key for r in rows if r.agency_key in agencies}
     agency_ids = {a.pk for a in agencies.values()}
+    people = Participant.objects.select_related("agency").order_by("id")
+    # A person whose data was erased on request is never matched again by phone
+    # or name; NIK stays (it is unique, so a new record could not have it).
+    living = people.filter(erased_at__isnull=True)
     for chunk in _chunks(niks):
-        for person in Participant.objects.filter(nik__in=chunk):
+        for person in people.filter(nik__in=chunk):
             by_nik[person.nik] = person
     for chunk in _chunks(phones):
-        for person in Participant.objects.filter(phone__in=chunk).order_by("id"):
+        for person in living.filter(phone__in=chunk):
             by_phone.setdefault(person.phone, person)
     if agency_ids:
         for chunk in _chunks(names):
-            for person in Participant.objects.filter(
+            for person in living.filter(
                 normalised_name__in=chunk, agency_id__in=agency_ids
-            ).order_by("id"):
+            ):
                 by_name.setdefault((person.normalised_name, person.agency_id), person)
     enrolled = set(
         Enrolment.objects.filter(training=training).values_list(

@@ -387,6 +387,21 @@ def test_a_token_from_another_session_is_refused(client, staff_client, training)
     assert response.url == reverse("participants:import", args=[training.pk])
 
 
+def test_preview_with_matches_runs_a_fixed_number_of_queries(
+    staff_client, training, django_assert_max_num_queries
+):
+    agencies = [AgencyFactory(name=f"Dinas {i}") for i in range(3)]
+    for i in range(60):
+        ParticipantFactory(agency=agencies[i % 3], phone=f"+62812{i:08d}")
+    rows = [["Nama", "L/P", "Instansi", "No HP"]] + [
+        [f"Orang {i}", "P", f"Dinas {i % 3}", f"0812{i:08d}"] for i in range(60)
+    ]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    with django_assert_max_num_queries(20):
+        response = staff_client.get(url)
+    assert len(response.context["plan"].to_match) == 60
+
+
 def test_preview_runs_a_fixed_number_of_queries(
     staff_client, training, django_assert_max_num_queries
 ):

@@ -607,6 +607,17 @@ class TestMatching:
         plan = self._plan(training, [HEADER, person("Hasnah", "P", "Dinas Uji", "")])
         assert plan.rows[0].match is None
 
+    def test_a_person_erased_on_request_is_not_matched_by_phone_or_name(self, training):
+        agency = AgencyFactory(name="Dinas Uji")
+        ParticipantFactory(
+            full_name="Rahmawati",
+            agency=agency,
+            phone="+6281355501234",
+            erased_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC),
+        )
+        plan = self._plan(training, [HEADER, person()])
+        assert plan.rows[0].match is None
+
     def test_accepted_match_enrols_the_existing_person(self, training):
         existing = ParticipantFactory(phone="+6281355501234")
         plan, result = import_all(training, xlsx([HEADER, person()]))
