@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from participants.models import AgencyAlias, Participant
 from tests.factories import AgencyFactory, ParticipantFactory, TrainingFactory
@@ -65,7 +66,7 @@ def test_problems_one_line_each_and_a_non_zero_exit(training, tmp_path):
         ],
     )
     err = io.StringIO()
-    with pytest.raises(CommandError) as error:
+    with pytest.raises(CommandError) as error, translation.override("en"):
         call_command(
             "import_participants", str(path), "--training", str(training.pk), stderr=err
         )
@@ -177,3 +178,13 @@ def test_map_agency_to_another_new_agency_of_the_file(training, tmp_path):
     )
     assert "1 new agencies" in out
     assert Participant.objects.filter(agency__name="DP3A Kab. Maros").count() == 2
+
+
+def test_problems_are_reported_in_indonesian_by_default(training, tmp_path):
+    path = write_xlsx(tmp_path / "bad.xlsx", [["Nama", "L/P"], ["Budi", "Lelaki"]])
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_participants", str(path), "--training", str(training.pk), stderr=err
+        )
+    assert err.getvalue().startswith("Baris 2, kolom B (L/P)")
