@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.models import Region
 
-from .models import Agency, Participant
+from .models import Agency, ExportLog, Participant
 from .normalisation import (
     InvalidPhoneNumber,
     collapse_whitespace,
@@ -277,3 +277,35 @@ def participants_import(*, training, plan, user=None) -> ParticipantsImportResul
     _bulk_create(Attendance, attendance, user=user)
     result.attendance = len(attendance)
     return result
+
+
+# Export log (issue 7)
+# ------------------------------------------------------------------------------
+def export_log_filters(query, url_kwargs: dict | None = None) -> dict:
+    """The filters of an export request as a JSON-ready dict: ``url_kwargs`` (the
+    URL's arguments, such as the training's ``pk`` and the ``fmt``) as strings, then
+    ``query`` (a ``QueryDict``, ``request.GET``): a key with one value maps to that
+    string, a repeated key to the list of its values; empty values are left out."""
+    filters = {key: str(value) for key, value in (url_kwargs or {}).items()}
+    for key, values in query.lists():
+        values = [value for value in values if value != ""]
+        if values:
+            filters[key] = values[0] if len(values) == 1 else values
+    return filters
+
+
+@transaction.atomic
+def export_log_record(*, user, export: str, filters: dict, row_count: int):
+    """Record that ``user`` exported ``row_count`` rows of personal data through
+    ``export`` (a URL name such as ``trainings:report_participants``, or an admin
+    action) with ``filters`` (see ``export_log_filters``).
+
+    Every export that holds names, phone numbers, NIK or birth dates calls this in
+    the request that builds the file, so the row and the file stand or fall
+    together. Returns the saved ``ExportLog``; raises ``ValidationError`` for an
+    empty ``export`` or a negative ``row_count``.
+    """
+    entry = ExportLog(user=user, export=export, filters=filters, row_count=row_count)
+    entry.full_clean()
+    entry.save()
+    return entry

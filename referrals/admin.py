@@ -10,6 +10,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
+from participants.services import export_log_filters, export_log_record
+
 from .models import ReferralInstitution, ServiceType, TargetGroup, verification_cutoff
 from .resources import ReferralInstitutionResource
 from .services import institutions_mark_verified, institutions_set_active
@@ -136,6 +138,17 @@ class ReferralInstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        # The file names focal persons: record it in the export log.
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        export_log_record(
+            user=request.user,
+            export=f"admin:{self.opts.app_label}_{self.opts.model_name}_export",
+            filters=export_log_filters(request.GET),
+            row_count=len(data),
+        )
+        return data
 
     @admin.action(
         description=_("Activate selected institutions"), permissions=["change"]

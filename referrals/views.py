@@ -3,6 +3,7 @@ from django.http import HttpResponse
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
+from participants.services import export_log_filters, export_log_record
 from regions.models import Region
 
 from .filters import ReferralInstitutionFilterSet
@@ -44,9 +45,16 @@ class ReferralPathwayView(PermissionRequiredMixin, DetailView):
 
 
 class ReferralPathwayXlsxView(ReferralPathwayView):
-    """The same pathway as an xlsx file."""
+    """The same pathway as an xlsx file; it names each institution's focal
+    person, so the download is recorded in the export log."""
 
     def render_to_response(self, context, **response_kwargs):
+        export_log_record(
+            user=self.request.user,
+            export=self.request.resolver_match.view_name,
+            filters=export_log_filters(self.request.GET, self.kwargs),
+            row_count=sum(len(s.pathway_institutions) for s in context["services"]),
+        )
         response = HttpResponse(
             pathway_workbook(context["services"]), content_type=XLSX
         )
