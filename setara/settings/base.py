@@ -229,6 +229,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# ERROR REPORTS
+# ------------------------------------------------------------------------------
+# With DEBUG off, error reports (Django's e-mails to ADMINS) and logged tracebacks
+# show no form or query-string values, no local variables and no exception
+# messages: they may hold names, phone numbers or NIK (setara/error_reports.py).
+DEFAULT_EXCEPTION_REPORTER = "setara.error_reports.PersonalDataExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = (
+    "setara.error_reports.PersonalDataExceptionReporterFilter"
+)
+
 # LOGGING
 # ------------------------------------------------------------------------------
 # Errors go to the console without request bodies: personal data (names, phone
@@ -236,7 +246,15 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "hide_personal_data": {"()": "setara.error_reports.HidePersonalDataLogFilter"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["hide_personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # django-axes logs every login at INFO; keep lockouts and failures only.
     # WeasyPrint (sign-in sheet PDF) logs each layout step at INFO.
