@@ -26,6 +26,9 @@ class TrainingAdmin(SimpleHistoryAdmin):
     list_filter = ["start_date", "region", "topics"]
     search_fields = ["title", "venue", "organiser"]
     date_hierarchy = "start_date"
+    # Explicit: the participant count's GROUP BY drops the model's default
+    # ordering, which left the autocomplete's pages unordered.
+    ordering = ["-start_date", "title"]
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
     filter_horizontal = ["topics"]

@@ -1,0 +1,438 @@
+"""Every URL of the project, for every role (issue 7, requirement 1).
+
+``RULES`` says, for each URL name, what anonymous visitors, programme staff,
+coordinators and admins get. The walk over the URL resolver (the project's own
+URLs, the admin's and i18n's) fails when a URL name has no rule, so a new page
+cannot slip in without someone deciding who may open it.
+
+Outcomes: ``OK`` (200), ``FORBIDDEN`` (403), ``NOT_ALLOWED`` (405, wrong method),
+``LOGIN`` (redirect to the login page), ``ADMIN_LOGIN`` (redirect to the admin's
+login: the user may not open the Django admin), ``REDIRECT`` (the page's own
+redirect, e.g. home to the training list).
+
+Personal data inside pages and files (NIK masked, export columns) is tested where
+the pages are (tests/trainings/test_exports.py, tests/participants/); here only
+who gets in. Writes get their own test: a role that may not write gets a refusal
+on POST and the database is unchanged.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from types import SimpleNamespace
+
+import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from participants.models import AgencyAlias
+from participants.services import export_log_record
+from referrals.models import ServiceType
+from setara import roles
+from tests.factories import (
+    AttendanceFactory,
+    ReferralInstitutionFactory,
+    TargetGroupFactory,
+    TopicFactory,
+    UserFactory,
+)
+from trainings.models import Training
+
+pytestmark = pytest.mark.django_db
+
+ANON, STAFF, COORD, ADMIN = "anonymous", "staff", "coordinator", "admin"
+ROLES = (ANON, STAFF, COORD, ADMIN)
+
+OK = HTTPStatus.OK
+FORBIDDEN = HTTPStatus.FORBIDDEN
+NOT_ALLOWED = HTTPStatus.METHOD_NOT_ALLOWED
+LOGIN = "login"
+ADMIN_LOGIN = "admin login"
+REDIRECT = "redirect"
+
+
+def signed_in(outcome, *, anonymous=LOGIN) -> dict:
+    """Every role gets ``outcome``; anonymous visitors are sent to log in."""
+    return {ANON: anonymous, STAFF: outcome, COORD: outcome, ADMIN: outcome}
+
+
+def admin_role_only(outcome=OK) -> dict:
+    """A page of the app for the Admin role only: the other roles get 403."""
+    return {ANON: LOGIN, STAFF: FORBIDDEN, COORD: FORBIDDEN, ADMIN: outcome}
+
+
+def admin_only(outcome=OK, *, others=ADMIN_LOGIN, anonymous=LOGIN) -> dict:
+    """Only the Admin role opens it; the other roles are sent to the admin's login
+    (which tells them they may not enter); anonymous visitors to a login page:
+    the app's for the model pages, the admin's for the site's own pages."""
+    return {ANON: anonymous, STAFF: others, COORD: others, ADMIN: outcome}
+
+
+def admin_site_only(outcome=OK, **kwargs) -> dict:
+    return admin_only(outcome, anonymous=ADMIN_LOGIN, **kwargs)
+
+
+@dataclass
+class Rule:
+    """``url(world)`` builds the URL; ``expect`` maps each role to its outcome."""
+
+    url: Callable[[SimpleNamespace], str]
+    expect: dict
+    query: dict = field(default_factory=dict)
+
+
+def page(name: str, *args: Callable[[SimpleNamespace], object]):
+    """A URL builder: ``name`` reversed with ``args`` taken from the world."""
+    return lambda w: reverse(name, args=[arg(w) for arg in args])
+
+
+def training_pk(w):
+    return w.training.pk
+
+
+# The project's pages
+# ------------------------------------------------------------------------------
+RULES: dict[str, Rule] = {
+    "home": Rule(page("home"), signed_in(REDIRECT)),
+    "login": Rule(page("login"), signed_in(OK, anonymous=OK)),
+    # Logging out is a POST (a link could log people out); a GET is refused.
+    "logout": Rule(page("logout"), signed_in(NOT_ALLOWED)),
+    # Changing the language works on the login page too; a GET only redirects.
+    "set_language": Rule(page("set_language"), signed_in(REDIRECT, anonymous=REDIRECT)),
+    # Recording trainings: every role (issue 7: staff create and edit trainings,
+    # participants, enrolments and attendance).
+    "trainings:list": Rule(page("trainings:list"), signed_in(OK)),
+    "trainings:detail": Rule(page("trainings:detail", training_pk), signed_in(OK)),
+    "trainings:create": Rule(page("trainings:create"), signed_in(OK)),
+    "trainings:update": Rule(page("trainings:update", training_pk), signed_in(OK)),
+    "trainings:delete": Rule(page("trainings:delete", training_pk), signed_in(OK)),
+    "trainings:enrol": Rule(page("trainings:enrol", training_pk), signed_in(OK)),
+    "trainings:attendance": Rule(
+        page("trainings:attendance", training_pk), signed_in(OK)
+    ),
+    "trainings:signin_sheet": Rule(
+        page("trainings:signin_sheet", training_pk), signed_in(OK)
+    ),
+    "trainings:signin_sheet_pdf": Rule(
+        page("trainings:signin_sheet_pdf", training_pk), signed_in(OK)
+    ),
+    "trainings:enrolment_delete": Rule(
+        page("trainings:enrolment_delete", lambda w: w.enrolment.pk), signed_in(OK)
+    ),
+    # Reports and their files: every role; phone numbers, NIK and birth dates are
+    # in the participant files only for participants.export_personal_data.
+    "trainings:report": Rule(page("trainings:report"), signed_in(OK)),
+    "trainings:report_trainings": Rule(
+        page("trainings:report_trainings"), signed_in(OK)
+    ),
+    "trainings:report_export": Rule(
+        lambda w: reverse("trainings:report_export", args=["csv"]), signed_in(OK)
+    ),
+    "trainings:report_participants": Rule(
+        lambda w: reverse("trainings:report_participants", args=["xlsx"]),
+        signed_in(OK),
+    ),
+    "trainings:export_participants": Rule(
+        lambda w: reverse("trainings:export_participants", args=[w.training.pk, "csv"]),
+        signed_in(OK),
+    ),
+    "trainings:export_summary": Rule(
+        page("trainings:export_summary", training_pk), signed_in(OK)
+    ),
+    "participants:detail": Rule(
+        page("participants:detail", lambda w: w.participant.pk), signed_in(OK)
+    ),
+    "participants:update": Rule(
+        page("participants:update", lambda w: w.participant.pk), signed_in(OK)
+    ),
+    "participants:delete": Rule(
+        page("participants:delete", lambda w: w.participant.pk), signed_in(OK)
+    ),
+    "participants:import": Rule(
+        page("participants:import", training_pk), signed_in(OK)
+    ),
+    # An unknown upload token sends the user back to the upload page.
+    "participants:import_preview": Rule(
+        lambda w: reverse("participants:import_preview", args=[w.training.pk, "x"]),
+        signed_in(REDIRECT),
+    ),
+    # Personal-data rights and deleted records (issue 7): the Admin role only.
+    "participants:access_request": Rule(
+        page("participants:access_request", lambda w: w.participant.pk),
+        admin_role_only(),
+    ),
+    "participants:erase": Rule(
+        page("participants:erase", lambda w: w.participant.pk), admin_role_only()
+    ),
+    "trainings:deleted": Rule(page("trainings:deleted"), admin_role_only()),
+    # Restoring is a POST (see POST_RULES); a GET is refused.
+    "trainings:restore": Rule(
+        lambda w: reverse("trainings:restore", args=["training", 1]),
+        admin_role_only(NOT_ALLOWED),
+    ),
+    # The referral directory: every role reads it; only admins change it, and
+    # that happens in the admin (below).
+    "referrals:directory": Rule(page("referrals:directory"), signed_in(OK)),
+    "referrals:pathway": Rule(
+        page("referrals:pathway", lambda w: w.regency.code), signed_in(OK)
+    ),
+    "referrals:pathway_xlsx": Rule(
+        page("referrals:pathway_xlsx", lambda w: w.regency.code), signed_in(OK)
+    ),
+}
+
+# The Django admin: the Admin role only. Programme staff and coordinators are not
+# admin users (is_staff off), so every admin URL sends them to the admin's login.
+# ------------------------------------------------------------------------------
+RULES.update(
+    {
+        "admin:login": Rule(
+            page("admin:login"),
+            {ANON: OK, STAFF: OK, COORD: OK, ADMIN: REDIRECT},
+        ),
+        # The admin sends a non-admin user from its logout page to its index.
+        "admin:logout": Rule(
+            page("admin:logout"), admin_site_only(NOT_ALLOWED, others=REDIRECT)
+        ),
+        "admin:index": Rule(page("admin:index"), admin_site_only()),
+        "admin:app_list": Rule(
+            lambda w: reverse("admin:app_list", args=["trainings"]), admin_site_only()
+        ),
+        "admin:password_change": Rule(page("admin:password_change"), admin_site_only()),
+        "admin:password_change_done": Rule(
+            page("admin:password_change_done"), admin_site_only()
+        ),
+        "admin:autocomplete": Rule(
+            page("admin:autocomplete"),
+            admin_site_only(),
+            query={
+                "app_label": "trainings",
+                "model_name": "enrolment",
+                "field_name": "training",
+            },
+        ),
+        "admin:jsi18n": Rule(page("admin:jsi18n"), admin_site_only()),
+        "admin:view_on_site": Rule(
+            lambda w: reverse(
+                "admin:view_on_site",
+                args=[ContentType.objects.get_for_model(Training).pk, w.training.pk],
+            ),
+            admin_site_only(REDIRECT),
+        ),
+        "admin:auth_user_password_change": Rule(
+            lambda w: reverse("admin:auth_user_password_change", args=[w.user.pk]),
+            admin_only(),
+        ),
+    }
+)
+
+#: Admin outcomes for the Admin role on each model's pages.
+EDITABLE = {"changelist": OK, "add": OK, "change": OK, "history": OK, "delete": OK}
+#: Written by the app only: the admin shows it but refuses changes.
+READ_ONLY = {
+    "changelist": OK,
+    "add": FORBIDDEN,
+    "change": OK,
+    "history": OK,
+    "delete": FORBIDDEN,
+}
+#: Login attempts recorded by django-axes: read and delete (to unlock), not add.
+AXES_RECORDS = {**EDITABLE, "add": FORBIDDEN}
+
+#: Model (app_label, model_name) -> (the world attribute of its object, outcomes).
+ADMIN_MODELS = {
+    ("auth", "group"): ("group", EDITABLE),
+    ("auth", "user"): ("user", EDITABLE),
+    ("axes", "accessattempt"): ("access_attempt", AXES_RECORDS),
+    ("axes", "accesslog"): ("access_log", {**READ_ONLY, "delete": OK}),
+    ("axes", "accessfailurelog"): ("access_failure_log", {**READ_ONLY, "delete": OK}),
+    ("regions", "region"): ("regency", EDITABLE),
+    ("participants", "agency"): ("agency", EDITABLE),
+    ("participants", "participant"): ("participant", EDITABLE),
+    ("participants", "agencyalias"): ("alias", EDITABLE),
+    ("participants", "exportlog"): ("export_log", READ_ONLY),
+    ("trainings", "topic"): ("topic", EDITABLE),
+    ("trainings", "training"): ("training", EDITABLE),
+    ("trainings", "enrolment"): ("enrolment", EDITABLE),
+    ("trainings", "attendance"): ("attendance", EDITABLE),
+    ("referrals", "servicetype"): ("service", EDITABLE),
+    ("referrals", "targetgroup"): ("target_group", EDITABLE),
+    ("referrals", "referralinstitution"): ("institution", EDITABLE),
+}
+
+#: Models whose admin shows one past version (django-simple-history).
+SIMPLE_HISTORY_MODELS = [
+    ("participants", "participant"),
+    ("trainings", "training"),
+    ("trainings", "enrolment"),
+    ("trainings", "attendance"),
+    ("referrals", "referralinstitution"),
+]
+
+
+def _admin_rules() -> dict[str, Rule]:
+    rules = {}
+    for (app, model), (attr, outcomes) in ADMIN_MODELS.items():
+        prefix = f"admin:{app}_{model}"
+        rules[f"{prefix}_changelist"] = Rule(
+            page(f"{prefix}_changelist"), admin_only(outcomes["changelist"])
+        )
+        rules[f"{prefix}_add"] = Rule(
+            page(f"{prefix}_add"), admin_only(outcomes["add"])
+        )
+        for action in ("change", "history", "delete"):
+            rules[f"{prefix}_{action}"] = Rule(
+                page(f"{prefix}_{action}", lambda w, attr=attr: getattr(w, attr).pk),
+                admin_only(outcomes[action]),
+            )
+    for app, model in SIMPLE_HISTORY_MODELS:
+        name = f"admin:{app}_{model}_simple_history"
+        attr = ADMIN_MODELS[(app, model)][0]
+        rules[name] = Rule(
+            lambda w, name=name, attr=attr: reverse(
+                name,
+                args=[
+                    getattr(w, attr).pk,
+                    getattr(w, attr).history.first().history_id,
+                ],
+            ),
+            admin_only(),
+        )
+    # The directory's spreadsheet import and export (django-import-export).
+    directory = "admin:referrals_referralinstitution"
+    rules[f"{directory}_import"] = Rule(page(f"{directory}_import"), admin_only())
+    rules[f"{directory}_export"] = Rule(page(f"{directory}_export"), admin_only())
+    # Confirming an import is a POST; a GET is refused.
+    rules[f"{directory}_process_import"] = Rule(
+        page(f"{directory}_process_import"), admin_only(NOT_ALLOWED)
+    )
+    return rules
+
+
+RULES.update(_admin_rules())
+
+#: URL patterns without a name, by route. Each is the admin's: a redirect from an
+#: object's bare URL to its change page, and the catch-all that sends unknown
+#: admin URLs to the admin's login or a 404. They check access like the rest.
+UNNAMED_ADMIN_ROUTES = {
+    *(f"admin/{app}/{model}/<path:object_id>/" for app, model in ADMIN_MODELS),
+    "admin/(?P<url>.*)$",
+}
+
+
+# The walk
+# ------------------------------------------------------------------------------
+def url_patterns(patterns=None, namespace="", prefix=""):
+    """Yield (name or None, route) for every URL pattern, through every include."""
+    if patterns is None:
+        patterns = get_resolver().url_patterns
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            inner = namespace
+            if pattern.namespace:
+                inner = f"{namespace}{pattern.namespace}:"
+            yield from url_patterns(pattern.url_patterns, inner, route)
+        else:
+            assert isinstance(pattern, URLPattern)
+            yield (f"{namespace}{pattern.name}" if pattern.name else None), route
+
+
+def test_every_url_name_has_a_rule():
+    names = {name for name, _ in url_patterns() if name}
+    missing = sorted(names - RULES.keys())
+    assert not missing, f"URLs without a rule in RULES: {missing}"
+    stale = sorted(RULES.keys() - names)
+    assert not stale, f"rules for URLs that no longer exist: {stale}"
+
+
+def test_every_unnamed_url_is_a_known_admin_one():
+    unnamed = {route for name, route in url_patterns() if name is None}
+    assert unnamed == UNNAMED_ADMIN_ROUTES
+
+
+def test_every_rule_covers_every_role():
+    for name, rule in RULES.items():
+        assert set(rule.expect) == set(ROLES), name
+
+
+# The objects the URLs need
+# ------------------------------------------------------------------------------
+@pytest.fixture
+def world(admin_user):
+    """One object of each kind a URL needs, and an empty axes record of each kind."""
+    attendance = AttendanceFactory()
+    enrolment = attendance.enrolment
+    training = enrolment.training
+    participant = enrolment.participant
+    agency = participant.agency
+    institution = ReferralInstitutionFactory(region=training.region)
+    service = ServiceType.objects.first()
+    institution.services.add(service)
+    return SimpleNamespace(
+        attendance=attendance,
+        enrolment=enrolment,
+        training=training,
+        participant=participant,
+        agency=agency,
+        alias=AgencyAlias.objects.create(agency=agency, name="Dinsos Uji"),
+        regency=training.region,
+        institution=institution,
+        service=service,
+        target_group=TargetGroupFactory(),
+        topic=TopicFactory(),
+        group=Group.objects.get(name=roles.PROGRAMME_STAFF),
+        user=UserFactory(username="someone"),
+        export_log=export_log_record(
+            user=admin_user,
+            export="trainings:report_participants",
+            filters={},
+            row_count=1,
+        ),
+        access_attempt=AccessAttempt.objects.create(
+            username="someone", ip_address="10.0.0.1", failures_since_start=1
+        ),
+        access_log=AccessLog.objects.create(username="someone", ip_address="10.0.0.1"),
+        access_failure_log=AccessFailureLog.objects.create(
+            username="someone", ip_address="10.0.0.1"
+        ),
+    )
+
+
+def outcome_of(response):
+    """The response as one of the outcomes above."""
+    if response.status_code != HTTPStatus.FOUND:
+        return HTTPStatus(response.status_code)
+    location = response["Location"]
+    if location.startswith(reverse("admin:login")):
+        return ADMIN_LOGIN
+    if location.startswith(reverse("login")):
+        return LOGIN
+    return REDIRECT
+
+
+@pytest.fixture
+def role_client(request, client):
+    """The client of the role in the test's ``role`` parameter."""
+    role = request.node.callspec.params["role"]
+    if role != ANON:
+        user = request.getfixturevalue(
+            {STAFF: "staff_user", COORD: "coordinator_user", ADMIN: "admin_user"}[role]
+        )
+        client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_url_gives_each_role_its_rule(role, role_client, world):
+    wrong = []
+    for name, rule in sorted(RULES.items()):
+        url = rule.url(world)
+        response = role_client.get(url, rule.query)
+        got = outcome_of(response)
+        response.close()  # file downloads
+        if got != rule.expect[role]:
+            wrong.append(f"{name} ({url}): expected {rule.expect[role]}, got {got}")
+    assert not wrong, "\n".join(wrong)
