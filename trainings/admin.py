@@ -3,6 +3,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .history import training_delete
 from .models import Attendance, Enrolment, Topic, Training
 
 
@@ -48,6 +49,15 @@ class TrainingAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("Participants"), ordering="participant_count")
     def participant_count(self, obj):
         return obj.participant_count
+
+    # Through the service, so that the deleted-records page can restore a training
+    # with the enrolments and attendance deleted with it.
+    def delete_model(self, request, obj):
+        training_delete(training=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for training in queryset:
+            training_delete(training=training, user=request.user)
 
 
 class AttendanceInline(admin.TabularInline):

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from participants.models import Agency, Participant
 from participants.services import agency_create, participant_create
@@ -134,6 +135,7 @@ def attendance_record(
     training: Training,
     enrolments: Iterable[Enrolment],
     present: set[tuple[int, datetime.date]],
+    user=None,
 ) -> AttendanceResult:
     """Save an attendance grid: for each of ``enrolments`` and each training day,
     present when ``(enrolment_id, day)`` is in ``present``, absent otherwise.
@@ -142,7 +144,8 @@ def attendance_record(
     recorded" (no rows), so saving day 1 does not mark everyone absent on day 2.
     Only differences are written, so saving the same grid twice changes nothing.
     Raises AttendanceConflict when a concurrent save or a date change makes the
-    database refuse the rows; then nothing is written.
+    database refuse the rows; then nothing is written. Each written row gets a
+    history row naming ``user`` (by default the user of the current request).
     """
     enrolment_ids = [e.pk for e in enrolments]
     days = training.days
@@ -167,8 +170,10 @@ def attendance_record(
                 to_update.append(row)
     try:
         with transaction.atomic():
-            Attendance.objects.bulk_create(to_create)
-            Attendance.objects.bulk_update(to_update, ["present"])
+            bulk_create_with_history(to_create, Attendance, default_user=user)
+            bulk_update_with_history(
+                to_update, Attendance, ["present"], default_user=user
+            )
     except IntegrityError as error:
         raise AttendanceConflict from error
     return AttendanceResult(created=len(to_create), updated=len(to_update))

@@ -27,6 +27,13 @@ urlpatterns = [
         views.EnrolmentDeleteView.as_view(),
         name="enrolment_delete",
     ),
+    # Deleted records (issue 7)
+    path("deleted/", views.DeletedRecordListView.as_view(), name="deleted"),
+    path(
+        "deleted/<slug:kind>/<int:history_id>/restore/",
+        views.RecordRestoreView.as_view(),
+        name="restore",
+    ),
     # Reports and exports (issue 4)
     path("report/", views.ReportView.as_view(), name="report"),
     path(

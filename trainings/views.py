@@ -5,7 +5,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
@@ -29,6 +29,7 @@ from participants.models import Agency, Participant
 from participants.services import export_log_filters, export_log_record
 
 from . import exports, reports
+from . import history as history_module
 from .filters import ReportFilterSet, TrainingFilterSet
 from .forms import AttendanceGridForm, EnrolmentForm, ParticipantEnrolForm, TrainingForm
 from .models import Attendance, Enrolment, Training
@@ -73,8 +74,12 @@ class TrainingDetailView(PermissionRequiredMixin, DetailView):
         enrolments = list(training.enrolments.for_roster())
         for enrolment in enrolments:
             enrolment.marks = enrolment.attendance_marks(training.days)
+        history = None
+        if self.request.user.has_perms(history_module.TRAINING_HISTORY_PERMISSIONS):
+            history = history_module.training_history(training)
         return super().get_context_data(
             enrolments=enrolments,
+            history=history,
             summary=participants.sex_summary(),
             by_agency_type=by_agency_type,
             attendance_days=attendance_days,
@@ -121,6 +126,13 @@ class TrainingDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVie
     permission_required = "trainings.delete_training"
     queryset = Training.objects.with_record_counts()
     success_url = reverse_lazy("trainings:list")
+
+    def form_valid(self, form):
+        # Through the service, so that an admin can restore the training with
+        # the enrolments and attendance deleted with it.
+        history_module.training_delete(training=self.object, user=self.request.user)
+        messages.success(self.request, self.get_success_message(form.cleaned_data))
+        return redirect(self.get_success_url())
 
     def get_success_message(self, cleaned_data):
         return _("Training “%(title)s” deleted.") % {"title": self.object.title}
@@ -242,6 +254,7 @@ class AttendanceGridView(PermissionRequiredMixin, SingleObjectMixin, FormView):
                 training=self.object,
                 enrolments=form.cleaned_data["shown"],
                 present=form.cleaned_data["present"],
+                user=self.request.user,
             )
         except AttendanceConflict:
             messages.error(
@@ -484,3 +497,43 @@ class SignInSheetPdfView(SignInSheetView):
             content_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
+
+
+# Deleted records (issue 7): admins list and restore them
+# ------------------------------------------------------------------------------
+class DeletedRecordListView(PermissionRequiredMixin, TemplateView):
+    """Trainings, participants and referral institutions deleted and not restored,
+    newest first, each with a Restore button."""
+
+    permission_required = history_module.RESTORE_PERMISSIONS
+    template_name = "trainings/deleted_records.html"
+
+    def get_context_data(self, **kwargs):
+        sections = [
+            (
+                kind,
+                model._meta.verbose_name_plural,
+                history_module.deleted_records(model),
+            )
+            for kind, (model, _restore) in history_module.RESTORABLE.items()
+        ]
+        return super().get_context_data(sections=sections, **kwargs)
+
+
+class RecordRestoreView(PermissionRequiredMixin, View):
+    """POST: restore one deleted record (``kind`` and its deletion history row)."""
+
+    permission_required = history_module.RESTORE_PERMISSIONS
+    http_method_names = ["post"]
+
+    def post(self, request, kind, history_id):
+        if kind not in history_module.RESTORABLE:
+            raise Http404
+        _model, restore = history_module.RESTORABLE[kind]
+        try:
+            record = restore(history_id=history_id, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("trainings:deleted")
+        messages.success(request, _("“%(record)s” was restored.") % {"record": record})
+        return redirect(record)
