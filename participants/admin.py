@@ -46,6 +46,12 @@ class ParticipantAdmin(SimpleHistoryAdmin):
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
 
+    def get_list_display(self, request):
+        # The full NIK only for those who may export personal data.
+        if request.user.has_perm("participants.export_personal_data"):
+            return [n if n != "nik_masked" else "nik" for n in self.list_display]
+        return self.list_display
+
     @admin.display(description=_("NIK"))
     def nik_masked(self, obj):
         return obj.nik_masked

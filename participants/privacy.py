@@ -1,0 +1,241 @@
+"""A person's rights over their data under UU PDP No. 27/2022: access and erasure.
+
+``participant_personal_data`` gathers everything held about one person for an
+access request (Art. 7 and 32: the right to obtain a copy). ``participant_erase``
+removes their personal data (Art. 8 and 43) from the registry and its change
+history while keeping what anonymous reports count: sex, disability, agency,
+enrolments and attendance.
+"""
+
+import datetime
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models.functions import Cast
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from .models import ExportLog, Participant
+from .normalisation import normalise_name
+
+#: Participant fields that identify or contact a person, emptied on erasure.
+ERASED_FIELDS = {
+    "phone": "",
+    "email": "",
+    "nik": "",
+    "birth_date": None,
+    "birth_year": None,
+    "village": "",
+    "position": "",
+}
+
+#: What replaces an erased value inside other records (export-log filters).
+ERASED_MARK = "[erased]"
+
+ERASURE_REASON = "erased on request"
+
+
+def _jsonable(value):
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+def _row(instance, fields) -> dict:
+    return {name: _jsonable(getattr(instance, name)) for name in fields}
+
+
+def _identifiers(participant: Participant) -> list[str]:
+    """Values that identify ``participant`` in free text: every name, phone and NIK
+    the person's record has had (from its history), longest first."""
+    values = set()
+    for row in Participant.history.filter(id=participant.pk).values(
+        "full_name", "phone", "nik", "email"
+    ):
+        values |= {value for value in row.values() if value}
+    return sorted(values, key=len, reverse=True)
+
+
+def _export_logs_mentioning(participant: Participant, identifiers: list[str]):
+    """Export-log rows whose filters name the person or their participant id."""
+    text = Cast("filters", models.TextField())
+    condition = models.Q(filters__participant=str(participant.pk)) | models.Q(
+        filters__participant=participant.pk
+    )
+    for value in identifiers:
+        condition |= models.Q(filters_text__contains=value)
+    return ExportLog.objects.annotate(filters_text=text).filter(condition)
+
+
+def participant_personal_data(participant: Participant) -> dict:
+    """Everything held about ``participant``, as a JSON-ready dict: ``participant``
+    (every field), ``agency``, ``enrolments`` (training, role, attendance per day),
+    ``history`` (the person's record and their enrolments and attendance, each row
+    with date, type + ~ -, user and field values) and ``export_log`` (exports whose
+    filters name them). Dates are ISO 8601; a fixed number of queries."""
+    from trainings.models import Attendance, Enrolment
+
+    participant_fields = [
+        f.name
+        for f in Participant._meta.concrete_fields
+        if f.name not in {"normalised_name"}
+    ]
+    data = {
+        "generated_at": _jsonable(timezone.now()),
+        "participant": {
+            **model_to_dict(participant, fields=participant_fields),
+            "id": participant.pk,
+            "created_at": _jsonable(participant.created_at),
+            "updated_at": _jsonable(participant.updated_at),
+            "erased_at": _jsonable(participant.erased_at),
+        },
+    }
+    data["participant"] = {k: _jsonable(v) for k, v in data["participant"].items()}
+    agency = participant.agency
+    data["agency"] = (
+        {
+            "id": agency.pk,
+            "name": agency.name,
+            "type": agency.type,
+            "region": str(agency.region) if agency.region_id else None,
+        }
+        if agency
+        else None
+    )
+    enrolments = (
+        Enrolment.objects.filter(participant=participant)
+        .select_related("training__region")
+        .prefetch_related(
+            models.Prefetch("attendances", Attendance.objects.order_by("date"))
+        )
+        .order_by("training__start_date", "id")
+    )
+    data["enrolments"] = [
+        {
+            "id": enrolment.pk,
+            "training": {
+                "id": enrolment.training_id,
+                "title": enrolment.training.title,
+                "region": str(enrolment.training.region),
+                "start_date": _jsonable(enrolment.training.start_date),
+                "end_date": _jsonable(enrolment.training.end_date),
+            },
+            "role": enrolment.role,
+            "created_at": _jsonable(enrolment.created_at),
+            "attendance": [
+                {"date": _jsonable(a.date), "present": a.present}
+                for a in enrolment.attendances.all()
+            ],
+        }
+        for enrolment in enrolments
+    ]
+    enrolment_history = Enrolment.history.filter(participant_id=participant.pk)
+    sources = [
+        ("participant", Participant.history.filter(id=participant.pk)),
+        ("enrolment", enrolment_history),
+        (
+            "attendance",
+            Attendance.history.filter(enrolment_id__in=enrolment_history.values("id")),
+        ),
+    ]
+    data["history"] = []
+    for record, queryset in sources:
+        fields = [f.attname for f in queryset.model.tracked_fields]
+        for row in queryset.select_related("history_user").order_by("history_date"):
+            data["history"].append(
+                {
+                    "record": record,
+                    "date": _jsonable(row.history_date),
+                    "type": row.history_type,
+                    "user": str(row.history_user) if row.history_user else None,
+                    "reason": row.history_change_reason,
+                    "values": _row(row, fields),
+                }
+            )
+    data["history"].sort(key=lambda entry: entry["date"])
+    logs = _export_logs_mentioning(participant, _identifiers(participant))
+    data["export_log"] = [
+        {
+            "date": _jsonable(log.created_at),
+            "user": str(log.user),
+            "export": log.export,
+            "filters": log.filters,
+            "rows": log.row_count,
+        }
+        for log in logs.select_related("user")
+    ]
+    return data
+
+
+def _scrub(value, identifiers: list[str]):
+    """``value`` (JSON data) with each identifier in a string replaced."""
+    if isinstance(value, str):
+        for identifier in identifiers:
+            value = value.replace(identifier, ERASED_MARK)
+        return value
+    if isinstance(value, list):
+        return [_scrub(item, identifiers) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub(item, identifiers) for key, item in value.items()}
+    return value
+
+
+@transaction.atomic
+def participant_erase(*, participant: Participant, user) -> Participant:
+    """Erase ``participant``'s personal data on their request, for good.
+
+    The name becomes "Erased participant #<id>"; phone, email, NIK, birth date and
+    year, village and position are emptied, in the record and in every history row
+    of it; ``erased_at`` is set. Names in the admin's action log and values in
+    export-log filters are blanked too. Sex, disability, agency, enrolments and
+    attendance stay, so past reports keep their anonymous counts. Raises nothing
+    for an already erased person (it erases again, which is harmless).
+    """
+    from trainings.models import Attendance, Enrolment
+
+    identifiers = _identifiers(participant)
+    name = gettext("Erased participant #%(id)s") % {"id": participant.pk}
+    erased = {
+        **ERASED_FIELDS,
+        "full_name": name,
+        "normalised_name": normalise_name(name),
+    }
+    for field_name, value in erased.items():
+        setattr(participant, field_name, value)
+    participant.erased_at = timezone.now()
+    participant._history_user = user
+    participant._change_reason = ERASURE_REASON
+    participant.save()
+    Participant.history.filter(id=participant.pk).update(**erased)
+
+    # str() of a participant, enrolment or attendance holds the name, and the
+    # admin's action log keeps it in object_repr and change_message.
+    enrolment_ids = list(
+        Enrolment.history.filter(participant_id=participant.pk)
+        .values_list("id", flat=True)
+        .distinct()
+    )
+    attendance_ids = list(
+        Attendance.history.filter(enrolment_id__in=enrolment_ids)
+        .values_list("id", flat=True)
+        .distinct()
+    )
+    types = ContentType.objects.get_for_models(Participant, Enrolment, Attendance)
+    for model, ids in (
+        (Participant, [participant.pk]),
+        (Enrolment, enrolment_ids),
+        (Attendance, attendance_ids),
+    ):
+        LogEntry.objects.filter(
+            content_type=types[model], object_id__in=[str(pk) for pk in ids]
+        ).update(object_repr=name, change_message="")
+
+    for log in _export_logs_mentioning(participant, identifiers):
+        ExportLog.objects.filter(pk=log.pk).update(
+            filters=_scrub(log.filters, identifiers)
+        )
+    return participant
