@@ -23,13 +23,15 @@ from types import SimpleNamespace
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from participants.models import AgencyAlias
+from participants.models import Agency, AgencyAlias, ExportLog, Participant
 from participants.services import export_log_record
-from referrals.models import ServiceType
+from referrals.models import ReferralInstitution, ServiceType, TargetGroup
+from regions.models import Region
 from setara import roles
 from tests.factories import (
     AttendanceFactory,
@@ -38,7 +40,7 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
-from trainings.models import Training
+from trainings.models import Attendance, Enrolment, Topic, Training
 
 pytestmark = pytest.mark.django_db
 
@@ -436,3 +438,295 @@ def test_each_url_gives_each_role_its_rule(role, role_client, world):
         if got != rule.expect[role]:
             wrong.append(f"{name} ({url}): expected {rule.expect[role]}, got {got}")
     assert not wrong, "\n".join(wrong)
+
+
+# Writes: a role that may not write is refused on POST and nothing changes
+# ------------------------------------------------------------------------------
+STAFF_ADMIN = "staff with admin access"
+COORD_ADMIN = "coordinator with admin access"
+POST_ROLES = (ANON, STAFF, COORD, STAFF_ADMIN, COORD_ADMIN)
+
+
+@dataclass
+class PostRule:
+    """``data(world)`` is what a permitted user would post to change something;
+    ``refused`` maps each role that may not to its outcome."""
+
+    url: Callable[[SimpleNamespace], str]
+    data: Callable[[SimpleNamespace], dict]
+    refused: dict
+
+
+def nothing(w):
+    return {}
+
+
+def anonymous_refused() -> dict:
+    return {ANON: LOGIN}
+
+
+def admin_role_refused() -> dict:
+    return {
+        ANON: LOGIN,
+        STAFF: FORBIDDEN,
+        COORD: FORBIDDEN,
+        STAFF_ADMIN: FORBIDDEN,
+        COORD_ADMIN: FORBIDDEN,
+    }
+
+
+def admin_site_refused() -> dict:
+    """Without admin access the admin sends them to its login; with it (is_staff
+    set by mistake) their role's permissions still refuse the change."""
+    return {
+        ANON: LOGIN,
+        STAFF: ADMIN_LOGIN,
+        COORD: ADMIN_LOGIN,
+        STAFF_ADMIN: FORBIDDEN,
+        COORD_ADMIN: FORBIDDEN,
+    }
+
+
+def training_data(w):
+    return {
+        "title": "Changed title",
+        "region": w.training.region_id,
+        "start_date": "2023-10-18",
+        "end_date": "2023-10-19",
+        "venue": "Elsewhere",
+    }
+
+
+def institution_data(w):
+    return {
+        "name": "Changed institution",
+        "level": w.institution.level,
+        "region": w.institution.region_id,
+        "is_active": "on",
+        "services": [w.service.pk],
+    }
+
+
+def user_data(w):
+    return {
+        "username": "renamed",
+        "is_active": "on",
+        "is_staff": "on",
+        "date_joined_0": "2024-01-01",
+        "date_joined_1": "10:00:00",
+    }
+
+
+POST_RULES: dict[str, PostRule] = {
+    "trainings:create": PostRule(
+        page("trainings:create"), training_data, anonymous_refused()
+    ),
+    "trainings:update": PostRule(
+        page("trainings:update", training_pk), training_data, anonymous_refused()
+    ),
+    "trainings:delete": PostRule(
+        page("trainings:delete", training_pk), nothing, anonymous_refused()
+    ),
+    "trainings:enrol": PostRule(
+        page("trainings:enrol", training_pk),
+        lambda w: {"participant": w.other_participant.pk, "role": "participant"},
+        anonymous_refused(),
+    ),
+    "trainings:attendance": PostRule(
+        page("trainings:attendance", training_pk), nothing, anonymous_refused()
+    ),
+    "trainings:enrolment_delete": PostRule(
+        page("trainings:enrolment_delete", lambda w: w.enrolment.pk),
+        nothing,
+        anonymous_refused(),
+    ),
+    "participants:update": PostRule(
+        page("participants:update", lambda w: w.participant.pk),
+        lambda w: {"full_name": "Renamed Person", "sex": "P"},
+        anonymous_refused(),
+    ),
+    "participants:delete": PostRule(
+        page("participants:delete", lambda w: w.other_participant.pk),
+        nothing,
+        anonymous_refused(),
+    ),
+    "participants:erase": PostRule(
+        page("participants:erase", lambda w: w.participant.pk),
+        nothing,
+        admin_role_refused(),
+    ),
+    "trainings:restore": PostRule(
+        lambda w: reverse(
+            "trainings:restore", args=["referral-institution", w.deleted_history_id]
+        ),
+        nothing,
+        admin_role_refused(),
+    ),
+    "admin:referrals_referralinstitution_add": PostRule(
+        page("admin:referrals_referralinstitution_add"),
+        institution_data,
+        admin_site_refused(),
+    ),
+    "admin:referrals_referralinstitution_change": PostRule(
+        page("admin:referrals_referralinstitution_change", lambda w: w.institution.pk),
+        institution_data,
+        admin_site_refused(),
+    ),
+    "admin:referrals_referralinstitution_delete": PostRule(
+        page("admin:referrals_referralinstitution_delete", lambda w: w.institution.pk),
+        lambda w: {"post": "yes"},
+        admin_site_refused(),
+    ),
+    "admin:referrals_referralinstitution_process_import": PostRule(
+        page("admin:referrals_referralinstitution_process_import"),
+        lambda w: {"import_file_name": "x.csv", "original_file_name": "x.csv"},
+        admin_site_refused(),
+    ),
+    "admin:auth_user_add": PostRule(
+        page("admin:auth_user_add"),
+        lambda w: {
+            "username": "intruder",
+            "password1": "A-long-passphrase-42",
+            "password2": "A-long-passphrase-42",
+            "usable_password": "true",
+        },
+        admin_site_refused(),
+    ),
+    "admin:auth_user_change": PostRule(
+        page("admin:auth_user_change", lambda w: w.user.pk),
+        user_data,
+        admin_site_refused(),
+    ),
+    "admin:auth_user_password_change": PostRule(
+        page("admin:auth_user_password_change", lambda w: w.user.pk),
+        lambda w: {
+            "password1": "A-long-passphrase-42",
+            "password2": "A-long-passphrase-42",
+        },
+        admin_site_refused(),
+    ),
+    "admin:auth_user_delete": PostRule(
+        page("admin:auth_user_delete", lambda w: w.user.pk),
+        lambda w: {"post": "yes"},
+        admin_site_refused(),
+    ),
+    "admin:auth_group_change": PostRule(
+        page("admin:auth_group_change", lambda w: w.group.pk),
+        lambda w: {"name": w.group.name, "permissions": []},
+        admin_site_refused(),
+    ),
+    "admin:participants_exportlog_delete": PostRule(
+        page("admin:participants_exportlog_delete", lambda w: w.export_log.pk),
+        lambda w: {"post": "yes"},
+        admin_site_refused(),
+    ),
+    "admin:axes_accessattempt_delete": PostRule(
+        page("admin:axes_accessattempt_delete", lambda w: w.access_attempt.pk),
+        lambda w: {"post": "yes"},
+        admin_site_refused(),
+    ),
+}
+
+
+def test_post_rules_are_for_known_urls():
+    assert not POST_RULES.keys() - RULES.keys()
+
+
+def database_state() -> dict:
+    """Every row a refused POST could touch, with the role groups' permissions."""
+    models = [
+        Training,
+        Enrolment,
+        Attendance,
+        Participant,
+        Agency,
+        ReferralInstitution,
+        ServiceType,
+        TargetGroup,
+        Topic,
+        Region,
+        ExportLog,
+        AccessAttempt,
+        get_user_model(),
+    ]
+    state = {m.__name__: list(m.objects.order_by("pk").values()) for m in models}
+    state["group permissions"] = sorted(
+        Group.permissions.through.objects.values_list("group_id", "permission_id")
+    )
+    return state
+
+
+@pytest.fixture
+def post_client(request, client):
+    """The client of the test's ``role``; "with admin access" sets is_staff."""
+    role = request.node.callspec.params["role"]
+    fixture = {
+        STAFF: "staff_user",
+        COORD: "coordinator_user",
+        STAFF_ADMIN: "staff_user",
+        COORD_ADMIN: "coordinator_user",
+    }.get(role)
+    if fixture:
+        user = request.getfixturevalue(fixture)
+        if role in (STAFF_ADMIN, COORD_ADMIN):
+            user.is_staff = True
+            user.save()
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def write_world(world):
+    """The world plus a person in no training and a deleted institution."""
+    world.other_participant = Participant.objects.create(
+        full_name="Orang Lain", sex="L", agency=world.agency
+    )
+    deleted = ReferralInstitutionFactory(region=world.regency)
+    deleted.delete()
+    world.deleted_history_id = (
+        ReferralInstitution.history.filter(history_type="-").latest().history_id
+    )
+    return world
+
+
+@pytest.mark.parametrize("role", POST_ROLES)
+def test_a_refused_post_changes_nothing(role, post_client, write_world):
+    wrong = []
+    for name, rule in sorted(POST_RULES.items()):
+        if role not in rule.refused:
+            continue
+        before = database_state()
+        response = post_client.post(rule.url(write_world), rule.data(write_world))
+        got = outcome_of(response)
+        if got != rule.refused[role]:
+            wrong.append(f"{name}: expected {rule.refused[role]}, got {got}")
+        if database_state() != before:
+            wrong.append(f"{name}: the database changed")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_admin_post_does_change_things(admin_client, write_world):
+    """The refusals above are the role's doing: the same POSTs by an admin
+    change the database (a few, as a check on the data used)."""
+    for name in [
+        "trainings:delete",
+        "trainings:restore",
+        "admin:referrals_referralinstitution_change",
+        "admin:auth_user_change",
+        "admin:auth_user_delete",
+        "admin:auth_group_change",
+        "participants:erase",
+    ]:
+        rule = POST_RULES[name]
+        before = database_state()
+        admin_client.post(rule.url(write_world), rule.data(write_world))
+        assert database_state() != before, name
+
+
+def test_language_can_be_changed_before_login(client):
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": reverse("login")}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("login")
+    assert response.cookies["django_language"].value == "en"
