@@ -52,9 +52,36 @@ class ParticipantAdmin(SimpleHistoryAdmin):
             return [n if n != "nik_masked" else "nik" for n in self.list_display]
         return self.list_display
 
+    def get_fieldsets(self, request, obj=None):
+        # Without export_personal_data (programme staff given admin access) the
+        # change form shows the NIK masked, read-only, as the app's pages do.
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm("participants.export_personal_data"):
+            return fieldsets
+        return [
+            (name, {**options, "fields": _masked(options["fields"])})
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.has_perm("participants.export_personal_data"):
+            return fields
+        return [*fields, "nik_masked"]
+
+    def get_search_fields(self, request):
+        # Searching by a full NIK would confirm it: only for those who may see it.
+        if request.user.has_perm("participants.export_personal_data"):
+            return self.search_fields
+        return [name for name in self.search_fields if name != "nik"]
+
     @admin.display(description=_("NIK"))
     def nik_masked(self, obj):
         return obj.nik_masked
+
+
+def _masked(fields):
+    return ["nik_masked" if name == "nik" else name for name in fields]
 
 
 @admin.register(AgencyAlias)

@@ -730,3 +730,45 @@ def test_language_can_be_changed_before_login(client):
     assert response.status_code == HTTPStatus.FOUND
     assert response["Location"] == reverse("login")
     assert response.cookies["django_language"].value == "en"
+
+
+# The admin's participant form: the NIK is masked for programme staff
+# ------------------------------------------------------------------------------
+NIK = "7309015505900012"
+
+
+@pytest.mark.parametrize(("role", "full_nik"), [(STAFF, False), (COORD, True)])
+def test_admin_change_form_shows_the_full_nik_only_with_export_permission(
+    role, full_nik, post_client, world
+):
+    """A programme staff user given admin access by mistake sees the NIK masked,
+    cannot overwrite it and cannot search by it; a coordinator can."""
+    participant = world.participant
+    participant.nik = NIK
+    participant.save()
+    client_user = get_user_model().objects.get(username=role)
+    client_user.is_staff = True
+    client_user.save()
+    url = reverse("admin:participants_participant_change", args=[participant.pk])
+    page = post_client.get(url).content.decode()
+    assert (NIK in page) is full_nik
+    if not full_nik:
+        assert participant.nik_masked in page
+    # Staff cannot overwrite it either: the field is not in their form.
+    post_client.post(
+        url,
+        {
+            "full_name": participant.full_name,
+            "sex": participant.sex,
+            "agency": participant.agency_id,
+            "position": "Staf",
+            "disability": participant.disability,
+            "nik": "7309010101010101",
+        },
+    )
+    participant.refresh_from_db()
+    assert (participant.nik == "7309010101010101") is full_nik
+    # Searching by the full NIK finds the person only for those who may see it.
+    changelist = reverse("admin:participants_participant_changelist")
+    found = post_client.get(changelist, {"q": participant.nik}).context["cl"]
+    assert (found.result_count == 1) is full_nik
