@@ -71,7 +71,14 @@ class TestRecording:
         assert Attendance.history.filter(history_type="+").count() == 57
         users = set(Attendance.history.values_list("history_user__username", flat=True))
         assert users == {"importer"}
-        assert history.total == 1 + 19 + 57  # the training, enrolments, marks
+        # One line each for the training, the import's enrolments and its marks.
+        assert history.total == 3
+        marks, enrolments, created = history.entries
+        assert (len(marks.items), len(enrolments.items)) == (57, 19)
+        assert marks.record == "57 attendance marks"
+        assert (marks.user, marks.action) == ("importer", "created")
+        assert marks.items[0].record.startswith("Attendance: ")
+        assert created.record == "Training"
         assert Participant.history.filter(history_type="+").count() == 19
 
     def test_attendance_grid_records_each_mark_with_the_user(self, training):
@@ -261,7 +268,8 @@ class TestPages:
             training.save()
             with CaptureQueriesContext(connection) as queries:
                 response = coordinator_client.get(training.get_absolute_url())
-            return len(queries), response.context["history"].total
+            history = response.context["history"]
+            return len(queries), sum(len(e.items) or 1 for e in history.entries)
 
         few, total_few = page_queries(2)
         many, total_many = page_queries(12)
@@ -286,3 +294,38 @@ class TestPages:
         many, total_many = page_queries(15)
         assert (total_few, total_many) == (2, 17)
         assert few == many
+
+
+class TestGrouping:
+    def test_a_grid_save_is_one_line_with_an_item_per_mark(
+        self, staff_client, training
+    ):
+        first = EnrolmentFactory(training=training, participant__full_name="Andi")
+        second = EnrolmentFactory(training=training, participant__full_name="Budi")
+        url = reverse("trainings:attendance", args=[training.pk])
+        cells = [f"{e.pk}:{DAY_1.isoformat()}" for e in (first, second)]
+        staff_client.post(url, {"present": cells})
+        staff_client.post(url, {"present": []})
+        unmarked, marked, *_ = training_history(training).entries
+        assert marked.record == "2 attendance marks"
+        assert unmarked.record == "2 attendance marks"
+        assert unmarked.action == "changed"
+        assert {item.record for item in unmarked.items} == {
+            "Attendance: Andi, 18/10/2023",
+            "Attendance: Budi, 18/10/2023",
+        }
+        change = unmarked.items[0].changes[0]
+        assert (change.old, change.new) == ("yes", "no")
+
+    def test_different_users_are_not_grouped(self, training):
+        enrolments = EnrolmentFactory.create_batch(2, training=training)
+        for enrolment, name in zip(enrolments, ["one", "two"], strict=True):
+            attendance_record(
+                training=training,
+                enrolments=[enrolment],
+                present={(enrolment.pk, DAY_1)},
+                user=UserFactory(username=name),
+            )
+        two, one = training_history(training).entries[:2]
+        assert (two.user, one.user) == ("two", "one")
+        assert not two.items and not one.items

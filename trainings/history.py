@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from participants.models import Participant
 from participants.normalisation import mask_nik
@@ -72,6 +73,8 @@ class HistoryEntry:
     action: str
     record: str
     changes: list[FieldChange] = field(default_factory=list)
+    #: For one bulk write (a grid save, an import): an entry per record.
+    items: list["HistoryEntry"] = field(default_factory=list)
 
     @property
     def action_display(self) -> str:
@@ -124,20 +127,26 @@ def _display(model_field: models.Field, value, related: dict) -> str:
     return str(value)
 
 
-def history_entries(
-    sources: Iterable[tuple[models.QuerySet, callable]], *, limit=HISTORY_LIMIT
-) -> HistoryList:
+#: Rows of one source by the same user and action this close together are one
+#: bulk write (bulk_create_with_history stamps each row with its own time).
+BULK_WINDOW = datetime.timedelta(seconds=2)
+
+
+def history_entries(sources: Iterable[tuple], *, limit=HISTORY_LIMIT) -> HistoryList:
     """The history rows of ``sources`` as one list, newest first, cut to ``limit``.
 
-    Each source is ``(historical queryset, label)``: ``label(row)`` names the record
-    of a history row ("Training", "Enrolment: Andi"). A change lists each field that
-    differs from the previous row of the same record (``diff_against``), with
-    related records by name and the NIK masked. Runs one query per source plus one
-    per kind of related record named in a change, whatever the number of rows.
+    Each source is ``(historical queryset, label)`` or ``(queryset, label,
+    group)``: ``label(row)`` names the record of a history row ("Training",
+    "Enrolment: Andi"); with ``group``, consecutive rows of that source written
+    together by one user (an import, a grid save) become one entry named
+    ``group(count)`` with an item per row. A change lists each field that differs
+    from the previous row of the same record (``diff_against``), with related
+    records by name and the NIK masked. Runs one query per source plus one per
+    kind of related record named in a change, whatever the number of rows.
     """
-    pending = []  # (row, tracked fields, label, delta changes)
+    pending = []  # (row, model, label, changes, source number, group)
     wanted = defaultdict(set)  # related model -> ids to name
-    for queryset, label in sources:
+    for number, (queryset, label, *group) in enumerate(sources):
         history_model = queryset.model
         fields = _tracked_fields(history_model)
         names = [f.name for f in fields]
@@ -157,33 +166,57 @@ def history_entries(
                     )
                     if model_field.is_relation:
                         wanted[model_field.related_model] |= {change.old, change.new}
-            pending.append((row, history_model.instance_type, label, changes))
+            pending.append(
+                (row, history_model.instance_type, label, changes, number, group)
+            )
     related = {}
     for model, ids in wanted.items():
         for pk, obj in model._default_manager.in_bulk(ids - {None}).items():
             related[(model, pk)] = obj
     pending.sort(key=lambda item: (item[0].history_date, item[0].history_id))
-    total = len(pending)
-    entries = []
-    for row, model, label, changes in reversed(pending[-limit:] if limit else []):
+
+    entries = []  # oldest first
+    open_group = None  # (key, start date, entry) of the group being filled
+    for row, model, label, changes, number, group in pending:
         meta = model._meta
-        entries.append(
-            HistoryEntry(
-                date=row.history_date,
-                user=str(row.history_user) if row.history_user else "—",
-                action=_ACTIONS[row.history_type],
-                record=label(row),
-                changes=[
-                    FieldChange(
-                        label=str(meta.get_field(c.field).verbose_name),
-                        old=_display(meta.get_field(c.field), c.old, related),
-                        new=_display(meta.get_field(c.field), c.new, related),
-                    )
-                    for c in changes
-                ],
-            )
+        entry = HistoryEntry(
+            date=row.history_date,
+            user=str(row.history_user) if row.history_user else "—",
+            action=_ACTIONS[row.history_type],
+            record=label(row),
+            changes=[
+                FieldChange(
+                    label=str(meta.get_field(c.field).verbose_name),
+                    old=_display(meta.get_field(c.field), c.old, related),
+                    new=_display(meta.get_field(c.field), c.new, related),
+                )
+                for c in changes
+            ],
         )
-    return HistoryList(entries=entries, total=total)
+        key = (number, row.history_user_id, entry.action)
+        if (
+            group
+            and open_group
+            and open_group[0] == key
+            and entry.date - open_group[1] <= BULK_WINDOW
+        ):
+            bulk = open_group[2]
+            if not bulk.items:  # the second row: the first becomes an item
+                bulk.items.append(
+                    HistoryEntry(
+                        bulk.date, bulk.user, bulk.action, bulk.record, bulk.changes
+                    )
+                )
+                bulk.changes = []
+            bulk.items.append(entry)
+            bulk.record = group[0](len(bulk.items))
+            bulk.date = entry.date
+            continue
+        entries.append(entry)
+        open_group = (key, entry.date, entry) if group else None
+    total = len(entries)
+    shown = entries[-limit:] if limit else entries
+    return HistoryList(entries=shown[::-1], total=total)
 
 
 def training_history(training: Training, *, limit=HISTORY_LIMIT) -> HistoryList:
@@ -214,11 +247,21 @@ def training_history(training: Training, *, limit=HISTORY_LIMIT) -> HistoryList:
             "date": date_format(row.date, "SHORT_DATE_FORMAT"),
         }
 
+    def enrolments(count):
+        return ngettext("%(count)s enrolment", "%(count)s enrolments", count) % {
+            "count": count
+        }
+
+    def marks(count):
+        return ngettext(
+            "%(count)s attendance mark", "%(count)s attendance marks", count
+        ) % {"count": count}
+
     return history_entries(
         [
             (Training.history.filter(id=training.pk), lambda row: _("Training")),
-            (enrolment_history, enrolment_label),
-            (attendance_history, attendance_label),
+            (enrolment_history, enrolment_label, enrolments),
+            (attendance_history, attendance_label, marks),
         ],
         limit=limit,
     )
