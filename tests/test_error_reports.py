@@ -6,16 +6,22 @@ them): the 500 page, the error e-mail to ADMINS and the logged traceback hold no
 of them, but still say what failed and where.
 """
 
+import datetime
 import io
 import logging
+import runpy
 import sys
 from http import HTTPStatus
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.views.debug import get_exception_reporter_class
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
 
 from setara.error_reports import HidePersonalDataLogFilter, traceback_without_messages
 from tests.factories import TrainingFactory, UserFactory
@@ -183,3 +189,33 @@ def test_403_page_for_a_user_without_a_role(client):
     page = response.content.decode()
     assert "Access denied" in page
     assert_no_personal_data(page)
+
+
+def test_gunicorn_access_log_leaves_out_query_strings_and_referers():
+    """The access-log format of gunicorn.conf.py, run through gunicorn's own
+    logger, writes the path but not ``?q=<name>`` nor the Referer."""
+    conf = runpy.run_path(str(Path(__file__).parent.parent / "gunicorn.conf.py"))
+    config = Config()
+    config.set("access_log_format", conf["access_log_format"])
+    config.set("accesslog", "-")
+    logger = Logger(config)
+    stream = io.StringIO()
+    logger.access_log.handlers = [logging.StreamHandler(stream)]
+    query = "q=" + SEARCHED.replace(" ", "+")
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/trainings/7/enrol/?" + query,
+        "PATH_INFO": "/trainings/7/enrol/",
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "10.0.0.9",
+        "HTTP_REFERER": "https://setara.example.org/trainings/7/enrol/?" + query,
+        "HTTP_USER_AGENT": "Firefox",
+    }
+    response = SimpleNamespace(status="200 OK", sent=512, headers=[])
+    request = SimpleNamespace(headers=[])
+    logger.access(response, request, environ, datetime.timedelta(milliseconds=42))
+    line = stream.getvalue()
+    assert '"GET /trainings/7/enrol/ HTTP/1.1" 200 512 42ms' in line
+    assert "10.0.0.9" in line
+    assert_no_personal_data(line)
