@@ -129,6 +129,17 @@ class TestTrainingRestore:
         _restore(admin_client, "training", _deletion(Training, training.pk))
         assert Attendance.objects.count() == 6
 
+    def test_a_region_deleted_since_is_a_message_not_an_error(
+        self, admin_client, training
+    ):
+        admin_client.post(reverse("trainings:delete", args=[training.pk]))
+        training.region.delete()
+        response = _restore(admin_client, "training", _deletion(Training, training.pk))
+        assert response.status_code == HTTPStatus.FOUND
+        assert response.url == reverse("trainings:deleted")
+        assert not Training.objects.exists()
+        assert not Enrolment.objects.exists()
+
     def test_restoring_twice_is_refused(self, admin_client, training):
         admin_client.post(reverse("trainings:delete", args=[training.pk]))
         row = _deletion(Training, training.pk)

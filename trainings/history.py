@@ -402,6 +402,7 @@ def training_restore(*, history_id: int, user) -> Training:
             history_change_reason=DELETED_WITH_TRAINING,
         )
     )
+    row.instance.full_clean()  # its region may have gone meanwhile
     [training] = _reinsert(Training, [row], user)
     _reinsert(Enrolment, enrolment_rows, user)
     _reinsert(Attendance, attendance_rows, user)

@@ -5,6 +5,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -534,6 +535,9 @@ class RecordRestoreView(PermissionRequiredMixin, View):
             record = restore(history_id=history_id, user=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
+            return redirect("trainings:deleted")
+        except IntegrityError:  # restored by someone else a moment ago
+            messages.error(request, _("This record is not deleted any more."))
             return redirect("trainings:deleted")
         messages.success(request, _("“%(record)s” was restored.") % {"record": record})
         return redirect(record)
