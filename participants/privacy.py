@@ -60,11 +60,26 @@ def _identifiers(participant: Participant) -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
+#: Exports of one training's people, whose log filters hold the training's ``pk``.
+TRAINING_EXPORTS = ["trainings:export_participants", "trainings:signin_sheet_pdf"]
+
+
 def _export_logs_mentioning(participant: Participant, identifiers: list[str]):
-    """Export-log rows whose filters name the person or their participant id."""
+    """Export-log rows whose filters name the person or their participant id, and
+    exports of the people of a training they are enrolled in."""
+    from trainings.models import Enrolment
+
     text = Cast("filters", models.TextField())
-    condition = models.Q(filters__participant=str(participant.pk)) | models.Q(
-        filters__participant=participant.pk
+    trainings = Enrolment.objects.filter(participant=participant).values_list(
+        "training_id", flat=True
+    )
+    condition = (
+        models.Q(filters__participant=str(participant.pk))
+        | models.Q(filters__participant=participant.pk)
+        | models.Q(
+            export__in=TRAINING_EXPORTS,
+            filters__pk__in=[str(pk) for pk in trainings],
+        )
     )
     for value in identifiers:
         condition |= models.Q(filters_text__contains=value)
@@ -76,7 +91,8 @@ def participant_personal_data(participant: Participant) -> dict:
     (every field), ``agency``, ``enrolments`` (training, role, attendance per day),
     ``history`` (the person's record and their enrolments and attendance, each row
     with date, type + ~ -, user and field values) and ``export_log`` (exports whose
-    filters name them). Dates are ISO 8601; a fixed number of queries."""
+    filters name them, and exports of the people of a training they are in).
+    Dates are ISO 8601; a fixed number of queries."""
     from trainings.models import Attendance, Enrolment
 
     participant_fields = [
@@ -235,7 +251,7 @@ def participant_erase(*, participant: Participant, user) -> Participant:
         ).update(object_repr=name, change_message="")
 
     for log in _export_logs_mentioning(participant, identifiers):
-        ExportLog.objects.filter(pk=log.pk).update(
-            filters=_scrub(log.filters, identifiers)
-        )
+        filters = _scrub(log.filters, identifiers)
+        if filters != log.filters:
+            ExportLog.objects.filter(pk=log.pk).update(filters=filters)
     return participant

@@ -74,6 +74,21 @@ def test_admin_downloads_everything_held(admin_client, admin_user, enrolment):
     assert [log["filters"] for log in data["export_log"]] == [earlier.filters]
 
 
+def test_exports_of_their_trainings_are_listed(admin_client, enrolment):
+    """A training's participant list exported through the page names them."""
+    admin_client.get(
+        reverse("trainings:export_participants", args=[enrolment.training.pk, "csv"])
+    )
+    other = EnrolmentFactory()
+    admin_client.get(
+        reverse("trainings:export_participants", args=[other.training.pk, "csv"])
+    )
+    data = json.loads(admin_client.get(_url(enrolment.participant)).content)
+    assert [log["filters"] for log in data["export_log"]] == [
+        {"pk": str(enrolment.training.pk), "fmt": "csv"}
+    ]
+
+
 def test_download_is_recorded_in_the_export_log(admin_client, admin_user, enrolment):
     admin_client.get(_url(enrolment.participant))
     log = ExportLog.objects.get()
