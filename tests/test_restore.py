@@ -113,6 +113,21 @@ class TestTrainingRestore:
         _restore(admin_client, "training", _deletion(Training, training.pk))
         assert Attendance.objects.count() == 6
 
+    def test_admin_bulk_delete_restores_too(self, admin_client, training):
+        other = TrainingFactory()
+        admin_client.post(
+            reverse("admin:trainings_training_changelist"),
+            {
+                "action": "delete_selected",
+                "_selected_action": [training.pk, other.pk],
+                "post": "yes",
+            },
+        )
+        assert not Training.objects.exists()
+        _restore(admin_client, "training", _deletion(Training, training.pk))
+        assert list(Training.objects.all()) == [training]
+        assert Attendance.objects.count() == 6
+
     def test_a_person_deleted_since_must_be_restored_first(
         self, admin_client, training
     ):
