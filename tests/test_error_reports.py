@@ -126,7 +126,9 @@ def test_the_logged_traceback_holds_no_personal_data(failing_client):
     assert_no_personal_data(logged)
 
 
-def _report_text(request_factory, debug: bool, settings) -> str:
+def _report_text(request_factory, debug: bool, settings, *, html=False) -> str:
+    """The error report of ``failing_post`` as text (the e-mail) or HTML (an
+    e-mail with include_html, or the debug page)."""
     settings.DEBUG = debug
     request = request_factory.post(
         "/trainings/1/enrol/?q=" + SEARCHED,
@@ -137,7 +139,7 @@ def _report_text(request_factory, debug: bool, settings) -> str:
     except EnrolFailure:
         exc_info = sys.exc_info()
     reporter = get_exception_reporter_class(request)(request, *exc_info, is_email=True)
-    return reporter.get_traceback_text()
+    return reporter.get_traceback_html() if html else reporter.get_traceback_text()
 
 
 def test_the_configured_reporter_hides_what_debug_would_show(rf, settings):
@@ -148,6 +150,8 @@ def test_the_configured_reporter_hides_what_debug_would_show(rf, settings):
     hidden = _report_text(rf, False, settings)
     assert_no_personal_data(hidden)
     assert "full_name" in hidden
+    assert NIK in _report_text(rf, True, settings, html=True)
+    assert_no_personal_data(_report_text(rf, False, settings, html=True))
 
 
 class FakeRequest:
