@@ -21,6 +21,7 @@ from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from participants.normalisation import (
@@ -226,7 +227,7 @@ class ReferralInstitution(models.Model):
     )
     address = models.TextField(_("address"), blank=True)
     phone = models.CharField(
-        _("phone"),
+        pgettext_lazy("institution", "phone"),
         max_length=40,
         blank=True,
         help_text=_("Stored as +62...; short service numbers such as 129 as dialled."),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -49,7 +50,7 @@ def pathway_rows(services: list[ServiceType]) -> Iterator[list]:
         _("Institution"),
         _("Region"),
         _("Address"),
-        _("Phone"),
+        pgettext("institution", "Phone"),
         _("Other phone"),
         _("WhatsApp"),
         _("Email"),

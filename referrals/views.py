@@ -25,7 +25,12 @@ class ReferralInstitutionDirectoryView(PermissionRequiredMixin, FilterView):
         form = self.filterset.form
         region = form.cleaned_data.get("region") if form.is_valid() else None
         pathway_region = region if region and region.parent_id else None
-        return super().get_context_data(pathway_region=pathway_region, **kwargs)
+        return super().get_context_data(
+            pathway_region=pathway_region,
+            # Without a regency chosen, offer every regency's pathway.
+            pathway_regions=[] if pathway_region else Region.objects.regencies(),
+            **kwargs,
+        )
 
 
 class ReferralPathwayView(PermissionRequiredMixin, DetailView):

@@ -15,6 +15,12 @@ PROVINCE_CODE_RE = r"^[0-9]{2}$"
 REGENCY_CODE_RE = r"^[0-9]{2}\.[0-9]{2}$"
 
 
+class RegionQuerySet(models.QuerySet):
+    def regencies(self):
+        """Regencies and cities (not provinces), by code."""
+        return self.filter(parent__isnull=False).order_by("code")
+
+
 class Region(models.Model):
     """A province or a regency/city, identified by its Kemendagri code."""
 
@@ -39,6 +45,8 @@ class Region(models.Model):
         null=True,
         blank=True,
     )
+
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]

@@ -28,6 +28,11 @@ class Topic(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def short_label(self) -> str:
+        """The name without its explanation in brackets: "OCSEA", "Perkawinan anak"."""
+        return self.name.split(" (")[0]
+
 
 class TrainingQuerySet(models.QuerySet):
     def in_year(self, year: int):

@@ -175,6 +175,8 @@ TEMPLATES = [
         },
     },
 ]
+# Filter drop-downs say "Semua" (all) rather than "---------".
+FILTERS_EMPTY_CHOICE_LABEL = _("All")
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

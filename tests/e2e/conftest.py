@@ -79,11 +79,22 @@ def browser(django_db_setup):
 
 @pytest.fixture
 def page(browser, live_server):
+    """A page on the live server; the test fails if the browser logged an error
+    (a script error, a CSP violation, an invalid SVG attribute, a failed load)."""
     context = browser.new_context(base_url=live_server.url, locale="id-ID")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    errors = []
+    page.on(
+        "console",
+        lambda message: errors.append(f"{page.url}: {message.text}")
+        if message.type == "error"
+        else None,
+    )
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     yield page
     context.close()
+    assert errors == [], "the browser logged errors"
 
 
 @pytest.fixture

@@ -23,3 +23,15 @@ def test_staff_user_sees_maros_training_numbers(page, login):
     day_two = page.locator("tr[data-day='2'] [data-stat=day-total]")
     assert day_two.inner_text() == "18"
     assert Training.objects.count() == 1
+
+
+def test_pages_fit_a_360_px_phone(page, login):
+    call_command("load_demo", stdout=io.StringIO())
+    UserFactory(username="officer", role=roles.PROGRAMME_STAFF)
+    page.set_viewport_size({"width": 360, "height": 780})
+    login("officer")
+    training = Training.objects.get()
+    for path in ["/trainings/", training.get_absolute_url(), "/referrals/"]:
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width} px wide"

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
@@ -183,7 +184,8 @@ def test_map_agency_to_another_new_agency_of_the_file(training, tmp_path):
 def test_problems_are_reported_in_indonesian_by_default(training, tmp_path):
     path = write_xlsx(tmp_path / "bad.xlsx", [["Nama", "L/P"], ["Budi", "Lelaki"]])
     err = io.StringIO()
-    with pytest.raises(CommandError):
+    # As in a fresh `manage.py` process, where no language is active: LANGUAGE_CODE.
+    with pytest.raises(CommandError), translation.override(settings.LANGUAGE_CODE):
         call_command(
             "import_participants", str(path), "--training", str(training.pk), stderr=err
         )

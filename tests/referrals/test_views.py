@@ -249,3 +249,8 @@ class TestPathway:
     def test_directory_links_to_the_pathway_of_a_chosen_regency(self, staff_client):
         response = staff_client.get(DIRECTORY, {"region": maros().pk})
         assert pathway_url() in response.content.decode()
+
+
+def test_directory_offers_each_regency_pathway_before_filtering(staff_client):
+    response = staff_client.get(reverse("referrals:directory"))
+    assert 'href="/referrals/pathway/73.09/"' in response.content.decode()
