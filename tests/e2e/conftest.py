@@ -87,9 +87,11 @@ def page(browser, live_server):
     errors = []
     page.on(
         "console",
-        lambda message: errors.append(f"{page.url}: {message.text}")
-        if message.type == "error"
-        else None,
+        lambda message: (
+            errors.append(f"{page.url}: {message.text}")
+            if message.type == "error"
+            else None
+        ),
     )
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     yield page
