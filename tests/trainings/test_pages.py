@@ -170,3 +170,10 @@ class TestTrainingList:
             return len(ctx.captured_queries)
 
         assert count_queries(2) == count_queries(50)
+
+
+def test_only_admins_see_the_deleted_records_link(staff_client, admin_user, client):
+    url = reverse("trainings:deleted")
+    assert url not in staff_client.get(reverse("trainings:list")).content.decode()
+    client.force_login(admin_user)
+    assert url in client.get(reverse("trainings:list")).content.decode()
