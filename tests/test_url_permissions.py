@@ -6,6 +6,7 @@ URLs, the admin's and i18n's) fails when a URL name has no rule, so a new page
 cannot slip in without someone deciding who may open it.
 
 Outcomes: ``OK`` (200), ``FORBIDDEN`` (403), ``NOT_ALLOWED`` (405, wrong method),
+``MOVED`` (301, a permanent redirect),
 ``LOGIN`` (redirect to the login page), ``ADMIN_LOGIN`` (redirect to the admin's
 login: the user may not open the Django admin), ``REDIRECT`` (the page's own
 redirect, e.g. home to the training list).
@@ -50,6 +51,7 @@ ROLES = (ANON, STAFF, COORD, ADMIN)
 OK = HTTPStatus.OK
 FORBIDDEN = HTTPStatus.FORBIDDEN
 NOT_ALLOWED = HTTPStatus.METHOD_NOT_ALLOWED
+MOVED = HTTPStatus.MOVED_PERMANENTLY
 LOGIN = "login"
 ADMIN_LOGIN = "admin login"
 REDIRECT = "redirect"
@@ -97,6 +99,8 @@ def training_pk(w):
 # The project's pages
 # ------------------------------------------------------------------------------
 RULES: dict[str, Rule] = {
+    # The icon browsers ask for: a permanent redirect to the static file, for all.
+    "favicon": Rule(page("favicon"), signed_in(MOVED, anonymous=MOVED)),
     "home": Rule(page("home"), signed_in(REDIRECT)),
     "login": Rule(page("login"), signed_in(OK, anonymous=OK)),
     # Logging out is a POST (a link could log people out); a GET is refused.
