@@ -16,6 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -28,6 +29,13 @@ from tests.factories import TrainingFactory, UserFactory
 from trainings.views import TrainingEnrolView
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Pages in English, so assertions on their text hold."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
 
 NAME = "Siti Rahmawati"
 PHONE = "081244556677"
@@ -59,7 +67,6 @@ def post_failing_enrol(client, training):
         url,
         {"full_name": NAME, "phone": PHONE, "nik": NIK, "sex": "P"},
         HTTP_REFERER="http://testserver/trainings/?q=" + SEARCHED,
-        HTTP_ACCEPT_LANGUAGE="en",
     )
 
 
@@ -70,6 +77,7 @@ def failing_client(monkeypatch, settings, staff_user):
     settings.ADMINS = [("Ops", "ops@example.org")]
     monkeypatch.setattr(TrainingEnrolView, "post", failing_post)
     client = Client(raise_request_exception=False)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(staff_user)
     return client
 
@@ -170,9 +178,7 @@ def test_traceback_without_messages_keeps_types_and_places():
 
 
 def test_404_page_shows_nothing_from_the_request(staff_client):
-    response = staff_client.get(
-        "/trainings/999999/?q=" + SEARCHED, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = staff_client.get("/trainings/999999/?q=" + SEARCHED)
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert "404.html" in [t.name for t in response.templates]
     page = response.content.decode()
@@ -185,9 +191,7 @@ def test_403_page_for_a_user_without_a_role(client):
     user = UserFactory()
     user.groups.clear()
     client.force_login(user)
-    response = client.get(
-        reverse("trainings:list") + "?q=" + SEARCHED, HTTP_ACCEPT_LANGUAGE="en"
-    )
+    response = client.get(reverse("trainings:list") + "?q=" + SEARCHED)
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert "403.html" in [t.name for t in response.templates]
     page = response.content.decode()

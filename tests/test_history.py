@@ -7,6 +7,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -44,7 +45,7 @@ DAY_2 = datetime.date(2023, 10, 19)
 
 @pytest.fixture(autouse=True)
 def english(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 

@@ -5,6 +5,7 @@ import datetime
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -30,7 +31,7 @@ DAY_2 = datetime.date(2023, 10, 19)
 @pytest.fixture(autouse=True)
 def english(client):
     """Pages in English; the language active before is restored afterwards."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 

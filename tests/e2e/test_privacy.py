@@ -19,7 +19,10 @@ def admin():
 
 def test_admin_erases_a_person_after_the_confirmation(page, login, admin):
     person = ParticipantFactory(
-        full_name="Andi Baso", phone="+6281355501234", nik="7309014512850012"
+        full_name="Andi Baso",
+        sex="P",
+        phone="+6281355501234",
+        nik="7309014512850012",
     )
     AttendanceFactory(enrolment__participant=person)
     login("admin-e2e")

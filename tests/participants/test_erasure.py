@@ -6,6 +6,7 @@ import io
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
@@ -28,7 +29,7 @@ EMAIL = "rahmawati@example.org"
 @pytest.fixture(autouse=True)
 def english(client):
     """Pages in English; the language active before is restored afterwards."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         yield
 

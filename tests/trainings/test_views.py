@@ -7,6 +7,7 @@ import zlib
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -43,7 +44,7 @@ def _messages(response):
 @pytest.fixture(autouse=True)
 def english(client):
     """Pages in English, so assertions on text survive the Indonesian catalogue."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 @pytest.fixture
