@@ -241,6 +241,15 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = (
     "setara.error_reports.PersonalDataExceptionReporterFilter"
 )
 
+# E-MAIL
+# ------------------------------------------------------------------------------
+# Error reports go to ADMINS ("Name:address,Name:address"); they carry no personal
+# data (setara/error_reports.py). EMAIL_URL, e.g. smtp+tls://user:pass@host:587.
+ADMINS = [tuple(entry.split(":", 1)) for entry in env.list("ADMINS", default=[])]
+SERVER_EMAIL = env.str("SERVER_EMAIL", default="setara@localhost")
+DEFAULT_FROM_EMAIL = SERVER_EMAIL
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+
 # LOGGING
 # ------------------------------------------------------------------------------
 # Errors go to the console without request bodies: personal data (names, phone
