@@ -9,6 +9,11 @@ REGENCY_CODE = r"(?P<code>[0-9]{2}\.[0-9]{2})"
 
 urlpatterns = [
     path("", views.ReferralInstitutionDirectoryView.as_view(), name="directory"),
+    path(
+        "<int:pk>/history/",
+        views.ReferralInstitutionHistoryView.as_view(),
+        name="history",
+    ),
     re_path(
         rf"^pathway/{REGENCY_CODE}/$",
         views.ReferralPathwayView.as_view(),

@@ -1,10 +1,12 @@
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.http import HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from participants.services import export_log_filters, export_log_record
 from regions.models import Region
+from trainings.history import history_entries
 
 from .filters import ReferralInstitutionFilterSet
 from .models import ReferralInstitution
@@ -66,3 +68,23 @@ class ReferralPathwayXlsxView(ReferralPathwayView):
         filename = f"alur-rujukan-{self.object.code}.xlsx"
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
+
+
+class ReferralInstitutionHistoryView(PermissionRequiredMixin, DetailView):
+    """The change history of one institution, for coordinators and admins."""
+
+    permission_required = "referrals.view_historicalreferralinstitution"
+    queryset = ReferralInstitution.objects.select_related("region")
+    template_name = "referrals/referralinstitution_history.html"
+    context_object_name = "institution"
+
+    def get_context_data(self, **kwargs):
+        history = history_entries(
+            [
+                (
+                    ReferralInstitution.history.filter(id=self.object.pk),
+                    lambda row: _("Referral institution"),
+                )
+            ]
+        )
+        return super().get_context_data(history=history, **kwargs)

@@ -181,6 +181,11 @@ RULES: dict[str, Rule] = {
     # The referral directory: every role reads it; only admins change it, and
     # that happens in the admin (below).
     "referrals:directory": Rule(page("referrals:directory"), signed_in(OK)),
+    # An institution's change history: coordinators and admins.
+    "referrals:history": Rule(
+        page("referrals:history", lambda w: w.institution.pk),
+        {ANON: LOGIN, STAFF: FORBIDDEN, COORD: OK, ADMIN: OK},
+    ),
     "referrals:pathway": Rule(
         page("referrals:pathway", lambda w: w.regency.code), signed_in(OK)
     ),

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals.demo import load_demo_directory
-from referrals.models import ServiceType
+from referrals.models import ReferralInstitution, ServiceType
 from regions.models import Region
 from tests.factories import (
     AgencyFactory,
@@ -254,3 +254,25 @@ class TestPathway:
 def test_directory_offers_each_regency_pathway_before_filtering(staff_client):
     response = staff_client.get(reverse("referrals:directory"))
     assert 'href="/referrals/pathway/73.09/"' in response.content.decode()
+
+
+class TestInstitutionHistory:
+    def test_coordinator_reads_who_changed_what(self, coordinator_client, admin_user):
+        institution = ReferralInstitutionFactory(name="UPTD PPA Uji")
+        institution = ReferralInstitution.objects.get(pk=institution.pk)
+        institution.opening_hours = "Senin-Jumat 08.00-16.00"
+        institution._history_user = admin_user
+        institution.save()
+        url = reverse("referrals:history", args=[institution.pk])
+        html = coordinator_client.get(url).content.decode()
+        assert "Senin-Jumat 08.00-16.00" in html
+        assert admin_user.username in html
+        directory = coordinator_client.get(reverse("referrals:directory"))
+        assert url in directory.content.decode()
+
+    def test_programme_staff_get_no_history(self, staff_client):
+        institution = ReferralInstitutionFactory()
+        url = reverse("referrals:history", args=[institution.pk])
+        assert staff_client.get(url).status_code == HTTPStatus.FORBIDDEN
+        directory = staff_client.get(reverse("referrals:directory"))
+        assert url not in directory.content.decode()
