@@ -65,3 +65,14 @@ def test_locale_settings(name, expected):
 
 def test_english_is_the_second_language():
     assert [code for code, _ in settings.LANGUAGES] == ["id", "en"]
+
+
+def test_source_commands_run_without_a_secret_key_but_serving_does_not():
+    env = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG"}}
+    check = [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"]
+    result = subprocess.run(check, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    serve = [sys.executable, "manage.py", "check"]
+    result = subprocess.run(serve, cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
