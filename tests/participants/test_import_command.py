@@ -20,6 +20,14 @@ pytestmark = pytest.mark.django_db
 MAROS = Path(__file__).parent / "data" / "maros-ocsea-2023-daftar-hadir.xlsx"
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Command output in English, so the assertions on its text hold; the test of
+    the Indonesian default overrides this inside."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def training():
     return TrainingFactory(

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
+from django.utils.translation import gettext as _
 
 from participants.importing import (
     MAX_FILE_BYTES,
@@ -71,13 +72,15 @@ class Command(BaseCommand):
         try:
             training = Training.objects.get(pk=options["training"])
         except Training.DoesNotExist:
-            raise CommandError(f"No training with id {options['training']}.") from None
+            raise CommandError(
+                _("No training with id %(id)s.") % {"id": options["training"]}
+            ) from None
         path = Path(options["file"])
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise CommandError(
-                    f"{path.name}: the file is larger than "
-                    f"{MAX_FILE_BYTES // (1024 * 1024)} MB."
+                    _("%(name)s: the file is larger than %(mb)s MB.")
+                    % {"name": path.name, "mb": MAX_FILE_BYTES // (1024 * 1024)}
                 )
             data = path.read_bytes()
         except OSError as error:
@@ -99,18 +102,20 @@ class Command(BaseCommand):
             raise CommandError(f"{path.name}: {error}") from None
         except Exception as error:  # a reader bug must not print cell values
             raise CommandError(
-                f"{path.name}: could not be read ({type(error).__name__})."
+                _("%(name)s: could not be read (%(error)s).")
+                % {"name": path.name, "error": type(error).__name__}
             ) from None
         plan = plan_import(training=training, parsed=parsed, options=import_options)
         if plan.problems:
             for problem in plan.problems:
                 self.stderr.write(str(problem))
             raise CommandError(
-                f"{count_text(len(plan.problems))}; nothing was imported."
+                _("%(problems)s; nothing was imported.")
+                % {"problems": count_text(len(plan.problems))}
             )
         self._describe(plan)
         if options["dry_run"]:
-            self.stdout.write("Dry run: nothing was written.")
+            self.stdout.write(_("Dry run: nothing was written."))
             return
         try:
             result = participants_import(training=training, plan=plan)
@@ -118,14 +123,23 @@ class Command(BaseCommand):
             messages = getattr(error, "messages", None) or [str(error)]
             for message in messages:
                 self.stderr.write(message)
-            raise CommandError("Nothing was imported.") from None
+            raise CommandError(_("Nothing was imported.")) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported into training {training.pk}: {result.created} new "
-                f"participants, {result.matched} existing participants enrolled, "
-                f"{result.already_enrolled} already enrolled, "
-                f"{result.agencies_created} new agencies, "
-                f"{result.attendance} attendance records."
+                _(
+                    "Imported into training %(training)s: %(created)s new "
+                    "participants, %(matched)s existing participants enrolled, "
+                    "%(already)s already enrolled, %(agencies)s new agencies, "
+                    "%(attendance)s attendance records."
+                )
+                % {
+                    "training": training.pk,
+                    "created": result.created,
+                    "matched": result.matched,
+                    "already": result.already_enrolled,
+                    "agencies": result.agencies_created,
+                    "attendance": result.attendance,
+                }
             )
         )
 
@@ -134,7 +148,9 @@ class Command(BaseCommand):
         for mapping in mappings:
             name, sep, target = mapping.partition("=")
             if not sep or not normalise_key(name) or not normalise_key(target):
-                raise CommandError(f"--map-agency needs NAME=ID, not {mapping!r}.")
+                raise CommandError(
+                    _("--map-agency needs NAME=ID, not %(value)r.") % {"value": mapping}
+                )
             target = target.strip()
             choices[normalise_key(name)] = (
                 int(target) if target.isdigit() else normalise_key(target)
@@ -144,25 +160,41 @@ class Command(BaseCommand):
     def _describe(self, plan):
         summary = plan.summary()
         self.stdout.write(
-            f"{summary['total']} to enrol ({summary['male']} L, "
-            f"{summary['female']} P, {summary['not_recorded']} not recorded); "
-            f"{len(plan.to_create)} new people; "
-            f"{len(plan.already_enrolled)} already enrolled."
+            _(
+                "%(total)s to enrol (%(male)s L, %(female)s P, %(not_recorded)s not "
+                "recorded); %(new)s new people; %(already)s already enrolled."
+            )
+            % {
+                **summary,
+                "new": len(plan.to_create),
+                "already": len(plan.already_enrolled),
+            }
         )
         for date, present in summary["days"]:
-            self.stdout.write(f"  {date:%d/%m/%Y}: {present} present")
+            self.stdout.write(
+                "  "
+                + _("%(date)s: %(present)s present")
+                % {"date": f"{date:%d/%m/%Y}", "present": present}
+            )
         for row_plan in plan.rows:
             if row_plan.match is not None and not row_plan.rejected:
-                self.stdout.write(
-                    f"  row {row_plan.row.row}: matches participant "
-                    f"{row_plan.match.pk} ({row_plan.match_reason})"
-                    + (", already enrolled" if row_plan.action == "enrolled" else "")
-                )
+                line = _("row %(row)s: matches participant %(pk)s (%(reason)s)") % {
+                    "row": row_plan.row.row,
+                    "pk": row_plan.match.pk,
+                    "reason": row_plan.match_reason,
+                }
+                if row_plan.action == "enrolled":
+                    line += ", " + _("already enrolled")
+                self.stdout.write("  " + line)
         for unknown in plan.unknown_agencies:
             if unknown.same_as:
-                action = f"same new agency as {unknown.same_as!r}"
+                action = _("same new agency as %(name)r") % {"name": unknown.same_as}
             elif unknown.choice is not None:
-                action = f"mapped to agency {unknown.choice}"
+                action = _("mapped to agency %(id)s") % {"id": unknown.choice}
             else:
-                action = "will be created"
-            self.stdout.write(f"  agency {unknown.name!r}: {action}")
+                action = _("will be created")
+            self.stdout.write(
+                "  "
+                + _("agency %(name)r: %(action)s")
+                % {"name": unknown.name, "action": action}
+            )
