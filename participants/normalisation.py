@@ -62,7 +62,7 @@ def normalise_phone(raw) -> str:
         national = digits[1:]
     else:
         national = digits  # the leading 0 was lost, e.g. in an Excel number cell
-    national = national.lstrip("0") if national.startswith("0") else national
+    national = national.lstrip("0")  # "+62 0812..." carries a stray trunk 0
     if not 8 <= len(national) <= 13:
         raise InvalidPhoneNumber(text)
     return "+62" + national

@@ -14,6 +14,7 @@ from tests.factories import (
     EnrolmentFactory,
     ParticipantFactory,
     ReferralInstitutionFactory,
+    TopicFactory,
     TrainingFactory,
 )
 
@@ -42,7 +43,7 @@ def _make_rows(n):
         EnrolmentFactory(participant=attendance.enrolment.participant)
         ParticipantFactory()
         ReferralInstitutionFactory()
-        TrainingFactory().topics.add()
+        TrainingFactory().topics.add(TopicFactory())
 
 
 def _changelist_queries(client, model):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 LOCALE = Path(__file__).resolve().parent.parent / "locale" / "id" / "LC_MESSAGES"
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]|\{(\w*)\}")
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdr]|\{(\w*)\}")
 
 
 @pytest.fixture(scope="module")
