@@ -450,7 +450,7 @@ def _writeonly_child() -> None:
     from openpyxl import Workbook
 
     from trainings.models import Enrolment
-    from trainings.reports import participant_table
+    from trainings.tables import participant_table
 
     def write(header, rows):
         workbook = Workbook(write_only=True)

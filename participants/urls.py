@@ -14,14 +14,4 @@ urlpatterns = [
         views.ParticipantAccessRequestView.as_view(),
         name="access_request",
     ),
-    path(
-        "import/training/<int:pk>/",
-        views.ParticipantImportView.as_view(),
-        name="import",
-    ),
-    path(
-        "import/training/<int:pk>/<str:token>/",
-        views.ParticipantImportPreviewView.as_view(),
-        name="import_preview",
-    ),
 ]

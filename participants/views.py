@@ -2,39 +2,23 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
 from django.db.models import Count
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import (
     DeleteView,
     DetailView,
-    FormView,
-    TemplateView,
     UpdateView,
 )
 
 from trainings.history import PARTICIPANT_HISTORY_PERMISSIONS, participant_history
-from trainings.models import Training
 
-from .forms import (
-    ParticipantForm,
-    ParticipantImportDecisionForm,
-    ParticipantImportForm,
-    agency_datalist,
-)
-from .importing import (
-    PREVIEW_ROW_LIMIT,
-    ImportFileError,
-    ImportOptions,
-    PendingImports,
-    plan_import,
-)
-from .models import Agency, Participant
+from .forms import ParticipantForm, agency_datalist
+from .models import Participant
 from .privacy import participant_erase, participant_personal_data
-from .services import export_log_record, participant_delete, participants_import
+from .services import export_log_record, participant_delete
 
 
 class ParticipantDetailView(PermissionRequiredMixin, DetailView):
@@ -89,183 +73,6 @@ class ParticipantDeleteView(PermissionRequiredMixin, SuccessMessageMixin, Delete
         return _("%(name)s was deleted from the registry.") % {
             "name": self.object.full_name
         }
-
-
-class TrainingImportMixin(PermissionRequiredMixin):
-    """The training an import goes into (``pk`` in the URL) and the pending
-    uploads of this session; importing creates people and enrolments."""
-
-    permission_required = ("participants.add_participant", "trainings.add_enrolment")
-
-    def dispatch(self, request, *args, **kwargs):
-        self.training = get_object_or_404(Training, pk=kwargs["pk"])
-        self.pending_imports = PendingImports(request.session)
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(training=self.training, **kwargs)
-
-
-class ParticipantImportView(TrainingImportMixin, FormView):
-    """Step 1: upload a file. It is read once to refuse unreadable files at once,
-    then kept under a token for the preview; nothing is written to the database."""
-
-    form_class = ParticipantImportForm
-    template_name = "participants/import_form.html"
-
-    def form_valid(self, form):
-        upload = form.cleaned_data["file"]
-        options = ImportOptions(
-            blank_sex_is_not_recorded=form.cleaned_data["blank_sex_is_not_recorded"]
-        )
-        pending = self.pending_imports.add(
-            training_id=self.training.pk,
-            filename=upload.name,
-            data=upload.read(),
-            options=options,
-        )
-        try:
-            pending.parse(days=self.training.days)
-        except ImportFileError as error:
-            self.pending_imports.discard(pending)
-            form.add_error("file", str(error))
-            return self.form_invalid(form)
-        return redirect(
-            "participants:import_preview", pk=self.training.pk, token=pending.token
-        )
-
-
-class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
-    """Step 2: what the import will do, every problem, and the user's choices.
-
-    "Update preview" saves the choices and shows the preview again; "Import"
-    writes, in one transaction, only when there is no problem and the preview is
-    the one the user saw.
-    """
-
-    template_name = "participants/import_preview.html"
-    pending = None  # the PendingImport, set by load()
-
-    def load(self):
-        """The pending upload and its plan with the saved choices, or None (with a
-        message) when the upload expired or its file cannot be read any more."""
-        pending = self.pending_imports.get(self.kwargs["token"], self.training.pk)
-        if pending is None:
-            messages.error(
-                self.request,
-                _(
-                    "This upload has expired or belongs to another session. Upload "
-                    "the file again."
-                ),
-            )
-            return None
-        self.pending = pending
-        try:
-            return self.build_plan()
-        except ImportFileError as error:
-            self.pending_imports.discard(pending)
-            messages.error(self.request, str(error))
-            return None
-
-    def build_plan(self):
-        parsed = self.pending.parse(days=self.training.days)
-        return plan_import(
-            training=self.training, parsed=parsed, options=self.pending.options
-        )
-
-    def decision_form(self, plan, data=None):
-        agencies = Agency.objects.order_by("name").only("id", "name")
-        return ParticipantImportDecisionForm(data, plan=plan, agencies=agencies)
-
-    def render_preview(self, plan, form=None):
-        form = form or self.decision_form(plan)
-        match_fields = form.bound_match_fields()
-        return self.render_to_response(
-            self.get_context_data(
-                pending=self.pending,
-                plan=plan,
-                form=form,
-                summary=plan.summary(),
-                matches=[
-                    (row_plan, match_fields.get(row_plan.row.row))
-                    for row_plan in plan.to_match[:PREVIEW_ROW_LIMIT]
-                ],
-                can_see_nik=self.request.user.has_perm(
-                    "participants.export_personal_data"
-                ),
-                shown_limit=PREVIEW_ROW_LIMIT,
-            )
-        )
-
-    def get(self, request, *args, **kwargs):
-        plan = self.load()
-        if plan is None:
-            return redirect("participants:import", pk=self.training.pk)
-        return self.render_preview(plan)
-
-    def post(self, request, *args, **kwargs):
-        shown_plan = self.load()
-        if shown_plan is None:
-            return redirect("participants:import", pk=self.training.pk)
-        form = self.decision_form(shown_plan, request.POST)
-        if not form.is_valid():
-            return self.render_preview(shown_plan, form)
-        options = form.options()
-        changed = options != self.pending.options
-        self.pending.options = options
-        self.pending_imports.save_options(self.pending)
-        if "confirm" not in request.POST:
-            return redirect(
-                "participants:import_preview",
-                pk=self.training.pk,
-                token=self.pending.token,
-            )
-        plan = self.build_plan() if changed else shown_plan
-        return self.confirm(plan, seen=form.cleaned_data["fingerprint"])
-
-    def confirm(self, plan, *, seen: str):
-        """Import ``plan``, unless it has problems or differs from the one seen."""
-        if plan.problems:
-            messages.error(
-                self.request, _("Nothing was imported: fix the problems listed below.")
-            )
-            return self.render_preview(plan)
-        if plan.fingerprint() != seen:
-            messages.warning(
-                self.request,
-                _("The preview changed with your choices. Check it and import again."),
-            )
-            return self.render_preview(plan)
-        try:
-            result = participants_import(
-                training=self.training, plan=plan, user=self.request.user
-            )
-        except ValidationError as error:
-            messages.error(self.request, " ".join(error.messages))
-            return self.render_preview(plan)
-        except IntegrityError:
-            # Someone enrolled the same people meanwhile (a second click, another
-            # user): nothing was written; the new preview shows them as enrolled.
-            messages.warning(
-                self.request,
-                _("Someone changed this training meanwhile. Check and import again."),
-            )
-            return self.render_preview(self.build_plan())
-        self.pending_imports.discard(self.pending)
-        messages.success(
-            self.request,
-            _(
-                "Imported %(total)s participants: %(created)s new, %(matched)s "
-                "already in the registry; %(enrolled)s were already enrolled."
-            )
-            % {
-                "total": result.created + result.matched,
-                "created": result.created,
-                "matched": result.matched,
-                "enrolled": result.already_enrolled,
-            },
-        )
-        return redirect(self.training)
 
 
 # Personal data rights (issue 7): access request and erasure, for admins

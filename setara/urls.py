@@ -27,6 +27,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Open without logging in: the login page has the language switch too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("trainings/deleted/", include("setara.restore")),
     path("trainings/", include("trainings.urls")),
     path("participants/", include("participants.urls")),
     path("referrals/", include("referrals.urls")),

@@ -26,7 +26,7 @@ from gunicorn.glogging import Logger
 
 from setara.error_reports import HidePersonalDataLogFilter, traceback_without_messages
 from tests.factories import TrainingFactory, UserFactory
-from trainings.views import TrainingEnrolView
+from trainings.views.records import TrainingEnrolView
 
 pytestmark = pytest.mark.django_db
 

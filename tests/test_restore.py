@@ -49,7 +49,7 @@ def _deletion(model, pk):
 
 
 def _restore(client, kind, row):
-    return client.post(reverse("trainings:restore", args=[kind, row.history_id]))
+    return client.post(reverse("restore:restore", args=[kind, row.history_id]))
 
 
 @pytest.fixture
@@ -152,7 +152,7 @@ class TestTrainingRestore:
         training.region.delete()
         response = _restore(admin_client, "training", _deletion(Training, training.pk))
         assert response.status_code == HTTPStatus.FOUND
-        assert response.url == reverse("trainings:deleted")
+        assert response.url == reverse("restore:deleted")
         assert not Training.objects.exists()
         assert not Enrolment.objects.exists()
 
@@ -213,7 +213,7 @@ class TestPage:
         person.delete()
         institution.delete()
         admin_client.post(reverse("trainings:delete", args=[training.pk]))
-        response = admin_client.get(reverse("trainings:deleted"))
+        response = admin_client.get(reverse("restore:deleted"))
         assert response.status_code == HTTPStatus.OK
         content = response.content.decode()
         for text in (training.title, "Andi Baso", "UPTD PPA Hilang"):
@@ -226,7 +226,7 @@ class TestPage:
         person.delete()
         response = _restore(admin_client, "participant", _deletion(Participant, pk))
         admin_client.get(response.url)  # shows the "restored" message
-        response = admin_client.get(reverse("trainings:deleted"))
+        response = admin_client.get(reverse("restore:deleted"))
         assert "Andi Baso" not in response.content.decode()
 
     def test_restore_is_post_only(self, admin_client):
@@ -234,12 +234,12 @@ class TestPage:
         pk = person.pk
         person.delete()
         row = _deletion(Participant, pk)
-        url = reverse("trainings:restore", args=["participant", row.history_id])
+        url = reverse("restore:restore", args=["participant", row.history_id])
         assert admin_client.get(url).status_code == HTTPStatus.METHOD_NOT_ALLOWED
         assert not Participant.objects.exists()
 
     def test_unknown_kind_is_not_found(self, admin_client):
-        url = reverse("trainings:restore", args=["agency", 1])
+        url = reverse("restore:restore", args=["agency", 1])
         assert admin_client.post(url).status_code == HTTPStatus.NOT_FOUND
 
     @pytest.mark.parametrize("role_client", ["staff_client", "coordinator_client"])
@@ -249,9 +249,9 @@ class TestPage:
         pk = person.pk
         person.delete()
         row = _deletion(Participant, pk)
-        assert client.get(reverse("trainings:deleted")).status_code == 403
+        assert client.get(reverse("restore:deleted")).status_code == 403
         response = client.post(
-            reverse("trainings:restore", args=["participant", row.history_id])
+            reverse("restore:restore", args=["participant", row.history_id])
         )
         assert response.status_code == HTTPStatus.FORBIDDEN
         assert not Participant.objects.exists()
@@ -264,4 +264,4 @@ class TestPage:
         for training in TrainingFactory.create_batch(5):
             training.delete()
         with django_assert_max_num_queries(12):
-            admin_client.get(reverse("trainings:deleted"))
+            admin_client.get(reverse("restore:deleted"))

@@ -156,12 +156,10 @@ RULES: dict[str, Rule] = {
     "participants:delete": Rule(
         page("participants:delete", lambda w: w.participant.pk), signed_in(OK)
     ),
-    "participants:import": Rule(
-        page("participants:import", training_pk), signed_in(OK)
-    ),
+    "trainings:import": Rule(page("trainings:import", training_pk), signed_in(OK)),
     # An unknown upload token sends the user back to the upload page.
-    "participants:import_preview": Rule(
-        lambda w: reverse("participants:import_preview", args=[w.training.pk, "x"]),
+    "trainings:import_preview": Rule(
+        lambda w: reverse("trainings:import_preview", args=[w.training.pk, "x"]),
         signed_in(REDIRECT),
     ),
     # Personal-data rights and deleted records (issue 7): the Admin role only.
@@ -172,10 +170,10 @@ RULES: dict[str, Rule] = {
     "participants:erase": Rule(
         page("participants:erase", lambda w: w.participant.pk), admin_role_only()
     ),
-    "trainings:deleted": Rule(page("trainings:deleted"), admin_role_only()),
+    "restore:deleted": Rule(page("restore:deleted"), admin_role_only()),
     # Restoring is a POST (see POST_RULES); a GET is refused.
-    "trainings:restore": Rule(
-        lambda w: reverse("trainings:restore", args=["training", 1]),
+    "restore:restore": Rule(
+        lambda w: reverse("restore:restore", args=["training", 1]),
         admin_role_only(NOT_ALLOWED),
     ),
     # The referral directory: every role reads it; only admins change it, and
@@ -565,9 +563,9 @@ POST_RULES: dict[str, PostRule] = {
         nothing,
         admin_role_refused(),
     ),
-    "trainings:restore": PostRule(
+    "restore:restore": PostRule(
         lambda w: reverse(
-            "trainings:restore", args=["referral-institution", w.deleted_history_id]
+            "restore:restore", args=["referral-institution", w.deleted_history_id]
         ),
         nothing,
         admin_role_refused(),
@@ -720,7 +718,7 @@ def test_the_admin_post_does_change_things(admin_client, write_world):
     change the database (a few, as a check on the data used)."""
     for name in [
         "trainings:delete",
-        "trainings:restore",
+        "restore:restore",
         "admin:referrals_referralinstitution_change",
         "admin:auth_user_change",
         "admin:auth_user_delete",

@@ -17,7 +17,7 @@ from django.utils import translation
 from participants.models import ExportLog, Participant
 from participants.privacy import participant_erase
 from tests.factories import EnrolmentFactory, ParticipantFactory
-from trainings import reports
+from trainings import tables
 from trainings.models import Enrolment, Training
 
 pytestmark = pytest.mark.django_db
@@ -69,7 +69,7 @@ def rahmawati(maros, admin_user):
 
 
 def _counts(training):
-    [row] = reports.training_rows(Enrolment.objects.participants())
+    [row] = tables.training_rows(Enrolment.objects.participants())
     summary = Enrolment.objects.participants().report_summary()
     return (
         (summary["participations_total"], summary["participations_male"]),

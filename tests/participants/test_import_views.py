@@ -58,7 +58,7 @@ def xlsx(rows, name="list.xlsx"):
 
 def upload(client, training, file, **extra):
     return client.post(
-        reverse("participants:import", args=[training.pk]), {"file": file, **extra}
+        reverse("trainings:import", args=[training.pk]), {"file": file, **extra}
     )
 
 
@@ -108,7 +108,7 @@ def confirm_data(preview, **changes):
 
 def test_training_page_links_to_the_import(staff_client, training):
     response = staff_client.get(training.get_absolute_url())
-    assert reverse("participants:import", args=[training.pk]).encode() in (
+    assert reverse("trainings:import", args=[training.pk]).encode() in (
         response.content
     )
 
@@ -117,7 +117,7 @@ def test_upload_page_needs_the_permission_to_add_participants(client, training):
     user = UserFactory()
     user.groups.clear()
     client.force_login(user)
-    response = client.get(reverse("participants:import", args=[training.pk]))
+    response = client.get(reverse("trainings:import", args=[training.pk]))
     assert response.status_code == HTTPStatus.FORBIDDEN
 
 
@@ -313,7 +313,7 @@ def test_a_conflicting_write_meanwhile_is_a_message_not_a_500(
 ):
     from django.db import IntegrityError
 
-    from participants import views
+    from trainings.views import imports as views
 
     def conflict(**kwargs):
         raise IntegrityError("duplicate key")
@@ -384,7 +384,7 @@ def test_a_token_from_another_session_is_refused(client, staff_client, training)
     client.force_login(other)
     response = client.get(url)
     assert response.status_code == HTTPStatus.FOUND
-    assert response.url == reverse("participants:import", args=[training.pk])
+    assert response.url == reverse("trainings:import", args=[training.pk])
 
 
 def test_preview_with_matches_runs_a_fixed_number_of_queries(

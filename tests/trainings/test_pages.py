@@ -173,7 +173,7 @@ class TestTrainingList:
 
 
 def test_only_admins_see_the_deleted_records_link(staff_client, admin_user, client):
-    url = reverse("trainings:deleted")
+    url = reverse("restore:deleted")
     assert url not in staff_client.get(reverse("trainings:list")).content.decode()
     client.force_login(admin_user)
     assert url in client.get(reverse("trainings:list")).content.decode()

@@ -23,7 +23,7 @@ from tests.factories import (
     TopicFactory,
     TrainingFactory,
 )
-from trainings import reports
+from trainings import tables
 from trainings.models import Attendance, Enrolment, Training
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def day_counts(row, number):
 
 
 def training_rows():
-    return list(reports.training_rows(Enrolment.objects.participants()))
+    return list(tables.training_rows(Enrolment.objects.participants()))
 
 
 def cells(table):

@@ -1,19 +1,18 @@
+"""The pages that record a training: its details, enrolments, attendance grid and
+sign-in sheet (HTML and PDF)."""
+
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db import IntegrityError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views import View
 from django.views.generic import (
     CreateView,
     DeleteView,
@@ -29,12 +28,16 @@ from participants.forms import agency_datalist
 from participants.models import Agency, Participant
 from participants.services import export_log_filters, export_log_record
 
-from . import exports, reports
-from . import history as history_module
-from .filters import ReportFilterSet, TrainingFilterSet
-from .forms import AttendanceGridForm, EnrolmentForm, ParticipantEnrolForm, TrainingForm
-from .models import Attendance, Enrolment, Training
-from .services import (
+from .. import history as history_module
+from ..filters import TrainingFilterSet
+from ..forms import (
+    AttendanceGridForm,
+    EnrolmentForm,
+    ParticipantEnrolForm,
+    TrainingForm,
+)
+from ..models import Attendance, Enrolment, Training
+from ..services import (
     AttendanceConflict,
     attendance_record,
     enrolment_create,
@@ -88,8 +91,6 @@ class TrainingDetailView(PermissionRequiredMixin, DetailView):
         )
 
 
-# Recording a training: details, enrolments, attendance, sign-in sheet (issue 3)
-# ------------------------------------------------------------------------------
 class TrainingFormMixin:
     """Save through ``trainings.services.training_save``; its ValidationError (new
     dates that would strand recorded attendance) is shown on the form."""
@@ -327,144 +328,6 @@ class EnrolmentDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVi
         }
 
 
-# Reports and exports (issue 4)
-# ------------------------------------------------------------------------------
-# Exports are open to everyone who can see trainings; phone numbers, NIK and birth
-# dates are added only for users with participants.export_personal_data
-# (coordinators, admins). Programme staff get the same file without those columns.
-class ReportMixin:
-    """The report filters over participant enrolments, from the query string."""
-
-    permission_required = "trainings.view_training"
-
-    def get_filterset(self):
-        return ReportFilterSet(
-            self.request.GET or None,
-            queryset=Enrolment.objects.participants(),
-            request=self.request,
-        )
-
-    def invalid_filters(self, filterset) -> bool:
-        return filterset.is_bound and not filterset.is_valid()
-
-    def invalid_response(self, filterset):
-        """The report page showing what is wrong with the filters (400)."""
-        context = {"filter": filterset, "invalid": True}
-        return TemplateResponse(
-            self.request, "trainings/report.html", context, status=400
-        )
-
-    @property
-    def personal(self) -> bool:
-        return self.request.user.has_perm("participants.export_personal_data")
-
-    def log_export(self, row_count: int) -> None:
-        """Record this export of people's names (and, for coordinators, phone
-        numbers and NIK) in the export log, in the request's transaction."""
-        export_log_record(
-            user=self.request.user,
-            export=self.request.resolver_match.view_name,
-            filters=export_log_filters(self.request.GET, self.kwargs),
-            row_count=row_count,
-        )
-
-
-class ReportView(ReportMixin, PermissionRequiredMixin, View):
-    """Sex-disaggregated report: headline measures, agency type, agency,
-    disability and month tables, and two charts."""
-
-    def get(self, request):
-        filterset = self.get_filterset()
-        if self.invalid_filters(filterset):
-            return self.invalid_response(filterset)
-        enrolments = filterset.qs
-        summary = enrolments.report_summary()
-        context = {
-            "filter": filterset,
-            "summary": summary,
-            **reports.page_context(summary, enrolments),
-        }
-        return TemplateResponse(request, "trainings/report.html", context)
-
-
-class ReportTrainingsView(ReportMixin, PermissionRequiredMixin, View):
-    """The report per training: people present each day by sex, attendance rate
-    and how many attended every day; 25 trainings a page."""
-
-    def get(self, request):
-        filterset = self.get_filterset()
-        if self.invalid_filters(filterset):
-            return self.invalid_response(filterset)
-        enrolments = filterset.qs
-        span = enrolments.span_summary()
-        page = Paginator(range(span["trainings"]), reports.TRAININGS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        start = max(page.start_index() - 1, 0)  # start_index() is 0 when empty
-        on_page = enrolments.in_trainings_page(start, page.end_index())
-        context = {
-            "filter": filterset,
-            "span": span,
-            "page_obj": page,
-            "trainings": list(reports.training_rows(on_page)),
-        }
-        return TemplateResponse(request, "trainings/report_trainings.html", context)
-
-
-class ReportExportView(ReportMixin, PermissionRequiredMixin, View):
-    """The filtered report's tables as .xlsx (a sheet per table) or .csv."""
-
-    def get(self, request, fmt):
-        filterset = self.get_filterset()
-        if self.invalid_filters(filterset):
-            return self.invalid_response(filterset)
-        tables = reports.report_tables(filterset.qs)
-        if fmt == "csv":
-            return exports.csv_response(tables, "setara-report.csv")
-        return exports.xlsx_response(tables, "setara-report.xlsx")
-
-
-class ReportParticipantsExportView(ReportMixin, PermissionRequiredMixin, View):
-    """The people of the filtered report, one row each, as .xlsx or .csv."""
-
-    permission_required = ("trainings.view_training", "participants.view_participant")
-
-    def get(self, request, fmt):
-        filterset = self.get_filterset()
-        if self.invalid_filters(filterset):
-            return self.invalid_response(filterset)
-        self.log_export(filterset.qs.participant_summary().count())
-        table = reports.participant_table(filterset.qs, personal=self.personal)
-        if fmt == "csv":
-            return exports.csv_response([table], "setara-participants.csv")
-        return exports.xlsx_response([table], "setara-participants.xlsx")
-
-
-class TrainingParticipantsExportView(ReportMixin, PermissionRequiredMixin, DetailView):
-    """A training's participant list with attendance per day, .xlsx or .csv."""
-
-    permission_required = ("trainings.view_training", "participants.view_participant")
-    model = Training
-
-    def render_to_response(self, context, **kwargs):
-        self.log_export(self.object.enrolments.count())
-        table = reports.roster_table(self.object, personal=self.personal)
-        name = f"training-{self.object.pk}-participants.{self.kwargs['fmt']}"
-        if self.kwargs["fmt"] == "csv":
-            return exports.csv_response([table], name)
-        return exports.xlsx_response([table], name)
-
-
-class TrainingSummaryExportView(ReportMixin, PermissionRequiredMixin, DetailView):
-    """A training's sex-disaggregated summary tables as .xlsx."""
-
-    model = Training
-
-    def render_to_response(self, context, **kwargs):
-        tables = reports.report_tables(reports.enrolments_of(self.object))
-        return exports.xlsx_response(tables, f"training-{self.object.pk}-summary.xlsx")
-
-
 class SignInSheetPdfView(SignInSheetView):
     """The sign-in sheet as an A4 landscape PDF, drawn by WeasyPrint from the same
     table as the print view; without WeasyPrint's system libraries (Pango) it sends
@@ -498,46 +361,3 @@ class SignInSheetPdfView(SignInSheetView):
             content_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="{filename}"'},
         )
-
-
-# Deleted records (issue 7): admins list and restore them
-# ------------------------------------------------------------------------------
-class DeletedRecordListView(PermissionRequiredMixin, TemplateView):
-    """Trainings, participants and referral institutions deleted and not restored,
-    newest first, each with a Restore button."""
-
-    permission_required = history_module.RESTORE_PERMISSIONS
-    template_name = "trainings/deleted_records.html"
-
-    def get_context_data(self, **kwargs):
-        sections = [
-            (
-                kind,
-                model._meta.verbose_name_plural,
-                history_module.deleted_records(model),
-            )
-            for kind, (model, _restore) in history_module.RESTORABLE.items()
-        ]
-        return super().get_context_data(sections=sections, **kwargs)
-
-
-class RecordRestoreView(PermissionRequiredMixin, View):
-    """POST: restore one deleted record (``kind`` and its deletion history row)."""
-
-    permission_required = history_module.RESTORE_PERMISSIONS
-    http_method_names = ["post"]
-
-    def post(self, request, kind, history_id):
-        if kind not in history_module.RESTORABLE:
-            raise Http404
-        _model, restore = history_module.RESTORABLE[kind]
-        try:
-            record = restore(history_id=history_id, user=request.user)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("trainings:deleted")
-        except IntegrityError:  # restored by someone else a moment ago
-            messages.error(request, _("This record is not deleted any more."))
-            return redirect("trainings:deleted")
-        messages.success(request, _("“%(record)s” was restored.") % {"record": record})
-        return redirect(record)

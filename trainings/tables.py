@@ -1,4 +1,4 @@
-"""Sex-disaggregated report tables, shared by the report pages and their exports.
+"""Report tables and participant lists, shared by the report pages and the exports.
 
 The numbers come from the ``EnrolmentQuerySet`` report methods (one query each);
 this module only lays them out as rows with translated labels, so the page and the
@@ -386,13 +386,11 @@ def page_table(table: Table, *, total_row: bool = False) -> dict:
     }
 
 
-def page_context(summary: dict, enrolments) -> dict:
-    """What the report page shows besides the filters, in two more queries
-    (agencies and months): ``tables`` by name (``summary``, ``agency_type``,
-    ``agency``, ``disability``, ``month``) and the charts' geometry,
-    ``type_chart`` and ``month_chart``."""
-    months = list(enrolments.month_summary())
-    tables = {
+def page_tables(summary: dict, enrolments, months: list[dict]) -> dict:
+    """The report page's tables by name (``summary``, ``agency_type``, ``agency``,
+    ``disability``, ``month``), laid out by ``page_table``; one more query (the
+    agencies). ``months`` are the rows of ``enrolments.month_summary()``."""
+    return {
         "summary": page_table(summary_table(summary)),
         "agency_type": page_table(agency_type_table(summary), total_row=True),
         "agency": page_table(
@@ -400,103 +398,4 @@ def page_context(summary: dict, enrolments) -> dict:
         ),
         "disability": page_table(disability_table(summary), total_row=True),
         "month": page_table(month_table(months)),
-    }
-    return {
-        "tables": tables,
-        "type_chart": _type_chart(summary),
-        "month_chart": _month_chart(months),
-    }
-
-
-_CHART_WIDTH = 640
-
-
-def _type_chart(summary: dict) -> dict:
-    label_width, bar_area, bar, gap = 230, _CHART_WIDTH - 290, 14, 12
-    groups = []
-    for value in [*Agency.Type.values, None]:
-        prefix = f"type_{value or 'none'}"
-        if summary[f"{prefix}_total"]:
-            groups.append(
-                (
-                    agency_type_label(value),
-                    summary[f"{prefix}_male"],
-                    summary[f"{prefix}_female"],
-                )
-            )
-    largest = max([1, *(max(male, female) for _, male, female in groups)])
-    rows, y = [], 10
-    for label, male, female in groups:
-        bars = []
-        for offset, (sex, count) in enumerate((("L", male), ("P", female))):
-            width = round(bar_area * count / largest, 1)
-            top = y + offset * (bar + 2)
-            bars.append(
-                {
-                    "sex": sex,
-                    "count": count,
-                    "y": top,
-                    "width": width,
-                    "text_x": label_width + width + 4,
-                    "text_y": top + bar - 3,
-                }
-            )
-        rows.append({"label": label, "label_y": y + bar + 4, "bars": bars})
-        y += 2 * bar + 2 + gap
-    return {
-        "width": _CHART_WIDTH,
-        "height": y + 10,
-        "label_x": label_width - 8,
-        "bar_x": label_width,
-        "bar_height": bar,
-        "rows": rows,
-    }
-
-
-def _month_chart(month_rows: list[dict]) -> dict:
-    plot_top, plot_height, left = 10, 160, 40
-    count = len(month_rows) or 1
-    slot = (_CHART_WIDTH - left - 10) / count
-    width = round(min(40, slot * 0.7), 1)
-    largest = max([1, *(row["participations_total"] for row in month_rows)])
-    # Label every month while they fit, otherwise every n-th.
-    label_every = max(1, round(count / 12))
-    bars = []
-    for index, row in enumerate(month_rows):
-        x = round(left + index * slot + (slot - width) / 2, 1)
-        base = plot_top + plot_height
-        segments = []
-        for sex, key in (("L", "male"), ("P", "female"), ("?", "not_recorded")):
-            height = round(plot_height * row[f"participations_{key}"] / largest, 1)
-            base -= height
-            if height:
-                segments.append(
-                    {
-                        "sex": sex,
-                        "y": round(base, 1),
-                        "height": height,
-                        "count": row[f"participations_{key}"],
-                    }
-                )
-        bars.append(
-            {
-                "x": x,
-                "label": ""
-                if index % label_every
-                else date_format(row["month"], "M Y"),
-                "label_x": round(x + width / 2, 1),
-                "total": row["participations_total"],
-                "month": month_label(row["month"]),
-                "segments": segments,
-            }
-        )
-    return {
-        "width": _CHART_WIDTH,
-        "height": plot_top + plot_height + 30,
-        "bar_width": width,
-        "axis_y": plot_top + plot_height,
-        "label_y": plot_top + plot_height + 16,
-        "largest": largest,
-        "left": left,
-        "bars": bars,
     }

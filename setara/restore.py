@@ -1,0 +1,73 @@
+"""Deleted records: admins list the trainings, participants and referral
+institutions deleted and not restored, and bring one back with its original id.
+
+Each app's ``services.py`` has the ``<entity>_restore`` function that knows what
+belongs with its record; this module only lists and dispatches, so it is the one
+place that names all three apps (with ``urls.py`` and the settings).
+"""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from trainings import history as history_module
+
+
+class DeletedRecordListView(PermissionRequiredMixin, TemplateView):
+    """Trainings, participants and referral institutions deleted and not restored,
+    newest first, each with a Restore button."""
+
+    permission_required = history_module.RESTORE_PERMISSIONS
+    template_name = "setara/deleted_records.html"
+
+    def get_context_data(self, **kwargs):
+        sections = [
+            (
+                kind,
+                model._meta.verbose_name_plural,
+                history_module.deleted_records(model),
+            )
+            for kind, (model, _restore) in history_module.RESTORABLE.items()
+        ]
+        return super().get_context_data(sections=sections, **kwargs)
+
+
+class RecordRestoreView(PermissionRequiredMixin, View):
+    """POST: restore one deleted record (``kind`` and its deletion history row)."""
+
+    permission_required = history_module.RESTORE_PERMISSIONS
+    http_method_names = ["post"]
+
+    def post(self, request, kind, history_id):
+        if kind not in history_module.RESTORABLE:
+            raise Http404
+        _model, restore = history_module.RESTORABLE[kind]
+        try:
+            record = restore(history_id=history_id, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("restore:deleted")
+        except IntegrityError:  # restored by someone else a moment ago
+            messages.error(request, _("This record is not deleted any more."))
+            return redirect("restore:deleted")
+        messages.success(request, _("“%(record)s” was restored.") % {"record": record})
+        return redirect(record)
+
+
+app_name = "restore"
+
+urlpatterns = [
+    path("", DeletedRecordListView.as_view(), name="deleted"),
+    path(
+        "<slug:kind>/<int:history_id>/restore/",
+        RecordRestoreView.as_view(),
+        name="restore",
+    ),
+]
