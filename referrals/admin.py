@@ -10,7 +10,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
-from participants.services import export_log_filters, export_log_record
+from setara.export_log import export_log_filters, export_log_record
 
 from .models import ReferralInstitution, ServiceType, TargetGroup, verification_cutoff
 from .resources import ReferralInstitutionResource

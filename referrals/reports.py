@@ -2,14 +2,11 @@
 district, province and national institutions that offer it, as a page and as an
 xlsx file."""
 
-import io
-from collections.abc import Iterator
-
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
-from openpyxl.styles import Font
+
+from setara.spreadsheets import Table
 
 from .models import ReferralInstitution, ServiceType
 
@@ -42,9 +39,16 @@ def pathway_services(region) -> list[ServiceType]:
     return services
 
 
-def pathway_rows(services: list[ServiceType]) -> Iterator[list]:
-    """Yield the header row, then one row per service and institution."""
-    yield [
+#: Column widths of the pathway sheet, in Excel character units.
+PATHWAY_WIDTHS = (38, 14, 40, 22, 30, 16, 16, 16, 26, 26, 24, 24, 10, 10, 14)
+
+
+def pathway_table(services: list[ServiceType]) -> Table:
+    """The pathway as one export table (``services`` from ``pathway_services``):
+    a row per service and institution, phone columns kept as text, the last
+    verification as a date. Written by ``setara.spreadsheets`` like every export,
+    so a name starting with ``=`` stays text."""
+    header = [
         _("Service"),
         _("Level"),
         _("Institution"),
@@ -61,43 +65,31 @@ def pathway_rows(services: list[ServiceType]) -> Iterator[list]:
         _("Staff trained (P)"),
         _("Last verified on"),
     ]
-    for service in services:
-        for i in service.pathway_institutions:
-            yield [
-                service.name,
-                i.get_level_display(),
-                i.name,
-                i.region.name if i.region else "",
-                i.address,
-                i.phone,
-                i.phone_alt,
-                i.whatsapp,
-                i.email,
-                i.website,
-                i.opening_hours,
-                i.focal_person,
-                i.trained_male,
-                i.trained_female,
-                i.last_verified_on,
-            ]
-
-
-def pathway_workbook(services: list[ServiceType]) -> bytes:
-    """The pathway as an xlsx file: one sheet, bold header row frozen at the top,
-    dates as real dates (dd/mm/yyyy)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Referral pathway")[:31]
-    for row in pathway_rows(services):
-        sheet.append(row)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for cell in sheet["O"][1:]:
-        cell.number_format = "DD/MM/YYYY"
-    widths = [38, 14, 40, 22, 30, 16, 16, 16, 26, 26, 24, 24, 10, 10, 14]
-    for column, width in zip("ABCDEFGHIJKLMNO", widths, strict=True):
-        sheet.column_dimensions[column].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    rows = (
+        [
+            service.name,
+            i.get_level_display(),
+            i.name,
+            i.region.name if i.region else "",
+            i.address,
+            i.phone,
+            i.phone_alt,
+            i.whatsapp,
+            i.email,
+            i.website,
+            i.opening_hours,
+            i.focal_person,
+            i.trained_male,
+            i.trained_female,
+            i.last_verified_on,
+        ]
+        for service in services
+        for i in service.pathway_institutions
+    )
+    return Table(
+        _("Referral pathway"),
+        header,
+        rows,
+        text_columns=frozenset({5, 6, 7}),
+        widths=PATHWAY_WIDTHS,
+    )

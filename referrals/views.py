@@ -1,18 +1,15 @@
 from django.contrib.auth.mixins import PermissionRequiredMixin
-from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from participants.services import export_log_filters, export_log_record
 from regions.models import Region
-from trainings.history import history_entries
+from setara.history import record_history
+from setara.spreadsheets import SpreadsheetExportMixin
 
 from .filters import ReferralInstitutionFilterSet
 from .models import ReferralInstitution
-from .reports import pathway_services, pathway_workbook
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from .reports import pathway_services, pathway_table
 
 
 class ReferralInstitutionDirectoryView(PermissionRequiredMixin, FilterView):
@@ -39,7 +36,7 @@ class ReferralPathwayView(PermissionRequiredMixin, DetailView):
     """The printable referral pathway (alur rujukan) of one regency/city."""
 
     permission_required = "referrals.view_referralinstitution"
-    queryset = Region.objects.filter(parent__isnull=False).select_related("parent")
+    queryset = Region.objects.regencies().select_related("parent")
     slug_field = "code"
     slug_url_kwarg = "code"
     context_object_name = "region"
@@ -51,23 +48,24 @@ class ReferralPathwayView(PermissionRequiredMixin, DetailView):
         )
 
 
-class ReferralPathwayXlsxView(ReferralPathwayView):
+class ReferralPathwayXlsxView(SpreadsheetExportMixin, ReferralPathwayView):
     """The same pathway as an xlsx file; it names each institution's focal
     person, so the download is recorded in the export log."""
 
+    personal_data = True
+
     def render_to_response(self, context, **response_kwargs):
-        export_log_record(
-            user=self.request.user,
-            export=self.request.resolver_match.view_name,
-            filters=export_log_filters(self.request.GET, self.kwargs),
-            row_count=sum(len(s.pathway_institutions) for s in context["services"]),
-        )
-        response = HttpResponse(
-            pathway_workbook(context["services"]), content_type=XLSX
-        )
-        filename = f"alur-rujukan-{self.object.code}.xlsx"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        self.services = context["services"]
+        return self.export_response("xlsx")
+
+    def get_filename(self):
+        return f"alur-rujukan-{self.object.code}"
+
+    def get_tables(self):
+        return [pathway_table(self.services)]
+
+    def get_row_count(self):
+        return sum(len(s.pathway_institutions) for s in self.services)
 
 
 class ReferralInstitutionHistoryView(PermissionRequiredMixin, DetailView):
@@ -79,12 +77,5 @@ class ReferralInstitutionHistoryView(PermissionRequiredMixin, DetailView):
     context_object_name = "institution"
 
     def get_context_data(self, **kwargs):
-        history = history_entries(
-            [
-                (
-                    ReferralInstitution.history.filter(id=self.object.pk),
-                    lambda row: _("Referral institution"),
-                )
-            ]
-        )
+        history = record_history(self.object, _("Referral institution"))
         return super().get_context_data(history=history, **kwargs)

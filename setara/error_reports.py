@@ -1,4 +1,4 @@
-"""Error reports and logs without personal data (issue 7; UU PDP No. 27/2022).
+"""Error reports and logs without personal data (UU PDP No. 27/2022).
 
 Django's error e-mails and logs carry what a request sent and what the code held
 when it failed: form fields (a participant's name, phone number, NIK), the query

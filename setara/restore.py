@@ -17,14 +17,36 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from trainings import history as history_module
+from participants.models import Participant
+from participants.services import participant_restore
+from referrals.models import ReferralInstitution
+from referrals.services import referral_institution_restore
+from trainings.models import Training
+from trainings.services import training_restore
+
+from .history import deleted_records
+
+#: Restoring writes history rows back into live tables: only the Admin role holds
+#: change permissions on the history models.
+RESTORE_PERMISSIONS = (
+    "trainings.change_historicaltraining",
+    "participants.change_historicalparticipant",
+    "referrals.change_historicalreferralinstitution",
+)
+
+#: Kind in the restore URL -> (model, restore service).
+RESTORABLE = {
+    "training": (Training, training_restore),
+    "participant": (Participant, participant_restore),
+    "referral-institution": (ReferralInstitution, referral_institution_restore),
+}
 
 
 class DeletedRecordListView(PermissionRequiredMixin, TemplateView):
     """Trainings, participants and referral institutions deleted and not restored,
     newest first, each with a Restore button."""
 
-    permission_required = history_module.RESTORE_PERMISSIONS
+    permission_required = RESTORE_PERMISSIONS
     template_name = "setara/deleted_records.html"
 
     def get_context_data(self, **kwargs):
@@ -32,9 +54,9 @@ class DeletedRecordListView(PermissionRequiredMixin, TemplateView):
             (
                 kind,
                 model._meta.verbose_name_plural,
-                history_module.deleted_records(model),
+                deleted_records(model),
             )
-            for kind, (model, _restore) in history_module.RESTORABLE.items()
+            for kind, (model, _restore) in RESTORABLE.items()
         ]
         return super().get_context_data(sections=sections, **kwargs)
 
@@ -42,13 +64,13 @@ class DeletedRecordListView(PermissionRequiredMixin, TemplateView):
 class RecordRestoreView(PermissionRequiredMixin, View):
     """POST: restore one deleted record (``kind`` and its deletion history row)."""
 
-    permission_required = history_module.RESTORE_PERMISSIONS
+    permission_required = RESTORE_PERMISSIONS
     http_method_names = ["post"]
 
     def post(self, request, kind, history_id):
-        if kind not in history_module.RESTORABLE:
+        if kind not in RESTORABLE:
             raise Http404
-        _model, restore = history_module.RESTORABLE[kind]
+        _model, restore = RESTORABLE[kind]
         try:
             record = restore(history_id=history_id, user=request.user)
         except ValidationError as error:

@@ -29,6 +29,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("trainings/deleted/", include("setara.restore")),
     path("trainings/", include("trainings.urls")),
+    path("participants/", include("setara.privacy")),
     path("participants/", include("participants.urls")),
     path("referrals/", include("referrals.urls")),
     path("admin/", admin.site.urls),

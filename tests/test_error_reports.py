@@ -1,4 +1,4 @@
-"""No personal data in error reports, logs or error pages (issue 7, req. 6).
+"""No personal data in error reports, logs or error pages.
 
 A view fails while handling a POST with a name, a phone number and a NIK (and a
 name searched for in the query string, and an exception message that repeats

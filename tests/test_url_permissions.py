@@ -1,4 +1,4 @@
-"""Every URL of the project, for every role (issue 7, requirement 1).
+"""Every URL of the project, for every role.
 
 ``RULES`` says, for each URL name, what anonymous visitors, programme staff,
 coordinators and admins get. The walk over the URL resolver (the project's own
@@ -30,10 +30,10 @@ from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from participants.models import Agency, AgencyAlias, ExportLog, Participant
-from participants.services import export_log_record
 from referrals.models import ReferralInstitution, ServiceType, TargetGroup
 from regions.models import Region
 from setara import roles
+from setara.export_log import export_log_record
 from tests.factories import (
     AttendanceFactory,
     ReferralInstitutionFactory,
@@ -107,7 +107,7 @@ RULES: dict[str, Rule] = {
     "logout": Rule(page("logout"), signed_in(NOT_ALLOWED)),
     # Changing the language works on the login page too; a GET only redirects.
     "set_language": Rule(page("set_language"), signed_in(REDIRECT, anonymous=REDIRECT)),
-    # Recording trainings: every role (issue 7: staff create and edit trainings,
+    # Recording trainings: every role (staff create and edit trainings,
     # participants, enrolments and attendance).
     "trainings:list": Rule(page("trainings:list"), signed_in(OK)),
     "trainings:detail": Rule(page("trainings:detail", training_pk), signed_in(OK)),
@@ -162,13 +162,13 @@ RULES: dict[str, Rule] = {
         lambda w: reverse("trainings:import_preview", args=[w.training.pk, "x"]),
         signed_in(REDIRECT),
     ),
-    # Personal-data rights and deleted records (issue 7): the Admin role only.
-    "participants:access_request": Rule(
-        page("participants:access_request", lambda w: w.participant.pk),
+    # Personal-data rights and deleted records: the Admin role only.
+    "privacy:access_request": Rule(
+        page("privacy:access_request", lambda w: w.participant.pk),
         admin_role_only(),
     ),
-    "participants:erase": Rule(
-        page("participants:erase", lambda w: w.participant.pk), admin_role_only()
+    "privacy:erase": Rule(
+        page("privacy:erase", lambda w: w.participant.pk), admin_role_only()
     ),
     "restore:deleted": Rule(page("restore:deleted"), admin_role_only()),
     # Restoring is a POST (see POST_RULES); a GET is refused.
@@ -558,8 +558,8 @@ POST_RULES: dict[str, PostRule] = {
         nothing,
         anonymous_refused(),
     ),
-    "participants:erase": PostRule(
-        page("participants:erase", lambda w: w.participant.pk),
+    "privacy:erase": PostRule(
+        page("privacy:erase", lambda w: w.participant.pk),
         nothing,
         admin_role_refused(),
     ),
@@ -723,7 +723,7 @@ def test_the_admin_post_does_change_things(admin_client, write_world):
         "admin:auth_user_change",
         "admin:auth_user_delete",
         "admin:auth_group_change",
-        "participants:erase",
+        "privacy:erase",
     ]:
         rule = POST_RULES[name]
         before = database_state()

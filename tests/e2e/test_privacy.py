@@ -1,5 +1,5 @@
 """An admin erases a person at their request, and restores a deleted training, in
-the browser (issue 7)."""
+the browser."""
 
 import pytest
 from playwright.sync_api import expect

@@ -1,4 +1,4 @@
-"""A programme officer records a whole 2-day training in the browser (issue 3)."""
+"""A programme officer records a whole 2-day training in the browser."""
 
 import datetime
 

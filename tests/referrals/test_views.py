@@ -1,5 +1,6 @@
 import datetime
 import io
+import zipfile
 from http import HTTPStatus
 
 import openpyxl
@@ -217,7 +218,8 @@ class TestPathway:
         response = staff_client.get(pathway_url(name="referrals:pathway_xlsx"))
         assert response.status_code == HTTPStatus.OK
         assert "alur-rujukan-73.09.xlsx" in response["Content-Disposition"]
-        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+        content = b"".join(response.streaming_content)
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
         assert sheet.freeze_panes == "A2"
         assert all(cell.font.bold for cell in sheet[1])
         police = [
@@ -226,6 +228,23 @@ class TestPathway:
             if row[0] == "Pelaporan ke kepolisian"
         ]
         assert police == ["Kabupaten/Kota", "Provinsi", "Nasional"]
+
+    def test_xlsx_keeps_a_formula_like_institution_name_as_text(self, staff_client):
+        formula = '=HYPERLINK("http://example.invalid","x")'
+        institution = ReferralInstitutionFactory(region=maros(), name=formula)
+        institution.services.add(ServiceType.objects.first())
+        response = staff_client.get(pathway_url(name="referrals:pathway_xlsx"))
+        content = b"".join(response.streaming_content)
+        sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read(
+            "xl/worksheets/sheet1.xml"
+        )
+        assert b"<f>" not in sheet_xml  # no formula anywhere in the sheet
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        [cell] = [
+            row[2] for row in sheet.iter_rows(min_row=2) if row[2].value == formula
+        ]
+        assert cell.data_type == "s"
+        assert cell.quotePrefix
 
     def test_query_count_does_not_grow_with_rows(self, staff_client):
         def count_queries():

@@ -26,9 +26,8 @@ from django_filters.views import FilterView
 
 from participants.forms import agency_datalist
 from participants.models import Agency, Participant
-from participants.services import export_log_filters, export_log_record
+from setara.export_log import export_log_record_request
 
-from .. import history as history_module
 from ..filters import TrainingFilterSet
 from ..forms import (
     AttendanceGridForm,
@@ -36,12 +35,14 @@ from ..forms import (
     ParticipantEnrolForm,
     TrainingForm,
 )
-from ..models import Attendance, Enrolment, Training
+from ..history import TRAINING_HISTORY_PERMISSIONS, training_history
+from ..models import Attendance, Enrolment, Training, day_rows
 from ..services import (
     AttendanceConflict,
     attendance_record,
     enrolment_create,
     participant_create_and_enrol,
+    training_delete,
 )
 
 
@@ -59,28 +60,23 @@ class TrainingDetailView(PermissionRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         training = self.object
         participants = training.enrolments.participants()
-        type_labels = dict(Agency.Type.choices)
         by_agency_type = [
-            {**row, "label": type_labels.get(row["agency_type"], "—")}
+            {**row, "label": Agency.type_label(row["agency_type"], default="—")}
             for row in participants.agency_type_summary()
         ]
-        per_day = {
+        present = {
             row["date"]: row
             for row in Attendance.objects.filter(
                 enrolment__in=participants
-            ).per_day_summary()
+            ).training_day_summary()
         }
-        empty_day = {"total": 0, "male": 0, "female": 0, "not_recorded": 0}
-        attendance_days = [
-            {"number": number, "date": date, **per_day.get(date, empty_day)}
-            for number, date in enumerate(training.days, start=1)
-        ]
+        attendance_days = day_rows(training.days, present)
         enrolments = list(training.enrolments.for_roster())
         for enrolment in enrolments:
             enrolment.marks = enrolment.attendance_marks(training.days)
         history = None
-        if self.request.user.has_perms(history_module.TRAINING_HISTORY_PERMISSIONS):
-            history = history_module.training_history(training)
+        if self.request.user.has_perms(TRAINING_HISTORY_PERMISSIONS):
+            history = training_history(training)
         return super().get_context_data(
             enrolments=enrolments,
             history=history,
@@ -132,7 +128,7 @@ class TrainingDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVie
     def form_valid(self, form):
         # Through the service, so that an admin can restore the training with
         # the enrolments and attendance deleted with it.
-        history_module.training_delete(training=self.object, user=self.request.user)
+        training_delete(training=self.object, user=self.request.user)
         messages.success(self.request, self.get_success_message(form.cleaned_data))
         return redirect(self.get_success_url())
 
@@ -347,12 +343,7 @@ class SignInSheetPdfView(SignInSheetView):
             return redirect("trainings:signin_sheet", pk=self.object.pk)
         pdf = HTML(string=html).write_pdf()
         # A file of names leaves the system: record it like the other exports.
-        export_log_record(
-            user=self.request.user,
-            export=self.request.resolver_match.view_name,
-            filters=export_log_filters(self.request.GET, self.kwargs),
-            row_count=len(context["enrolments"]),
-        )
+        export_log_record_request(self.request, row_count=len(context["enrolments"]))
         filename = (
             f"daftar-hadir-{self.object.start_date:%Y-%m-%d}-{self.object.pk}.pdf"
         )

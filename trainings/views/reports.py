@@ -7,13 +7,13 @@ dates are added only for users with ``participants.export_personal_data``
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.views import View
-from django.views.generic import DetailView
 
-from participants.services import export_log_filters, export_log_record
+from setara.spreadsheets import SpreadsheetExportMixin
 
-from .. import charts, exports, tables
+from .. import charts, tables
 from ..filters import ReportFilterSet
 from ..models import Enrolment, Training
 
@@ -42,17 +42,8 @@ class ReportMixin:
 
     @property
     def personal(self) -> bool:
+        """Whether the user's files get phone numbers, NIK and birth dates."""
         return self.request.user.has_perm("participants.export_personal_data")
-
-    def log_export(self, row_count: int) -> None:
-        """Record this export of people's names (and, for coordinators, phone
-        numbers and NIK) in the export log, in the request's transaction."""
-        export_log_record(
-            user=self.request.user,
-            export=self.request.resolver_match.view_name,
-            filters=export_log_filters(self.request.GET, self.kwargs),
-            row_count=row_count,
-        )
 
 
 class ReportView(ReportMixin, PermissionRequiredMixin, View):
@@ -100,55 +91,67 @@ class ReportTrainingsView(ReportMixin, PermissionRequiredMixin, View):
         return TemplateResponse(request, "trainings/report_trainings.html", context)
 
 
-class ReportExportView(ReportMixin, PermissionRequiredMixin, View):
-    """The filtered report's tables as .xlsx (a sheet per table) or .csv."""
+class ReportExportView(
+    ReportMixin, SpreadsheetExportMixin, PermissionRequiredMixin, View
+):
+    """The filtered report's tables as .xlsx (a sheet per table) or .csv; counts
+    only, so not logged."""
+
+    filename = "setara-report"
 
     def get(self, request, fmt):
-        filterset = self.get_filterset()
-        if self.invalid_filters(filterset):
-            return self.invalid_response(filterset)
-        sheets = tables.report_tables(filterset.qs)
-        if fmt == "csv":
-            return exports.csv_response(sheets, "setara-report.csv")
-        return exports.xlsx_response(sheets, "setara-report.xlsx")
+        self.filterset = self.get_filterset()
+        if self.invalid_filters(self.filterset):
+            return self.invalid_response(self.filterset)
+        return self.export_response(fmt)
+
+    def get_tables(self):
+        return tables.report_tables(self.filterset.qs)
 
 
-class ReportParticipantsExportView(ReportMixin, PermissionRequiredMixin, View):
+class ReportParticipantsExportView(ReportExportView):
     """The people of the filtered report, one row each, as .xlsx or .csv."""
 
     permission_required = ("trainings.view_training", "participants.view_participant")
+    personal_data = True
+    filename = "setara-participants"
 
-    def get(self, request, fmt):
-        filterset = self.get_filterset()
-        if self.invalid_filters(filterset):
-            return self.invalid_response(filterset)
-        self.log_export(filterset.qs.participant_summary().count())
-        table = tables.participant_table(filterset.qs, personal=self.personal)
-        if fmt == "csv":
-            return exports.csv_response([table], "setara-participants.csv")
-        return exports.xlsx_response([table], "setara-participants.xlsx")
+    def get_tables(self):
+        return [tables.participant_table(self.filterset.qs, personal=self.personal)]
+
+    def get_row_count(self):
+        return self.filterset.qs.participant_summary().count()
 
 
-class TrainingParticipantsExportView(ReportMixin, PermissionRequiredMixin, DetailView):
+class TrainingExportMixin(ReportMixin, SpreadsheetExportMixin, PermissionRequiredMixin):
+    """An export of one training (``pk`` in the URL, ``fmt`` xlsx or csv)."""
+
+    def get(self, request, pk, fmt="xlsx"):
+        self.object = get_object_or_404(Training, pk=pk)
+        return self.export_response(fmt)
+
+
+class TrainingParticipantsExportView(TrainingExportMixin, View):
     """A training's participant list with attendance per day, .xlsx or .csv."""
 
     permission_required = ("trainings.view_training", "participants.view_participant")
-    model = Training
+    personal_data = True
 
-    def render_to_response(self, context, **kwargs):
-        self.log_export(self.object.enrolments.count())
-        table = tables.roster_table(self.object, personal=self.personal)
-        name = f"training-{self.object.pk}-participants.{self.kwargs['fmt']}"
-        if self.kwargs["fmt"] == "csv":
-            return exports.csv_response([table], name)
-        return exports.xlsx_response([table], name)
+    def get_filename(self):
+        return f"training-{self.object.pk}-participants"
+
+    def get_tables(self):
+        return [tables.roster_table(self.object, personal=self.personal)]
+
+    def get_row_count(self):
+        return self.object.enrolments.count()
 
 
-class TrainingSummaryExportView(ReportMixin, PermissionRequiredMixin, DetailView):
+class TrainingSummaryExportView(TrainingExportMixin, View):
     """A training's sex-disaggregated summary tables as .xlsx."""
 
-    model = Training
+    def get_filename(self):
+        return f"training-{self.object.pk}-summary"
 
-    def render_to_response(self, context, **kwargs):
-        sheets = tables.report_tables(tables.enrolments_of(self.object))
-        return exports.xlsx_response(sheets, f"training-{self.object.pk}-summary.xlsx")
+    def get_tables(self):
+        return tables.report_tables(tables.enrolments_of(self.object))

@@ -1,4 +1,5 @@
-"""Spreadsheet files of reports and participant lists: .xlsx and .csv.
+"""Spreadsheet files of every export (reports, participant lists, the referral
+pathway): .xlsx and .csv, written one way for all apps.
 
 Each export is a list of ``Table``s: a header row, then a generator of rows (the
 exporter shape of pretix's ``ListExporter.iterate_list``). The same tables feed both
@@ -27,6 +28,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .export_log import export_log_record_request
+
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,7 +49,8 @@ class Table:
     ``text_columns`` are the indexes of columns that are always text, such as phone
     numbers and NIK, so Excel keeps their leading 0 and all 16 digits;
     ``formats`` maps a column index to an Excel number format (``MONTH_FORMAT``);
-    other dates get ``DATE_FORMAT``.
+    other dates get ``DATE_FORMAT``; ``widths`` are column widths in Excel's
+    character units (by default, from the header's length).
     """
 
     title: str
@@ -54,6 +58,7 @@ class Table:
     rows: Iterable[Sequence]
     text_columns: frozenset[int] = field(default_factory=frozenset)
     formats: dict[int, str] = field(default_factory=dict)
+    widths: Sequence[int] = ()
 
 
 def is_formula_like(value) -> bool:
@@ -150,9 +155,11 @@ def write_xlsx(tables: Iterable[Table], out) -> None:
     for table in tables:
         sheet = workbook.create_sheet(title=_sheet_title(table.title, used))
         sheet.freeze_panes = "A2"
-        for index, label in enumerate(table.header, start=1):
+        for index, label in enumerate(table.header):
             width = min(max(len(str(label)) + 2, 10), 50)
-            sheet.column_dimensions[get_column_letter(index)].width = width
+            if index < len(table.widths):
+                width = table.widths[index]
+            sheet.column_dimensions[get_column_letter(index + 1)].width = width
         header = []
         for label in table.header:
             cell = WriteOnlyCell(sheet, str(label))
@@ -217,9 +224,37 @@ def csv_response(tables: Iterable[Table], filename: str) -> StreamingHttpRespons
     return response
 
 
-def national_phone(phone: str) -> str:
-    """A stored phone number (``+6281244556677``) as Indonesians write it
-    (``081244556677``); anything else unchanged."""
-    if phone.startswith("+62"):
-        return "0" + phone[3:]
-    return phone
+class SpreadsheetExportMixin:
+    """The one way a view sends a spreadsheet: tables in, an .xlsx or .csv out, and
+    one export-log row when the file names people.
+
+    A view sets ``filename`` (without extension; or overrides ``get_filename``),
+    implements ``get_tables()`` and, when ``personal_data`` is True, also
+    ``get_row_count()`` (the people in the file, counted by the database before the
+    rows are streamed). ``export_response(fmt)`` (``"xlsx"`` or ``"csv"``) writes the
+    log row and returns the attachment.
+    """
+
+    #: Whether the file holds names (and maybe phone numbers or NIK): if so every
+    #: download is recorded in the export log.
+    personal_data = False
+    filename = "export"
+
+    def get_tables(self) -> list[Table]:
+        raise NotImplementedError
+
+    def get_filename(self) -> str:
+        return self.filename
+
+    def get_row_count(self) -> int:
+        raise NotImplementedError
+
+    def export_response(self, fmt: str):
+        """The attachment for ``fmt`` ("xlsx" or "csv"), logged if personal."""
+        tables = self.get_tables()
+        if self.personal_data:
+            export_log_record_request(self.request, row_count=self.get_row_count())
+        name = f"{self.get_filename()}.{fmt}"
+        if fmt == "csv":
+            return csv_response(tables, name)
+        return xlsx_response(tables, name)

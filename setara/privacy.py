@@ -1,4 +1,8 @@
-"""A person's rights over their data under UU PDP No. 27/2022: access and erasure.
+"""A person's rights over their data under UU PDP No. 27/2022: access and erasure,
+for admins; the pages and the services behind them.
+
+They read and rewrite a person's record together with their enrolments,
+attendance, change history and the export log, so they live above the apps.
 
 ``participant_personal_data`` gathers everything held about one person for an
 access request (Art. 7 and 32: the right to obtain a copy). ``participant_erase``
@@ -9,16 +13,26 @@ enrolments and attendance.
 
 import datetime
 
+from django.contrib import messages
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models.functions import Cast
 from django.forms.models import model_to_dict
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import DetailView
 
-from .models import ExportLog, Participant
-from .normalisation import normalise_name
+from participants.models import ExportLog, Participant
+from participants.normalisation import normalise_name
+from trainings.models import Attendance, Enrolment
+
+from .export_log import export_log_record_request
 
 #: Participant fields that identify or contact a person, emptied on erasure.
 ERASED_FIELDS = {
@@ -67,8 +81,6 @@ TRAINING_EXPORTS = ["trainings:export_participants", "trainings:signin_sheet_pdf
 def _export_logs_mentioning(participant: Participant, identifiers: list[str]):
     """Export-log rows whose filters name the person or their participant id, and
     exports of the people of a training they are enrolled in."""
-    from trainings.models import Enrolment
-
     text = Cast("filters", models.TextField())
     trainings = Enrolment.objects.filter(participant=participant).values_list(
         "training_id", flat=True
@@ -86,42 +98,36 @@ def _export_logs_mentioning(participant: Participant, identifiers: list[str]):
     return ExportLog.objects.annotate(filters_text=text).filter(condition)
 
 
-def participant_personal_data(participant: Participant) -> dict:
-    """Everything held about ``participant``, as a JSON-ready dict: ``participant``
-    (every field), ``agency``, ``enrolments`` (training, role, attendance per day),
-    ``history`` (the person's record and their enrolments and attendance, each row
-    with date, type + ~ -, user and field values) and ``export_log`` (exports whose
-    filters name them, and exports of the people of a training they are in).
-    Dates are ISO 8601; a fixed number of queries."""
-    from trainings.models import Attendance, Enrolment
-
-    participant_fields = [
+def _person_data(participant: Participant) -> dict:
+    """The person's record and agency, as JSON-ready dicts."""
+    fields = [
         f.name
         for f in Participant._meta.concrete_fields
         if f.name not in {"normalised_name"}
     ]
-    data = {
-        "generated_at": _jsonable(timezone.now()),
-        "participant": {
-            **model_to_dict(participant, fields=participant_fields),
-            "id": participant.pk,
-            "created_at": _jsonable(participant.created_at),
-            "updated_at": _jsonable(participant.updated_at),
-            "erased_at": _jsonable(participant.erased_at),
-        },
+    record = {
+        **model_to_dict(participant, fields=fields),
+        "id": participant.pk,
+        "created_at": participant.created_at,
+        "updated_at": participant.updated_at,
+        "erased_at": participant.erased_at,
     }
-    data["participant"] = {k: _jsonable(v) for k, v in data["participant"].items()}
     agency = participant.agency
-    data["agency"] = (
-        {
+    return {
+        "participant": {key: _jsonable(value) for key, value in record.items()},
+        "agency": {
             "id": agency.pk,
             "name": agency.name,
             "type": agency.type,
             "region": str(agency.region) if agency.region_id else None,
         }
         if agency
-        else None
-    )
+        else None,
+    }
+
+
+def _enrolment_data(participant: Participant) -> list[dict]:
+    """The person's enrolments, first training first, with attendance per day."""
     enrolments = (
         Enrolment.objects.filter(participant=participant)
         .select_related("training__region")
@@ -130,7 +136,7 @@ def participant_personal_data(participant: Participant) -> dict:
         )
         .order_by("training__start_date", "id")
     )
-    data["enrolments"] = [
+    return [
         {
             "id": enrolment.pk,
             "training": {
@@ -149,6 +155,11 @@ def participant_personal_data(participant: Participant) -> dict:
         }
         for enrolment in enrolments
     ]
+
+
+def _history_data(participant: Participant) -> list[dict]:
+    """Every history row of the person's record, enrolments and attendance,
+    oldest first, with its field values."""
     enrolment_history = Enrolment.history.filter(participant_id=participant.pk)
     sources = [
         ("participant", Participant.history.filter(id=participant.pk)),
@@ -158,11 +169,11 @@ def participant_personal_data(participant: Participant) -> dict:
             Attendance.history.filter(enrolment_id__in=enrolment_history.values("id")),
         ),
     ]
-    data["history"] = []
+    history = []
     for record, queryset in sources:
         fields = [f.attname for f in queryset.model.tracked_fields]
         for row in queryset.select_related("history_user").order_by("history_date"):
-            data["history"].append(
+            history.append(
                 {
                     "record": record,
                     "date": _jsonable(row.history_date),
@@ -172,19 +183,34 @@ def participant_personal_data(participant: Participant) -> dict:
                     "values": _row(row, fields),
                 }
             )
-    data["history"].sort(key=lambda entry: entry["date"])
+    history.sort(key=lambda entry: entry["date"])
+    return history
+
+
+def participant_personal_data(participant: Participant) -> dict:
+    """Everything held about ``participant``, as a JSON-ready dict: ``participant``
+    (every field), ``agency``, ``enrolments`` (training, role, attendance per day),
+    ``history`` (the person's record and their enrolments and attendance, each row
+    with date, type + ~ -, user and field values) and ``export_log`` (exports whose
+    filters name them, and exports of the people of a training they are in).
+    Dates are ISO 8601; a fixed number of queries."""
     logs = _export_logs_mentioning(participant, _identifiers(participant))
-    data["export_log"] = [
-        {
-            "date": _jsonable(log.created_at),
-            "user": str(log.user),
-            "export": log.export,
-            "filters": log.filters,
-            "rows": log.row_count,
-        }
-        for log in logs.select_related("user")
-    ]
-    return data
+    return {
+        "generated_at": _jsonable(timezone.now()),
+        **_person_data(participant),
+        "enrolments": _enrolment_data(participant),
+        "history": _history_data(participant),
+        "export_log": [
+            {
+                "date": _jsonable(log.created_at),
+                "user": str(log.user),
+                "export": log.export,
+                "filters": log.filters,
+                "rows": log.row_count,
+            }
+            for log in logs.select_related("user")
+        ],
+    }
 
 
 def _scrub(value, identifiers: list[str]):
@@ -211,8 +237,6 @@ def participant_erase(*, participant: Participant, user) -> Participant:
     attendance stay, so past reports keep their anonymous counts. Raises nothing
     for an already erased person (it erases again, which is harmless).
     """
-    from trainings.models import Attendance, Enrolment
-
     identifiers = _identifiers(participant)
     name = gettext("Erased participant #%(id)s") % {"id": participant.pk}
     erased = {
@@ -255,3 +279,64 @@ def participant_erase(*, participant: Participant, user) -> Participant:
         if filters != log.filters:
             ExportLog.objects.filter(pk=log.pk).update(filters=filters)
     return participant
+
+
+class ParticipantAccessRequestView(PermissionRequiredMixin, DetailView):
+    """Everything held about one person as a JSON download (an access request
+    under UU PDP); recorded in the export log."""
+
+    # Reading personal data, its history and the export log: the Admin role.
+    permission_required = (
+        "participants.export_personal_data",
+        "participants.view_historicalparticipant",
+        "participants.view_exportlog",
+    )
+    queryset = Participant.objects.select_related("agency__region")
+
+    def render_to_response(self, context, **response_kwargs):
+        data = participant_personal_data(self.object)
+        export_log_record_request(
+            self.request, filters={"participant": str(self.object.pk)}, row_count=1
+        )
+        response = JsonResponse(data, json_dumps_params={"indent": 2})
+        filename = f"participant-{self.object.pk}-personal-data.json"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class ParticipantEraseView(PermissionRequiredMixin, DetailView):
+    """Erase a person's personal data on their request, after a confirmation page
+    that says what goes and what stays."""
+
+    # Erasure rewrites the change history: only the Admin role may change it.
+    permission_required = (
+        "participants.change_participant",
+        "participants.change_historicalparticipant",
+    )
+    queryset = Participant.objects.select_related("agency")
+    template_name = "participants/participant_confirm_erase.html"
+
+    def post(self, request, *args, **kwargs):
+        participant = self.get_object()
+        participant_erase(participant=participant, user=request.user)
+        messages.success(
+            request,
+            _(
+                "The personal data of participant #%(id)s was erased. Their sex, "
+                "agency and attendance remain in the reports."
+            )
+            % {"id": participant.pk},
+        )
+        return redirect(participant)
+
+
+app_name = "privacy"
+
+urlpatterns = [
+    path("<int:pk>/erase/", ParticipantEraseView.as_view(), name="erase"),
+    path(
+        "<int:pk>/personal-data.json",
+        ParticipantAccessRequestView.as_view(),
+        name="access_request",
+    ),
+]

@@ -40,7 +40,7 @@ def enrolment():
 
 
 def _url(participant):
-    return reverse("participants:access_request", args=[participant.pk])
+    return reverse("privacy:access_request", args=[participant.pk])
 
 
 def test_admin_downloads_everything_held(admin_client, admin_user, enrolment):
@@ -93,7 +93,7 @@ def test_download_is_recorded_in_the_export_log(admin_client, admin_user, enrolm
     admin_client.get(_url(enrolment.participant))
     log = ExportLog.objects.get()
     assert log.user == admin_user
-    assert log.export == "participants:access_request"
+    assert log.export == "privacy:access_request"
     assert log.filters == {"participant": str(enrolment.participant.pk)}
     assert log.row_count == 1
 

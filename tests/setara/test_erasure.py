@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from participants.models import ExportLog, Participant
-from participants.privacy import participant_erase
+from setara.privacy import participant_erase
 from tests.factories import EnrolmentFactory, ParticipantFactory
 from trainings import tables
 from trainings.models import Enrolment, Training
@@ -96,7 +96,7 @@ class TestErasure:
             assert value in dump  # the check below can fail
 
         response = admin_client.post(
-            reverse("participants:erase", args=[rahmawati.pk]), follow=True
+            reverse("privacy:erase", args=[rahmawati.pk]), follow=True
         )
 
         assert response.status_code == HTTPStatus.OK
@@ -137,7 +137,7 @@ class TestErasure:
 class TestErasePage:
     def test_confirmation_says_what_goes_and_what_stays(self, admin_client):
         person = ParticipantFactory(full_name="Andi Baso")
-        response = admin_client.get(reverse("participants:erase", args=[person.pk]))
+        response = admin_client.get(reverse("privacy:erase", args=[person.pk]))
         content = response.content.decode()
         assert response.status_code == HTTPStatus.OK
         assert 'data-erase="removed"' in content
@@ -149,7 +149,7 @@ class TestErasePage:
     def test_only_admins_may_erase(self, request, role_client):
         client = request.getfixturevalue(role_client)
         person = ParticipantFactory(full_name="Andi Baso")
-        url = reverse("participants:erase", args=[person.pk])
+        url = reverse("privacy:erase", args=[person.pk])
         assert client.get(url).status_code == HTTPStatus.FORBIDDEN
         assert client.post(url).status_code == HTTPStatus.FORBIDDEN
         assert Participant.objects.get(pk=person.pk).full_name == "Andi Baso"

@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from participants.importing import ImportOptions, plan_import, read_participant_file
 from participants.models import Participant
 from referrals.models import ReferralInstitution
 from referrals.services import institutions_set_active
+from setara.history import record_history
 from tests.factories import (
     AttendanceFactory,
     EnrolmentFactory,
@@ -27,14 +27,16 @@ from tests.factories import (
     TrainingFactory,
     UserFactory,
 )
-from trainings.history import participant_history, training_history
+from trainings.history import training_history
+from trainings.imports.plan import ImportOptions, plan_import
+from trainings.imports.rows import read_participant_file
 from trainings.models import Attendance, Enrolment, Training
-from trainings.services import attendance_record, enrolment_create
+from trainings.services import attendance_record, enrolment_create, enrolments_import
 
 pytestmark = pytest.mark.django_db
 
 MAROS = (
-    Path(__file__).parent
+    Path(__file__).parent.parent
     / "participants"
     / "data"
     / "maros-ocsea-2023-daftar-hadir.xlsx"
@@ -56,11 +58,9 @@ def training():
 
 
 def _import_maros(training, user):
-    from participants.services import participants_import
-
     parsed = read_participant_file(MAROS.read_bytes(), "m.xlsx", days=training.days)
     plan = plan_import(training=training, parsed=parsed, options=ImportOptions())
-    participants_import(training=training, plan=plan, user=user)
+    enrolments_import(training=training, plan=plan, user=user)
 
 
 class TestRecording:
@@ -198,7 +198,7 @@ class TestHistoryList:
         participant = ParticipantFactory(nik="7309011234560012")
         participant.nik = "7309011234569999"
         participant.save()
-        [change] = participant_history(participant).entries[0].changes
+        [change] = record_history(participant, "Participant").entries[0].changes
         assert (change.old, change.new) == ("************0012", "************9999")
 
     def test_limit_keeps_the_latest_and_counts_all(self, training):
