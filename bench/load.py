@@ -5,11 +5,12 @@
         [--participants 10000]
 
 Builds a fresh PostgreSQL database (the one in DATABASE_URL, dropped and created
-again) with the Maros demo plus ``--participants`` extra people enrolled in extra
-trainings, starts gunicorn with production settings on 127.0.0.1, and lets
-``--users`` simulated users log in and browse the training list, a training page
-and the report page until ``--seconds`` have passed. Traffic goes to 127.0.0.1
-only; every loop is bounded by the deadline.
+again, so its name must contain "load") with the Maros demo plus
+``--participants`` extra people enrolled in extra trainings, starts gunicorn with
+production settings on 127.0.0.1, and lets ``--users`` simulated users log in and
+browse the training list, a training page and the report page until
+``--seconds`` have passed. Traffic goes to 127.0.0.1 only; every loop is bounded
+by the deadline.
 
 Prints ``name value`` lines: requests, errors, and p95_ms_<page> per page. Exits 1
 when any request failed (status other than 200, or a connection error).
@@ -27,21 +28,12 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
+
+from common import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    admin_url = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _build_data(participants: int, password: str) -> dict[str, str]:
@@ -199,7 +191,7 @@ def main():
         ALLOWED_HOSTS="127.0.0.1",
         SECURE_SSL_REDIRECT="0",
     )
-    _recreate_database(url)
+    recreate_database(url, allowed=("load",))
     paths = _build_data(args.participants, password)
 
     server = subprocess.Popen(

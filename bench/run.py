@@ -1,4 +1,4 @@
-"""Benchmark of the reports and exports at programme scale (issue 4); not a test.
+"""Benchmark of the reports and exports at programme scale; not a test.
 
     .venv/bin/python bench/run.py                # 100,000 people: about 1.5 minutes
     .venv/bin/python bench/run.py --scale 0.05   # 5,000 people, while developing
@@ -42,7 +42,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlencode
+
+from common import recreate_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -66,19 +68,6 @@ def _setup_django(url: str) -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # lets the test client call "testserver"
-
-
-def _recreate_database(url: str) -> None:
-    import psycopg
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if "bench" not in name:
-        sys.exit(f"Refusing to drop database {name!r}: its name must contain 'bench'.")
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _rss_mb() -> float:
@@ -517,7 +506,7 @@ def main() -> int:
         return 0
 
     started = time.perf_counter()
-    _recreate_database(url)
+    recreate_database(url)
     _setup_django(url)
     from django.core.management import call_command
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.db.models.functions import Lower, Replace
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -24,12 +24,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from participants.models import by_sex, counting
 from participants.normalisation import (
     PHONE_RE,
     InvalidPhoneNumber,
     collapse_whitespace,
     normalise_phone,
 )
+from regions.models import within_q
 
 #: Short service numbers dialled nationwide without an area code: three-digit
 #: emergency and public-service numbers (110 police, 112 emergency, 129 SAPA of the
@@ -131,10 +133,9 @@ class ReferralInstitutionQuerySet(models.QuerySet):
         ones; a province gets its own, those of its regencies and the national ones.
         Combine with ``by_level()`` for the district -> province -> national order.
         """
+        places = within_q(region)
         if region.parent_id:
-            places = Q(region=region) | Q(region_id=region.parent_id)
-        else:
-            places = Q(region=region) | Q(region__parent=region)
+            places |= Q(region_id=region.parent_id)
         return self.filter(places | Q(level=ReferralInstitution.Level.NATIONAL))
 
     def by_level(self):
@@ -175,9 +176,10 @@ class ReferralInstitutionQuerySet(models.QuerySet):
         )
 
     def with_trained_staff(self):
-        """Annotate ``trained_total``, ``trained_male`` and ``trained_female``: the
-        distinct staff of the linked agency who were present on at least one day of
-        a training as participants (0 when no agency is linked)."""
+        """Annotate ``trained_male``, ``trained_female``, ``trained_not_recorded`` and
+        ``trained_total``: the distinct staff of the linked agency who were present
+        on at least one day of a training as participants (0 when no agency is
+        linked)."""
         person = "agency__participants"
         attended = Q(
             **{
@@ -186,13 +188,12 @@ class ReferralInstitutionQuerySet(models.QuerySet):
             }
         )
         return self.annotate(
-            trained_total=Count(person, filter=attended, distinct=True),
-            trained_male=Count(
-                person, filter=attended & Q(**{f"{person}__sex": "L"}), distinct=True
-            ),
-            trained_female=Count(
-                person, filter=attended & Q(**{f"{person}__sex": "P"}), distinct=True
-            ),
+            **by_sex(
+                counting(person, distinct=True),
+                field=f"{person}__sex",
+                prefix="trained_",
+                where=attended,
+            )
         )
 
     def for_directory(self):

@@ -15,6 +15,14 @@ PROVINCE_CODE_RE = r"^[0-9]{2}$"
 REGENCY_CODE_RE = r"^[0-9]{2}\.[0-9]{2}$"
 
 
+def within_q(region, field: str = "region") -> Q:
+    """A Q for rows whose ``field`` (a lookup to a ``Region``) is ``region`` or,
+    when ``region`` is a province, one of its regencies/cities. ``region`` is a
+    ``Region`` or its primary key; the one rule for "a region includes what is
+    below it" (``Training.objects.filter(within_q(sulsel))``)."""
+    return Q(**{field: region}) | Q(**{f"{field}__parent": region})
+
+
 class RegionQuerySet(models.QuerySet):
     def regencies(self):
         """Regencies and cities (not provinces), by code."""
@@ -87,8 +95,3 @@ class Region(models.Model):
                     % {"code": self.parent.code}
                 }
             )
-
-    @property
-    def province(self):
-        """The province itself, or the parent province of a regency/city."""
-        return self if self.level == self.Level.PROVINCE else self.parent

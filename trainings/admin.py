@@ -1,10 +1,9 @@
 from django.contrib import admin
-from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .history import training_delete
 from .models import Attendance, Enrolment, Topic, Training
+from .services import training_delete
 
 
 @admin.register(Topic)
@@ -36,15 +35,7 @@ class TrainingAdmin(SimpleHistoryAdmin):
     inlines = [EnrolmentInline]
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                participant_count=Count(
-                    "enrolments", filter=Q(enrolments__role=Enrolment.Role.PARTICIPANT)
-                )
-            )
-        )
+        return super().get_queryset(request).with_participant_count()
 
     @admin.display(description=_("Participants"), ordering="participant_count")
     def participant_count(self, obj):

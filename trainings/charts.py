@@ -3,9 +3,7 @@ places what it is given (no arithmetic in templates, and no JavaScript)."""
 
 from django.utils.formats import date_format
 
-from participants.models import Agency
-
-from .tables import agency_type_label, month_label
+from .tables import agency_types, month_label
 
 _CHART_WIDTH = 640
 
@@ -15,17 +13,10 @@ def type_chart(summary: dict) -> dict:
     two bars (L, P) per type present in ``summary`` (``report_summary()``), in
     SVG user units (640 wide)."""
     label_width, bar_area, bar, gap = 230, _CHART_WIDTH - 290, 14, 12
-    groups = []
-    for value in [*Agency.Type.values, None]:
-        prefix = f"type_{value or 'none'}"
-        if summary[f"{prefix}_total"]:
-            groups.append(
-                (
-                    agency_type_label(value),
-                    summary[f"{prefix}_male"],
-                    summary[f"{prefix}_female"],
-                )
-            )
+    groups = [
+        (label, summary[f"{prefix}male"], summary[f"{prefix}female"])
+        for label, prefix in agency_types(summary)
+    ]
     largest = max([1, *(max(male, female) for _, male, female in groups)])
     rows, y = [], 10
     for label, male, female in groups:

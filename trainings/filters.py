@@ -5,7 +5,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Agency
-from regions.models import Region
+from regions.models import Region, within_q
 
 from .models import Enrolment, Topic, Training
 
@@ -87,9 +87,7 @@ class ReportFilterSet(django_filters.FilterSet):
         fields["topic"].choices = [(t.pk, t.name) for t in Topic.objects.all()]
 
     def filter_region(self, queryset, name, value):
-        return queryset.filter(
-            Q(training__region_id=value) | Q(training__region__parent_id=value)
-        )
+        return queryset.filter(within_q(value, "training__region"))
 
     def filter_topic(self, queryset, name, value):
         return queryset.filter(training__topics=value)

@@ -11,7 +11,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from participants.models import Agency, Participant
+from participants.models import (
+    SEX_COLUMNS,
+    Agency,
+    Participant,
+    by_sex,
+    counting,
+)
+from regions.models import within_q
 
 
 class Topic(models.Model):
@@ -41,23 +48,27 @@ class TrainingQuerySet(models.QuerySet):
 
     def in_region(self, region):
         """Trainings held in ``region``, or in a regency/city of it if a province."""
-        return self.filter(Q(region=region) | Q(region__parent=region))
+        return self.filter(within_q(region))
+
+    def with_participant_count(self):
+        """Trainings annotated with ``participant_count``: their enrolments in the
+        participant role (facilitators and committee left out)."""
+        return self.annotate(
+            participant_count=Count(
+                "enrolments", filter=Q(enrolments__role=Enrolment.Role.PARTICIPANT)
+            )
+        )
 
     def for_list(self):
         """Trainings with what the list page shows, in a fixed number of queries.
 
-        Each row carries ``participant_count`` (enrolments with the participant role)
-        and its region and topics, so the list runs three queries whatever its length.
+        Each row carries ``participant_count`` (``with_participant_count()``) and its
+        region and topics, so the list runs three queries whatever its length.
         """
         return (
             self.select_related("region")
             .prefetch_related("topics")
-            .annotate(
-                participant_count=Count(
-                    "enrolments",
-                    filter=Q(enrolments__role=Enrolment.Role.PARTICIPANT),
-                )
-            )
+            .with_participant_count()
             .order_by("-start_date", "title", "id")
         )
 
@@ -132,13 +143,18 @@ class Training(models.Model):
     @property
     def days(self) -> list[datetime.date]:
         """The calendar days of the training, first to last."""
-        count = (self.end_date - self.start_date).days + 1
-        return [self.start_date + datetime.timedelta(days=i) for i in range(count)]
+        return days_between(self.start_date, self.end_date)
 
     @property
     def date_range_display(self) -> str:
         """The dates as Indonesian reports write them: ``18–20 Oktober 2023``."""
         return format_date_range(self.start_date, self.end_date)
+
+
+def days_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """The calendar days from ``start`` to ``end``, both included (none when
+    ``end`` is before ``start``)."""
+    return [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
 def format_date_range(start: datetime.date, end: datetime.date) -> str:
@@ -182,27 +198,6 @@ class DayCount(Func):
         ).as_sql(compiler, connection, **extra)
 
 
-#: Report column key -> the value of ``Participant.sex`` it counts.
-SEX_KEYS = {"male": "L", "female": "P", "not_recorded": ""}
-
-
-def _by_sex(prefix: str, make, where=None, field: str = "participant__sex") -> dict:
-    """``{<prefix>_male, <prefix>_female, <prefix>_not_recorded, <prefix>_total}``:
-    the aggregate ``make(condition)`` once per sex (``field`` holds the sex) and once
-    for everyone, each restricted to ``where`` (a Q) when given."""
-    counts = {}
-    for key, sex in SEX_KEYS.items():
-        condition = Q(**{field: sex})
-        counts[f"{prefix}_{key}"] = make(condition & where if where else condition)
-    counts[f"{prefix}_total"] = make(where)
-    return counts
-
-
-def _count(field: str = "id", distinct: bool = False):
-    """A ``make`` for ``_by_sex``: count ``field`` (distinct values if asked)."""
-    return lambda condition: Count(field, distinct=distinct, filter=condition)
-
-
 class EnrolmentQuerySet(models.QuerySet):
     def participants(self):
         """Enrolments in the participant role (not facilitators or committee)."""
@@ -238,31 +233,22 @@ class EnrolmentQuerySet(models.QuerySet):
         )
 
     def sex_summary(self) -> dict:
-        """Count enrolments by sex in one query: ``{"total", "male", "female",
-        "not_recorded"}``; the three parts always add up to the total."""
-        return self.aggregate(
-            total=Count("id"),
-            male=Count("id", filter=Q(participant__sex=Participant.Sex.MALE)),
-            female=Count("id", filter=Q(participant__sex=Participant.Sex.FEMALE)),
-            not_recorded=Count("id", filter=Q(participant__sex="")),
-        )
+        """Count enrolments by sex in one query: ``{"male", "female",
+        "not_recorded", "total"}``; the three parts always add up to the total."""
+        return self.aggregate(**by_sex(counting()))
 
     def agency_type_summary(self):
-        """One row per agency type: ``agency_type``, ``total``, ``male``, ``female``,
-        ``not_recorded``; participants without an agency come as type ``None``."""
+        """One row per agency type: ``agency_type``, ``male``, ``female``,
+        ``not_recorded``, ``total``; participants without an agency come as type
+        ``None``."""
         return (
             self.values(agency_type=F("participant__agency__type"))
-            .annotate(
-                total=Count("id"),
-                male=Count("id", filter=Q(participant__sex=Participant.Sex.MALE)),
-                female=Count("id", filter=Q(participant__sex=Participant.Sex.FEMALE)),
-                not_recorded=Count("id", filter=Q(participant__sex="")),
-            )
+            .annotate(**by_sex(counting()))
             .order_by("agency_type")
         )
 
-    # Reports (issue 4): every count below is made by the database; each method is
-    # one query whatever the number of rows.
+    # Every count below is made by the database; each method is one query
+    # whatever the number of rows.
 
     def with_days_attended(self):
         """Enrolments annotated with ``days_attended``, the days marked present,
@@ -294,27 +280,32 @@ class EnrolmentQuerySet(models.QuerySet):
         aggregates = {
             "trainings": Count("training", distinct=True),
             "max_days": Max(DayCount("training__start_date", "training__end_date")),
-            **_by_sex("participations", _count()),
-            **_by_sex("persons", _count("participant", distinct=True)),
-            **_by_sex(
-                "person_days", lambda c: Coalesce(Sum("days_attended", filter=c), 0)
+            **by_sex(counting(), prefix="participations_"),
+            **by_sex(counting("participant", distinct=True), prefix="persons_"),
+            **by_sex(
+                lambda c: Coalesce(Sum("days_attended", filter=c), 0),
+                prefix="person_days_",
             ),
-            **_by_sex("type_none", _count(), Q(participant__agency__isnull=True)),
+            **by_sex(
+                counting(),
+                prefix="type_none_",
+                where=Q(participant__agency__isnull=True),
+            ),
         }
         for agency_type in Agency.Type.values:
             aggregates.update(
-                _by_sex(
-                    f"type_{agency_type}",
-                    _count(),
-                    Q(participant__agency__type=agency_type),
+                by_sex(
+                    counting(),
+                    prefix=f"type_{agency_type}_",
+                    where=Q(participant__agency__type=agency_type),
                 )
             )
         for disability in Participant.Disability.values:
             aggregates.update(
-                _by_sex(
-                    f"disability_{disability}",
-                    _count("participant", distinct=True),
-                    Q(participant__disability=disability),
+                by_sex(
+                    counting("participant", distinct=True),
+                    prefix=f"disability_{disability}_",
+                    where=Q(participant__disability=disability),
                 )
             )
         summary = self.with_days_attended().aggregate(**aggregates)
@@ -342,7 +333,7 @@ class EnrolmentQuerySet(models.QuerySet):
                 agency_name=F("participant__agency__name"),
                 agency_type=F("participant__agency__type"),
             )
-            .annotate(**_by_sex("participations", _count()))
+            .annotate(**by_sex(counting(), prefix="participations_"))
             .order_by(
                 F("agency_type").asc(nulls_last=True),
                 F("agency_name").asc(nulls_last=True),
@@ -354,7 +345,7 @@ class EnrolmentQuerySet(models.QuerySet):
         month) and ``participations_<sex>`` for each sex suffix."""
         return (
             self.values(month=TruncMonth("training__start_date"))
-            .annotate(**_by_sex("participations", _count()))
+            .annotate(**by_sex(counting(), prefix="participations_"))
             .order_by("month")
         )
 
@@ -387,7 +378,7 @@ class EnrolmentQuerySet(models.QuerySet):
             )
             .annotate(
                 days=length,
-                **_by_sex("participations", _count()),
+                **by_sex(counting(), prefix="participations_"),
                 person_days=Coalesce(Sum("days_attended"), 0),
                 attended_every_day=Count("id", filter=Q(days_attended=length)),
             )
@@ -493,25 +484,31 @@ class AttendanceQuerySet(models.QuerySet):
             self.present()
             .values("date", training_id=F("enrolment__training"))
             .annotate(
-                **_by_sex("present", _count(), field="enrolment__participant__sex")
+                **by_sex(
+                    counting(), field="enrolment__participant__sex", prefix="present_"
+                )
             )
             .order_by("training_id", "date")
         )
 
-    def per_day_summary(self):
-        """One row per training day: ``date``, ``total``, ``male``, ``female``,
-        ``not_recorded``, counting people present."""
-        return (
-            self.filter(present=True)
-            .values("date")
-            .annotate(
-                total=Count("id"),
-                male=Count("id", filter=Q(enrolment__participant__sex="L")),
-                female=Count("id", filter=Q(enrolment__participant__sex="P")),
-                not_recorded=Count("id", filter=Q(enrolment__participant__sex="")),
-            )
-            .order_by("date")
-        )
+
+def day_rows(days: list[datetime.date], present: dict) -> list[dict]:
+    """One row per day of a training, first to last, for display: ``number`` (1 for
+    the first day), ``date`` and the people present by sex (``male``, ``female``,
+    ``not_recorded``, ``total``), taken from ``present`` (date -> a row of
+    ``AttendanceQuerySet.training_day_summary()``), 0 on a day nobody was present.
+    """
+    return [
+        {
+            "number": number,
+            "date": date,
+            **{
+                sex: present.get(date, {}).get(f"present_{sex}", 0)
+                for sex in SEX_COLUMNS
+            },
+        }
+        for number, date in enumerate(days, start=1)
+    ]
 
 
 class Attendance(models.Model):

@@ -8,23 +8,20 @@ so L + P + not recorded = total can be checked on paper.
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterator
 
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from participants.models import Agency, Participant
+from participants.models import NO_AGENCY, SEX_COLUMNS, Agency, Participant
+from participants.normalisation import national_phone
+from setara.spreadsheets import MONTH_FORMAT, Table
 
-from .exports import MONTH_FORMAT, Table, national_phone
-from .models import SEX_KEYS, Attendance, Enrolment, Training
+from .models import Attendance, Enrolment, Training, day_rows, days_between
 
-#: The sex suffixes of the report methods' keys, in column order.
-SEXES = (*SEX_KEYS, "total")
 #: Trainings per page of the per-training report.
 TRAININGS_PER_PAGE = 25
-
-_NO_AGENCY = gettext_lazy("No agency")
 
 
 def percent(part: int, whole: int) -> float | None:
@@ -33,19 +30,14 @@ def percent(part: int, whole: int) -> float | None:
 
 
 def sex_cells(data: dict, prefix: str) -> list:
-    """``[L, P, not recorded, total, % P]`` of ``data[<prefix>_<sex>]``."""
-    cells = [data[f"{prefix}_{sex}"] for sex in SEXES]
-    return [*cells, percent(data[f"{prefix}_female"], data[f"{prefix}_total"])]
+    """``[L, P, not recorded, total, % P]`` of ``data[<prefix><sex>]``."""
+    cells = [data[f"{prefix}{sex}"] for sex in SEX_COLUMNS]
+    return [*cells, percent(data[f"{prefix}female"], data[f"{prefix}total"])]
 
 
 def sex_header() -> list[str]:
     """Column labels matching ``sex_cells``."""
     return ["L", "P", _("Not recorded"), _("Total"), _("% P")]
-
-
-def agency_type_label(value: str | None) -> str:
-    """The display name of an agency type, or "No agency" for None."""
-    return str(dict(Agency.Type.choices).get(value, _NO_AGENCY))
 
 
 def summary_table(summary: dict) -> Table:
@@ -62,29 +54,37 @@ def summary_table(summary: dict) -> Table:
         ],
         [
             _("Participations (enrolments: one person in two trainings counts twice)"),
-            *sex_cells(summary, "participations"),
+            *sex_cells(summary, "participations_"),
         ],
         [
             _("Unique persons (each person counted once)"),
-            *sex_cells(summary, "persons"),
+            *sex_cells(summary, "persons_"),
         ],
         [
             _("Person-days attended (days marked present)"),
-            *sex_cells(summary, "person_days"),
+            *sex_cells(summary, "person_days_"),
         ],
     ]
     return Table(_("Summary"), [_("Measure"), *sex_header()], rows)
 
 
+def agency_types(summary: dict) -> Iterator[tuple[str, str]]:
+    """``(label, key prefix)`` of each agency type with participations in
+    ``summary`` (``EnrolmentQuerySet.report_summary()``), in choice order, then
+    "No agency" (prefix ``type_none_``) if there are any."""
+    for value in [*Agency.Type.values, None]:
+        prefix = f"type_{value or 'none'}_"
+        if summary[f"{prefix}total"]:
+            yield Agency.type_label(value), prefix
+
+
 def agency_type_table(summary: dict) -> Table:
     """Participations by agency type and sex, types with no participations left
     out, with a total row."""
-    rows = []
-    for value in [*Agency.Type.values, None]:
-        prefix = f"type_{value or 'none'}"
-        if summary[f"{prefix}_total"]:
-            rows.append([agency_type_label(value), *sex_cells(summary, prefix)])
-    rows.append([_("Total"), *sex_cells(summary, "participations")])
+    rows = [
+        [label, *sex_cells(summary, prefix)] for label, prefix in agency_types(summary)
+    ]
+    rows.append([_("Total"), *sex_cells(summary, "participations_")])
     return Table(_("By agency type"), [_("Agency type"), *sex_header()], rows)
 
 
@@ -95,11 +95,11 @@ def agency_table(summary: dict, agency_rows) -> Table:
     def rows():
         for row in agency_rows:
             yield [
-                row["agency_name"] or str(_NO_AGENCY),
-                agency_type_label(row["agency_type"]) if row["agency_id"] else "",
-                *sex_cells(row, "participations"),
+                row["agency_name"] or str(NO_AGENCY),
+                Agency.type_label(row["agency_type"]) if row["agency_id"] else "",
+                *sex_cells(row, "participations_"),
             ]
-        yield [_("Total"), "", *sex_cells(summary, "participations")]
+        yield [_("Total"), "", *sex_cells(summary, "participations_")]
 
     return Table(_("By agency"), [_("Agency"), _("Agency type"), *sex_header()], rows())
 
@@ -107,15 +107,14 @@ def agency_table(summary: dict, agency_rows) -> Table:
 def disability_table(summary: dict) -> Table:
     """Unique persons by sex and disability; "not asked" is a column of its own."""
     choices = Participant.Disability
-    labels = {"male": "L", "female": "P", "not_recorded": _("Not recorded")}
-    labels["total"] = _("Total")
+    labels = dict(zip(SEX_COLUMNS, sex_header(), strict=False))
     rows = [
         [
             labels[sex],
             *(summary[f"disability_{value}_{sex}"] for value in choices.values),
             summary[f"persons_{sex}"],
         ]
-        for sex in SEXES
+        for sex in SEX_COLUMNS
     ]
     header = [_("Sex"), *(str(label) for label in choices.labels), _("Total")]
     return Table(_("Disability (persons)"), header, rows)
@@ -123,7 +122,7 @@ def disability_table(summary: dict) -> Table:
 
 def month_table(month_rows) -> Table:
     """Participations by month of the training's start, by sex."""
-    rows = ([row["month"], *sex_cells(row, "participations")] for row in month_rows)
+    rows = ([row["month"], *sex_cells(row, "participations_")] for row in month_rows)
     return Table(
         _("By month"),
         [_("Month"), *sex_header()],
@@ -138,24 +137,16 @@ def training_rows(enrolments) -> Iterator[dict]:
     day of the training: ``number``, ``date``, and ``male``, ``female``,
     ``not_recorded``, ``total`` present) and ``attendance_rate`` (days present as
     a percentage of participations x days). Two queries."""
-    present = {
-        (row["training_id"], row["date"]): row
-        for row in Attendance.objects.filter(enrolment__in=enrolments)
+    present = defaultdict(dict)
+    for day in (
+        Attendance.objects.filter(enrolment__in=enrolments)
         .training_day_summary()
         .iterator()
-    }
+    ):
+        present[day["training_id"]][day["date"]] = day
     for row in enrolments.training_summary().iterator():
-        row["per_day"] = []
-        for number in range(1, row["days"] + 1):
-            date = row["start_date"] + datetime.timedelta(days=number - 1)
-            counts = present.get((row["training_id"], date), {})
-            row["per_day"].append(
-                {
-                    "number": number,
-                    "date": date,
-                    **{sex: counts.get(f"present_{sex}", 0) for sex in SEXES},
-                }
-            )
+        days = days_between(row["start_date"], row["end_date"])
+        row["per_day"] = day_rows(days, present[row["training_id"]])
         row["attendance_rate"] = percent(
             row["person_days"], row["participations_total"] * row["days"]
         )
@@ -196,13 +187,13 @@ def training_table(enrolments, days: int) -> Table:
                 row["start_date"],
                 row["end_date"],
                 row["days"],
-                *(row[f"participations_{sex}"] for sex in SEXES),
+                *(row[f"participations_{sex}"] for sex in SEX_COLUMNS),
             ]
             for day in range(days):
                 if day < len(row["per_day"]):
-                    cells += [row["per_day"][day][sex] for sex in SEXES]
+                    cells += [row["per_day"][day][sex] for sex in SEX_COLUMNS]
                 else:
-                    cells += [None] * len(SEXES)
+                    cells += [None] * len(SEX_COLUMNS)
             cells += [
                 row["person_days"],
                 row["attendance_rate"],
@@ -315,7 +306,6 @@ def participant_table(enrolments, *, personal: bool) -> Table:
         header += _personal_header()
     header += [_("Participations"), _("Days attended")]
     disability = {value: str(label) for value, label in Participant.Disability.choices}
-    types = {value: str(label) for value, label in Agency.Type.choices}
 
     def rows():
         for row in enrolments.participant_summary().iterator(chunk_size=2000):
@@ -323,7 +313,7 @@ def participant_table(enrolments, *, personal: bool) -> Table:
                 row["full_name"],
                 row["sex"] or None,
                 row["agency_name"],
-                types.get(row["agency_type"]),
+                Agency.type_label(row["agency_type"], default=None),
                 row["position"],
                 row["village"],
                 disability[row["disability"]],

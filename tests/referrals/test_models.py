@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from participants.normalisation import InvalidPhoneNumber
 from referrals.models import (
     ReferralInstitution,
+    ServiceType,
     normalise_directory_phone,
     verification_cutoff,
 )
@@ -17,8 +18,11 @@ from tests.factories import (
     EnrolmentFactory,
     NationalInstitutionFactory,
     ParticipantFactory,
+    ProvinceFactory,
     ProvincialInstitutionFactory,
     ReferralInstitutionFactory,
+    RegencyFactory,
+    TargetGroupFactory,
 )
 from trainings.models import Enrolment
 
@@ -216,3 +220,72 @@ def test_loading_a_fixture_adds_no_history():
         obj.save()
     assert institution.history.count() == records
     assert institution.services.count() == 1
+
+
+class TestServing:
+    def test_a_regency_gets_its_own_its_province_and_national_institutions(self):
+        maros = Region.objects.get(code="73.09")
+        own = ReferralInstitutionFactory(region=maros)
+        province = ProvincialInstitutionFactory(region=maros.parent)
+        national = NationalInstitutionFactory()
+        ReferralInstitutionFactory(region=RegencyFactory(parent=maros.parent))
+        served = set(ReferralInstitution.objects.serving(maros))
+        assert served == {own, province, national}
+
+    def test_a_province_gets_its_own_its_regencies_and_national_institutions(self):
+        maros = Region.objects.get(code="73.09")
+        regency = ReferralInstitutionFactory(region=maros)
+        province = ProvincialInstitutionFactory(region=maros.parent)
+        national = NationalInstitutionFactory()
+        sulbar = ProvinceFactory(code="76", name="Sulawesi Barat")
+        ReferralInstitutionFactory(region=RegencyFactory(parent=sulbar, code="76.01"))
+        ProvincialInstitutionFactory(region=sulbar)
+        served = set(ReferralInstitution.objects.serving(maros.parent))
+        assert served == {regency, province, national}
+
+
+class TestQueryCounts:
+    @pytest.fixture
+    def directory(self):
+        """Three institutions, each with two services, a target group and an agency
+        whose three staff attended a training (L, P, not recorded)."""
+        services = list(ServiceType.objects.all()[:2])
+        group = TargetGroupFactory()
+        for _ in range(3):
+            agency = AgencyFactory()
+            institution = ReferralInstitutionFactory(agency=agency)
+            institution.services.set(services)
+            institution.target_groups.add(group)
+            for sex in ("L", "P", ""):
+                AttendanceFactory(
+                    enrolment__participant=ParticipantFactory(agency=agency, sex=sex)
+                )
+
+    def test_with_trained_staff_runs_one_query(
+        self, directory, django_assert_num_queries
+    ):
+        keys = ("trained_male", "trained_female", "trained_not_recorded")
+        with django_assert_num_queries(1):
+            rows = [
+                (*(getattr(i, key) for key in keys), i.trained_total)
+                for i in ReferralInstitution.objects.with_trained_staff()
+            ]
+        assert rows == [(1, 1, 1, 3)] * 3
+
+    def test_for_directory_runs_three_queries(
+        self, directory, django_assert_num_queries
+    ):
+        with django_assert_num_queries(3):
+            rows = [
+                (
+                    str(i.region),
+                    i.verified_by,
+                    [s.name for s in i.services.all()],
+                    [g.name for g in i.target_groups.all()],
+                    i.trained_total,
+                )
+                for i in ReferralInstitution.objects.for_directory()
+            ]
+        assert [(len(services), total) for *_, services, _, total in rows] == [
+            (2, 3)
+        ] * 3

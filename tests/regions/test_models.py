@@ -11,7 +11,7 @@ def test_programme_regions_are_seeded():
     maros = Region.objects.get(code="73.09")
     assert maros.name == "Kabupaten Maros"
     assert maros.parent.code == "73"
-    assert maros.province.name == "Sulawesi Selatan"
+    assert maros.parent.name == "Sulawesi Selatan"
 
 
 @pytest.mark.parametrize(

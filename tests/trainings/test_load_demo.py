@@ -45,7 +45,8 @@ def test_maros_training_has_19_participants_4_l_15_p():
 def test_maros_attendance_per_day():
     _load()
     per_day = {
-        row["date"].day: row["total"] for row in Attendance.objects.per_day_summary()
+        row["date"].day: row["present_total"]
+        for row in Attendance.objects.training_day_summary()
     }
     assert per_day == {18: 19, 19: 18, 20: 19}
 

@@ -4,13 +4,22 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from participants.models import SEX_COLUMNS, Agency
 from tests.factories import (
+    AgencyFactory,
     AttendanceFactory,
     EnrolmentFactory,
     ParticipantFactory,
+    TopicFactory,
     TrainingFactory,
 )
-from trainings.models import Attendance, Enrolment, Training, format_date_range
+from trainings.models import (
+    Attendance,
+    Enrolment,
+    Training,
+    day_rows,
+    format_date_range,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +130,176 @@ class TestDateRange:
                 )
                 == "18–20 October 2023"
             )
+
+
+@pytest.fixture
+def programme():
+    """Three trainings of three days in March, June and September 2023, each with
+    two topics, four participants (L, P, not recorded, P; of a government office,
+    an NGO or no agency), attendance on every day (two absent on the last) and a
+    facilitator: enough rows that a query per row would show."""
+    agencies = [
+        AgencyFactory(type=Agency.Type.GOVERNMENT),
+        AgencyFactory(type=Agency.Type.NGO),
+        None,
+    ]
+    topics = [TopicFactory(), TopicFactory()]
+    trainings = []
+    for month in (3, 6, 9):
+        training = TrainingFactory(start_date=datetime.date(2023, month, 1))
+        training.topics.set(topics)
+        for number, sex in enumerate(["L", "P", "", "P"]):
+            person = ParticipantFactory(sex=sex, agency=agencies[number % 3])
+            enrolment = EnrolmentFactory(training=training, participant=person)
+            for day in training.days:
+                present = day != training.end_date or number % 2 == 0
+                AttendanceFactory(enrolment=enrolment, date=day, present=present)
+        EnrolmentFactory(training=training, role=Enrolment.Role.FACILITATOR)
+        trainings.append(training)
+    return trainings
+
+
+class TestTrainingQueryCounts:
+    def test_for_list_runs_two_queries(self, programme, django_assert_num_queries):
+        with django_assert_num_queries(2):
+            rows = [
+                (t.region.name, len(t.topics.all()), t.participant_count)
+                for t in Training.objects.for_list()
+            ]
+        assert [(topics, count) for _, topics, count in rows] == [(2, 4)] * 3
+
+    def test_with_participant_count_runs_one_query(
+        self, programme, django_assert_num_queries
+    ):
+        trainings = Training.objects.with_participant_count()
+        with django_assert_num_queries(1):
+            counts = [training.participant_count for training in trainings]
+        assert counts == [4, 4, 4]
+
+    def test_with_record_counts_runs_one_query(
+        self, programme, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            counts = [
+                (t.enrolment_count, t.attendance_count)
+                for t in Training.objects.with_record_counts()
+            ]
+        assert counts == [(5, 12)] * 3
+
+
+class TestEnrolmentQueryCounts:
+    def test_for_roster_runs_two_queries(self, programme, django_assert_num_queries):
+        with django_assert_num_queries(2):
+            rows = [
+                (e.participant.agency, e.attendance_marks(e.training.days))
+                for e in Enrolment.objects.select_related("training").for_roster()
+            ]
+        assert len(rows) == 15
+
+    def test_with_attendance_count_runs_one_query(
+        self, programme, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            rows = [
+                (e.training.title, e.participant.full_name, e.attendance_count)
+                for e in Enrolment.objects.with_attendance_count()
+            ]
+        assert sorted(count for *_, count in rows) == [0] * 3 + [3] * 12
+
+    def test_with_days_present_runs_one_query(
+        self, programme, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            rows = [
+                (e.training.title, e.days_present)
+                for e in Enrolment.objects.participants().with_days_present()
+            ]
+        assert sorted(days for _, days in rows) == [2] * 6 + [3] * 6
+
+    def test_with_days_attended_runs_one_query(
+        self, programme, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            days = [e.days_attended for e in Enrolment.objects.with_days_attended()]
+        assert sorted(days) == [0] * 3 + [2] * 6 + [3] * 6
+
+    def test_sex_summary_runs_one_query(self, programme, django_assert_num_queries):
+        with django_assert_num_queries(1):
+            summary = Enrolment.objects.participants().sex_summary()
+        assert summary == {"male": 3, "female": 6, "not_recorded": 3, "total": 12}
+
+    def test_agency_type_summary_runs_one_query(
+        self, programme, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            rows = list(Enrolment.objects.participants().agency_type_summary())
+        assert {row["agency_type"]: row["total"] for row in rows} == {
+            "government": 6,
+            "ngo": 3,
+            None: 3,
+        }
+
+    def test_report_summary_runs_one_query(self, programme, django_assert_num_queries):
+        with django_assert_num_queries(1):
+            summary = Enrolment.objects.participants().report_summary()
+        assert (summary["trainings"], summary["max_days"]) == (3, 3)
+        assert (summary["participations_total"], summary["person_days_total"]) == (
+            12,
+            30,
+        )
+
+    def test_span_summary_runs_one_query(self, programme, django_assert_num_queries):
+        with django_assert_num_queries(1):
+            summary = Enrolment.objects.participants().span_summary()
+        assert summary == {"trainings": 3, "max_days": 3}
+
+    def test_agency_summary_runs_one_query(self, programme, django_assert_num_queries):
+        with django_assert_num_queries(1):
+            rows = list(Enrolment.objects.participants().agency_summary())
+        assert [row["participations_total"] for row in rows] == [6, 3, 3]
+
+    def test_month_summary_runs_one_query(self, programme, django_assert_num_queries):
+        with django_assert_num_queries(1):
+            rows = list(Enrolment.objects.participants().month_summary())
+        assert [row["participations_total"] for row in rows] == [4, 4, 4]
+
+    def test_in_trainings_page_runs_one_query(
+        self, programme, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            rows = list(Enrolment.objects.participants().in_trainings_page(0, 2))
+        assert {e.training_id for e in rows} == {programme[2].pk, programme[1].pk}
+
+    def test_training_summary_runs_one_query(
+        self, programme, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            rows = list(Enrolment.objects.participants().training_summary())
+        assert [row["person_days"] for row in rows] == [10, 10, 10]
+        assert [row["attended_every_day"] for row in rows] == [2, 2, 2]
+
+    def test_participant_summary_runs_one_query(
+        self, programme, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            rows = list(Enrolment.objects.participants().participant_summary())
+        assert len(rows) == 12
+
+
+class TestAttendanceQueryCounts:
+    def test_training_day_summary_runs_one_query(
+        self, programme, django_assert_num_queries
+    ):
+        with django_assert_num_queries(1):
+            rows = list(Attendance.objects.training_day_summary())
+        assert [row["present_total"] for row in rows] == [4, 4, 2] * 3
+        assert [row["present_not_recorded"] for row in rows] == [1, 1, 1] * 3
+
+
+def test_day_rows_fill_days_nobody_attended_with_zeros():
+    days = [datetime.date(2023, 10, 18), datetime.date(2023, 10, 19)]
+    present = {days[1]: {f"present_{key}": 1 for key in SEX_COLUMNS}}
+    assert day_rows(days, present) == [
+        {"number": 1, "date": days[0], **dict.fromkeys(SEX_COLUMNS, 0)},
+        {"number": 2, "date": days[1], **dict.fromkeys(SEX_COLUMNS, 1)},
+    ]

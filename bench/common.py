@@ -1,0 +1,26 @@
+"""What the scripts in ``bench/`` share. They run as ``python bench/<script>.py``,
+so this folder is on ``sys.path`` and they import it as ``common``."""
+
+import sys
+from urllib.parse import urlparse
+
+
+def recreate_database(url: str, *, allowed: tuple[str, ...] = ("bench",)) -> None:
+    """Drop the PostgreSQL database named in ``url`` (closing its connections) and
+    create it again, empty.
+
+    Exits the script (``SystemExit`` with a message) without touching anything
+    when the database's name contains none of the words in ``allowed``, so a
+    mistyped DATABASE_URL cannot wipe real data.
+    """
+    import psycopg  # only the PostgreSQL scripts need it
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if not any(word in name for word in allowed):
+        words = " or ".join(repr(word) for word in allowed)
+        sys.exit(f"Refusing to drop database {name!r}: its name must contain {words}.")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
