@@ -146,7 +146,7 @@ def run_pages(data: bytes, training, user) -> dict:
     client.force_login(user)
     with CaptureQueriesContext(connection) as queries:
         response = client.post(
-            reverse("participants:import", args=[training.pk]),
+            reverse("trainings:import", args=[training.pk]),
             {"file": SimpleUploadedFile("bench.xlsx", data)},
         )
         assert response.status_code == 302, response.status_code

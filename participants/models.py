@@ -4,10 +4,13 @@ A Participant is one real person, reused across trainings; what they did in a gi
 training lives in ``trainings.Enrolment``.
 """
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +27,9 @@ from .normalisation import (
     normalise_phone,
 )
 
+#: What reports show in place of an agency (or its type) for people without one.
+NO_AGENCY = _("No agency")
+
 
 class AgencyQuerySet(models.QuerySet):
     def matching(self, text: str):
@@ -37,6 +43,20 @@ class AgencyQuerySet(models.QuerySet):
             | Q(name__iexact=collapse_whitespace(text))
             | Q(short_name__iexact=collapse_whitespace(text))
         ).distinct()
+
+    def resolve(self, text: str, region=None) -> tuple["Agency | None", list]:
+        """The agency a typed name means: ``(agency, candidates)`` (one query).
+
+        ``candidates`` are the agencies ``matching`` the text; when the name is
+        used in several regions, only those in ``region`` (the training's or the
+        person's) if there are any. ``agency`` is the candidate when exactly one is
+        left, else None: no agency has that name, or the user must choose.
+        """
+        candidates = list(self.matching(text).select_related("region"))
+        if len(candidates) > 1 and region is not None:
+            local = [a for a in candidates if a.region_id == region.pk]
+            candidates = local or candidates
+        return (candidates[0] if len(candidates) == 1 else None), candidates
 
 
 class Agency(models.Model):
@@ -86,6 +106,15 @@ class Agency(models.Model):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def type_label(cls, value: str | None, default=NO_AGENCY) -> str | None:
+        """The display name of agency type ``value`` ("Government office"), as a
+        str; ``default`` (as a str, or None when None) when ``value`` is None or
+        not a type, as for a participant without an agency."""
+        if value in cls.Type.values:
+            return str(cls.Type(value).label)
+        return None if default is None else str(default)
+
 
 class AgencyAlias(models.Model):
     """Another way staff write an agency's name ("Dinsos Maros", "Disdik")."""
@@ -113,7 +142,133 @@ class AgencyAlias(models.Model):
         super().save(*args, **kwargs)
 
 
+#: Why a registry entry is offered as the same person, strongest first; the values
+#: are shown to users.
+MATCH_REASONS = {
+    "nik": _("same NIK"),
+    "phone": _("same phone number"),
+    "name": _("same name in the same agency"),
+}
+
+
+@dataclass(frozen=True)
+class MatchKeys:
+    """Who is being entered, as the registry compares people: a NIK of 16 digits,
+    the phone already normalised (``+62...``), the name already normalised
+    (``normalise_name``) and the agency's id; any of them may be empty."""
+
+    nik: str = ""
+    phone: str = ""
+    name: str = ""
+    agency_id: int | None = None
+
+
+@dataclass
+class ParticipantMatch:
+    """An existing participant who is probably the person being entered.
+
+    ``reasons`` holds keys of ``MATCH_REASONS`` ("nik", "phone", "name"), strongest
+    first.
+    """
+
+    participant: "Participant"
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return [MATCH_REASONS[reason] for reason in self.reasons]
+
+
+def match_reasons(keys: MatchKeys, person: "Participant") -> list[str]:
+    """Why ``person`` is probably the one entered as ``keys``, strongest first;
+    ``[]`` when they are not.
+
+    The same NIK; otherwise, unless both have a NIK and the NIKs differ (then they
+    are two people) or the person's data was erased on request (erased people are
+    found again only by NIK, which erasure clears): the same phone number, or the
+    same name in the same agency.
+    """
+    reasons = ["nik"] if keys.nik and person.nik == keys.nik else []
+    other_nik = bool(keys.nik and person.nik and person.nik != keys.nik)
+    if other_nik or person.erased_at is not None:
+        return reasons
+    if keys.phone and person.phone == keys.phone:
+        reasons.append("phone")
+    same_agency = keys.agency_id is not None and person.agency_id == keys.agency_id
+    if keys.name and same_agency and person.normalised_name == keys.name:
+        reasons.append("name")
+    return reasons
+
+
+def _lookups_of(who) -> list[tuple[str, str]]:
+    """The ``(kind, value)`` look-ups of a Participant or MatchKeys, without empty
+    values."""
+    if isinstance(who, MatchKeys):
+        pairs = [("nik", who.nik), ("phone", who.phone), ("name", who.name)]
+    else:
+        pairs = [("nik", who.nik), ("phone", who.phone), ("name", who.normalised_name)]
+    return [(kind, value) for kind, value in pairs if value]
+
+
+def lookup_chunk() -> int:
+    """Values per query of ``__in`` look-ups: just under the database's parameter
+    limit (SQLite: 999), else 5,000."""
+    limit = connection.features.max_query_params
+    return max(limit - 99, 100) if limit else 5000
+
+
 class ParticipantQuerySet(models.QuerySet):
+    def probable_matches(
+        self, entered: Sequence[MatchKeys]
+    ) -> list[list[ParticipantMatch]]:
+        """For each of ``entered``, the people of this queryset who are probably
+        that person (see ``match_reasons``), strongest reason first, then by id.
+
+        The one definition of "probably the same person": the enrol form asks
+        for one person, the sign-in sheet import for every row. One query per
+        ``lookup_chunk()`` NIKs, phones and names (a query for up to a few hundred
+        rows), none when there is nothing to compare.
+        """
+        lookups = sorted(
+            {("nik", k.nik) for k in entered if k.nik}
+            | {("phone", k.phone) for k in entered if k.phone}
+            | {("name", k.name) for k in entered if k.name and k.agency_id}
+        )
+        found: dict[tuple[str, str], dict[int, Participant]] = {}
+        size = lookup_chunk()
+        for start in range(0, len(lookups), size):
+            for person in self._candidates(lookups[start : start + size]):
+                for lookup in _lookups_of(person):
+                    found.setdefault(lookup, {})[person.pk] = person
+        strength = {reason: rank for rank, reason in enumerate(MATCH_REASONS)}
+        results = []
+        for keys in entered:
+            people = {}
+            for lookup in _lookups_of(keys):
+                people.update(found.get(lookup, {}))
+            matches = [
+                ParticipantMatch(participant=person, reasons=reasons)
+                for person in people.values()
+                if (reasons := match_reasons(keys, person))
+            ]
+            matches.sort(key=lambda m: (strength[m.reasons[0]], m.participant.pk))
+            results.append(matches)
+        return results
+
+    def _candidates(self, lookups: list[tuple[str, str]]):
+        """The people who share a NIK, or (not erased) a phone or a name with an
+        agency, with one of ``lookups`` (``(kind, value)`` pairs); a superset that
+        ``match_reasons`` narrows down."""
+        values = {"nik": [], "phone": [], "name": []}
+        for kind, value in lookups:
+            values[kind].append(value)
+        # An empty ``__in`` matches nothing; Django leaves it out of the SQL.
+        living = Q(phone__in=values["phone"]) | Q(
+            normalised_name__in=values["name"], agency__isnull=False
+        )
+        condition = Q(nik__in=values["nik"]) | (Q(erased_at__isnull=True) & living)
+        return self.filter(condition).select_related("agency")
+
     def search(self, text: str):
         """Participants whose name, phone, NIK or agency matches ``text``."""
         text = collapse_whitespace(text)
@@ -282,6 +437,51 @@ class Participant(models.Model):
     def nik_masked(self) -> str:
         """The NIK with all but its last four digits hidden."""
         return mask_nik(self.nik)
+
+
+#: Report key -> the value of ``Participant.sex`` it counts, in column order. Every
+#: count by sex has these three parts and a total counted on its own, so that
+#: L + P + not recorded = total can be checked on paper.
+SEX_KEYS = {
+    "male": Participant.Sex.MALE.value,
+    "female": Participant.Sex.FEMALE.value,
+    "not_recorded": "",
+}
+#: The keys of a count split by sex, in column order: the three parts, then total.
+SEX_COLUMNS = (*SEX_KEYS, "total")
+
+
+def by_sex(make, *, field: str = "participant__sex", prefix: str = "", where=None):
+    """Aggregates split by sex, for ``aggregate()`` or ``annotate()``: a dict
+    ``{<prefix>male, <prefix>female, <prefix>not_recorded, <prefix>total}``.
+
+    ``make(condition)`` builds one aggregate from a Q (or None, for everyone), for
+    example ``counting()``; it is called once per sex, ``field`` being the lookup
+    that reaches ``Participant.sex``, and once for the total, each narrowed to
+    ``where`` (a Q) when given.
+    """
+    aggregates = {}
+    for key, sex in SEX_KEYS.items():
+        condition = Q(**{field: sex})
+        aggregates[f"{prefix}{key}"] = make(condition & where if where else condition)
+    aggregates[f"{prefix}total"] = make(where)
+    return aggregates
+
+
+def counting(field: str = "id", *, distinct: bool = False):
+    """A ``make`` for ``by_sex``: ``Count(field)`` of the rows meeting the condition,
+    of distinct values of ``field`` when ``distinct``."""
+    return lambda condition: Count(field, distinct=distinct, filter=condition)
+
+
+def count_by_sex(sexes: Iterable[str]) -> dict[str, int]:
+    """``{"male", "female", "not_recorded", "total"}`` counted in Python from values
+    of ``Participant.sex`` ("L", "P", ""), for people not (yet) in the database,
+    such as the rows of an import preview."""
+    sexes = list(sexes)
+    counts = {key: sexes.count(sex) for key, sex in SEX_KEYS.items()}
+    counts["total"] = len(sexes)
+    return counts
 
 
 class ExportLog(models.Model):

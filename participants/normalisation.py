@@ -1,11 +1,19 @@
-"""Normalise the values staff type or paste: phone numbers, names, NIK.
+"""Normalise the values staff type or paste: phone numbers, names, NIK; and parse
+the cells of a sign-in sheet (sex, phone, NIK, dates, attendance marks).
 
 These functions are pure (no database) so the forms, the importer and the demo loader
-share one definition of "the same phone number" or "the same name".
+share one definition of "the same phone number" or "the same name", and of "a valid
+sex, phone, NIK or date" in a spreadsheet cell.
 """
 
+import datetime
 import re
 import unicodedata
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
 # Honorifics, police ranks and academic degrees that Indonesian sign-in sheets put
 # around a name, compared without dots and case. Sources: Permendikbud No. 154/2014
@@ -110,3 +118,304 @@ def mask_nik(nik: str) -> str:
     if not nik:
         return ""
     return "*" * (len(nik) - 4) + nik[-4:]
+
+
+def national_phone(phone: str) -> str:
+    """A stored phone number (``+6281244556677``) as Indonesians write it
+    (``081244556677``); anything else unchanged."""
+    if phone.startswith("+62"):
+        return "0" + phone[3:]
+    return phone
+
+
+# Spreadsheet cells ------------------------------------------------------------
+
+#: Sex as written on sheets (after ``normalise_key``) -> stored value.
+SEX_VALUES = {
+    "l": "L",
+    "laki laki": "L",
+    "lakilaki": "L",
+    "laki": "L",
+    "pria": "L",
+    "m": "L",
+    "male": "L",
+    "p": "P",
+    "perempuan": "P",
+    "wanita": "P",
+    "f": "P",
+    "female": "P",
+}
+SEX_ALLOWED_DISPLAY = "L, P, Laki-laki, Perempuan, Pria, Wanita, M, F, Male, Female"
+
+#: Attendance marks (after lower-casing and trimming): present, and absent.
+PRESENT_MARKS = frozenset({"v", "x", "✓", "✔", "√", "1", "hadir", "ya", "y", "yes"})
+ABSENT_MARKS = frozenset({"", "0", "-", "–", "tidak hadir", "tidak", "absen", "no"})
+
+#: Month names and abbreviations, Indonesian and English, -> month number.
+MONTHS = {
+    "januari": 1, "january": 1, "jan": 1,
+    "februari": 2, "pebruari": 2, "february": 2, "feb": 2, "peb": 2,
+    "maret": 3, "march": 3, "mar": 3,
+    "april": 4, "apr": 4,
+    "mei": 5, "may": 5,
+    "juni": 6, "june": 6, "jun": 6,
+    "juli": 7, "july": 7, "jul": 7,
+    "agustus": 8, "august": 8, "agu": 8, "agt": 8, "ags": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9,
+    "oktober": 10, "october": 10, "okt": 10, "oct": 10,
+    "november": 11, "nopember": 11, "nov": 11, "nop": 11,
+    "desember": 12, "december": 12, "des": 12, "dec": 12,
+}  # fmt: skip
+
+#: Words in an agency's name (after ``normalise_key``) -> the type a new agency
+#: gets, first match wins; from the agencies SETARA trains (../shared/DOMAIN.md):
+#: APH units, service units, village groups, then government offices and NGOs.
+AGENCY_TYPE_WORDS: list[tuple[str, frozenset[str]]] = [
+    ("law_enforcement", frozenset({
+        "polres", "polsek", "polda", "polri", "kepolisian", "satreskrim",
+        "kejaksaan", "kejari", "kejati", "pengadilan",
+    })),
+    ("service_provider", frozenset({
+        "uptd", "p2tp2a", "puspaga", "puskesmas", "rsud", "rumah", "sakit",
+        "lpsk", "sapa",
+    })),
+    ("community", frozenset({
+        "patbm", "forum", "karang", "taruna", "pkk", "posyandu", "kader",
+    })),
+    ("ngo", frozenset({"yayasan", "lsm", "lbh", "ngo", "perkumpulan"})),
+    ("government", frozenset({
+        "dinas", "dinsos", "disdik", "dp3a", "dppppa", "dp3akb", "dukcapil",
+        "disdukcapil", "bappeda", "kecamatan", "kelurahan", "pemkab", "pemkot",
+        "pemda", "pemerintah", "kantor", "sekretariat", "bupati", "walikota",
+        "kemenag", "kua", "bapas", "kementerian",
+    })),
+]  # fmt: skip
+
+# Excel's day 0 in the 1900 date system, shifted by its fictional 29 February 1900
+# (ECMA-376 Part 1, 18.17.4.1): serial 1 is 1 January 1900, serial 61 is 1 March.
+_EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_SCIENTIFIC_RE = re.compile(r"^\d+(?:[.,]\d+)?e\+?\d+$", re.IGNORECASE)
+_NUMERIC_DATE_RE = re.compile(
+    r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?"
+    r"(?:\s+\d{1,2}[:.]\d{2}(?:[:.]\d{2})?)?$"  # a time Excel adds in CSV
+)
+_ISO_DATE_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t].*)?$")
+_TEXT_DATE_RE = re.compile(r"^(\d{1,2})[\s\-/.]*([a-z]+)\.?[\s\-/.,]*(\d{2}|\d{4})?$")
+
+
+class CellError(ValueError):
+    """A cell value is not acceptable; the message says what is allowed."""
+
+
+def is_blank(value: Any) -> bool:
+    """True for an empty cell: ``None`` or text of only whitespace."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: whole numbers without ``.0``, dates as dd/mm/yyyy, trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value).strip()
+
+
+def parse_name(value: Any) -> str:
+    """A name trimmed, with runs of whitespace collapsed, otherwise as written
+    (titles, degrees, single names stay). Raises CellError when empty or longer
+    than the 200 characters a name may have."""
+    name = parse_text(value, max_length=200)
+    if not name:
+        raise CellError(_("The name is empty."))
+    return name
+
+
+def parse_text(value: Any, *, max_length: int | None = None) -> str:
+    """Free text (agency, position, village): trimmed, whitespace collapsed.
+    Raises CellError when longer than ``max_length`` characters."""
+    text = collapse_whitespace(cell_text(value))
+    if max_length is not None and len(text) > max_length:
+        raise CellError(
+            _("At most %(max)s characters; this has %(count)s.")
+            % {"max": max_length, "count": len(text)}
+        )
+    return text
+
+
+def parse_email(value: Any) -> str:
+    """An email address, trimmed and lower-cased; empty gives ``""``. Raises
+    CellError when it is not an address (Django's ``validate_email``)."""
+    text = cell_text(value).lower()
+    if not text:
+        return ""
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise CellError(_("Write an email address such as nama@contoh.id.")) from None
+    return text
+
+
+def guess_agency_type(name: str) -> str:
+    """The ``Agency.Type`` value a new agency called ``name`` most likely has
+    (``"Polres Maros"`` -> ``"law_enforcement"``, ``"PATBM Desa Tompobulu"`` ->
+    ``"community"``), from ``AGENCY_TYPE_WORDS``; ``"other"`` when no word fits."""
+    words = set(normalise_key(name).split())
+    for agency_type, keywords in AGENCY_TYPE_WORDS:
+        if words & keywords:
+            return agency_type
+    return "other"
+
+
+def parse_sex(value: Any, *, blank_is_not_recorded: bool = False) -> str:
+    """Return ``"L"`` or ``"P"`` from the ways sheets write sex, in any case and with
+    stray spaces (``"p "``, ``"Laki-laki"``, ``"Wanita"``, ``"F"``).
+
+    An empty cell gives ``""`` (not recorded) when ``blank_is_not_recorded``, and is
+    a CellError otherwise; any other text is a CellError listing the allowed values.
+    """
+    text = normalise_key(cell_text(value))
+    if not text:
+        if blank_is_not_recorded:
+            return ""
+        raise CellError(
+            _(
+                "Sex is empty. Write L or P, or choose to import empty cells as "
+                "“not recorded”."
+            )
+        )
+    try:
+        return SEX_VALUES[text]
+    except KeyError:
+        raise CellError(
+            _("Sex must be one of: %(allowed)s.") % {"allowed": SEX_ALLOWED_DISPLAY}
+        ) from None
+
+
+def parse_phone(value: Any) -> str:
+    """Return a phone number as ``+62...`` (see ``normalise_phone``); empty gives
+    ``""``. Raises CellError for a number that cannot be Indonesian."""
+    try:
+        return normalise_phone(value)
+    except InvalidPhoneNumber:
+        raise CellError(
+            _(
+                "This is not an Indonesian phone number: write it as 08…, +62… or "
+                "62… with 8 to 13 digits after the 0."
+            )
+        ) from None
+
+
+def parse_nik(value: Any) -> str:
+    """Return a NIK as text of exactly 16 digits; empty gives ``""``.
+
+    A NIK that arrives as a number has already lost its 16th digit (Excel keeps 15
+    significant digits, ECMA-376 / Microsoft "Excel specifications and limits"), and
+    scientific notation (``7.30901E+15``) hides more: both are CellErrors asking for
+    the column to be formatted as text. Spaces, dots and a leading apostrophe are
+    ignored; any other length is a CellError.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise CellError(
+            _(
+                "The NIK was saved as a number, so Excel has already changed its "
+                "last digit. Format the NIK column as Text and type the NIK again."
+            )
+        )
+    text = cell_text(value).lstrip("'’")
+    if not text:
+        return ""
+    if _SCIENTIFIC_RE.match(text.replace(" ", "")):
+        raise CellError(
+            _(
+                "The NIK is in scientific notation (like 7.30901E+15), so its digits "
+                "are lost. Format the NIK column as Text and type the NIK again."
+            )
+        )
+    digits = re.sub(r"[\s.\-]", "", text)
+    if not re.fullmatch(r"\d{16}", digits):
+        raise CellError(_("A NIK has exactly 16 digits."))
+    return digits
+
+
+def excel_serial_to_date(serial: float) -> datetime.date:
+    """The date of an Excel serial number in the 1900 date system (1 = 1 Jan 1900).
+
+    Raises CellError outside 1 January 1900 to 31 December 9999.
+    """
+    if not 1 <= serial < 2958466:
+        raise CellError(_("This number is not an Excel date."))
+    return _EXCEL_EPOCH + datetime.timedelta(days=int(serial))
+
+
+def _make_date(year: int, month: int, day: int) -> datetime.date:
+    if year < 100:
+        # Two-digit years are birth years: never in the future.
+        this_year = datetime.datetime.now(tz=datetime.UTC).year % 100
+        year += 2000 if year <= this_year else 1900
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise CellError(
+            _("This date does not exist. Write dates day first: 17/05/1990.")
+        ) from None
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    """Return a date from an Excel date cell, an Excel serial number, or day-first
+    text: ``17/05/1990``, ``17-5-90``, ``17.05.1990``, ``17 Mei 1990``,
+    ``17 May 1990``, ISO ``1990-05-17``, also after a place of birth
+    (``Maros, 17 Mei 1990``, the "TTL" column). Empty gives ``None``.
+
+    Text is never read month first: ``05/17/1990`` is a CellError (there is no
+    month 17), as is any impossible date.
+    """
+    if is_blank(value):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return excel_serial_to_date(value)
+    text = collapse_whitespace(str(value)).lower()
+    place, comma, rest = text.rpartition(",")
+    if comma and re.search(r"[a-z]", place) and not re.search(r"\d", place):
+        text = rest.strip()  # "Maros, 17-05-1990": a TTL (place and date of birth)
+    if re.fullmatch(r"\d{4,5}", text):
+        return excel_serial_to_date(int(text))
+    if match := _ISO_DATE_RE.match(text):
+        year, month, day = (int(part) for part in match.groups())
+        return _make_date(year, month, day)
+    if match := _NUMERIC_DATE_RE.match(text):
+        day, month, year = match.groups()
+        if year is None:
+            raise CellError(_("The year is missing. Write dates as 17/05/1990."))
+        return _make_date(int(year), int(month), int(day))
+    if match := _TEXT_DATE_RE.match(text):
+        day, month_name, year = match.groups()
+        month = MONTHS.get(month_name)
+        if month is None or year is None:
+            raise CellError(_("Write dates day first, as 17/05/1990 or 17 Mei 1990."))
+        return _make_date(int(year), month, int(day))
+    raise CellError(_("Write dates day first, as 17/05/1990 or 17 Mei 1990."))
+
+
+def parse_attendance(value: Any) -> bool:
+    """True for a present mark (v, V, x, ✓, 1, hadir...), False for an empty cell or
+    an absent mark (0, -, tidak hadir). Anything else is a CellError."""
+    text = cell_text(value).lower()
+    if text in PRESENT_MARKS:
+        return True
+    if text in ABSENT_MARKS:
+        return False
+    raise CellError(
+        _(
+            "Mark present with v, x, ✓, 1 or hadir; absent with an empty cell, 0, - "
+            "or tidak hadir."
+        )
+    )

@@ -1,13 +1,18 @@
-"""Forms for recording a training: its details, enrolments and attendance."""
+"""Forms for recording a training: its details, enrolments and attendance, and
+the upload and preview of a sign-in sheet import."""
 
 import datetime
+import hashlib
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from participants.forms import ParticipantForm
 from participants.models import Participant
+from participants.sheets import MAX_FILE_MB, ImportFileError, check_file_size
 
+from .imports.plan import ImportOptions
 from .models import Enrolment, Topic, Training
 from .services import training_save
 
@@ -146,3 +151,140 @@ class AttendanceGridForm(forms.Form):
                 cells.append({"value": value, "day": day, "checked": checked})
             rows.append({"enrolment": enrolment, "cells": cells})
         return rows
+
+
+class ParticipantImportForm(forms.Form):
+    """Upload a sign-in sheet or participant list (.xlsx or .csv, at most
+    ``participants.sheets.MAX_FILE_BYTES``)."""
+
+    file = forms.FileField(
+        label=_("Sign-in sheet or participant list"),
+        help_text=format_lazy(
+            _("An Excel workbook (.xlsx) or a CSV file, at most {size} MB."),
+            size=MAX_FILE_MB,
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.txt"}),
+    )
+    blank_sex_is_not_recorded = forms.BooleanField(
+        label=_("Import an empty L/P cell as “not recorded”"),
+        required=False,
+        help_text=_("Otherwise a row without L/P is an error to fix in the file."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            check_file_size(upload.size)
+        except ImportFileError as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
+class ParticipantImportDecisionForm(forms.Form):
+    """The choices of an import preview: what to do with each unknown agency
+    (create it, treat it as another new agency of the file, or map it to an
+    existing one), which proposed matches to reject, and whether an empty L/P
+    cell means "not recorded".
+
+    ``fingerprint`` carries the digest of the preview the user saw, so confirming
+    a preview that has since changed shows the new one instead.
+    """
+
+    CREATE = "create"
+    SAME_AS = "same:"
+
+    blank_sex_is_not_recorded = forms.BooleanField(
+        label=_("Import an empty L/P cell as “not recorded”"),
+        required=False,
+    )
+    fingerprint = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, plan, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        existing = [(str(agency.pk), agency.name) for agency in agencies]
+        self.initial.setdefault(
+            "blank_sex_is_not_recorded", plan.options.blank_sex_is_not_recorded
+        )
+        self.initial.setdefault("fingerprint", plan.fingerprint())
+        self.agency_fields = []
+        for unknown in plan.unknown_agencies:
+            name = self.agency_field_name(unknown.key)
+            same_as = [
+                (self.SAME_AS + other.key, other.name)
+                for other in plan.unknown_agencies
+                if other.key != unknown.key
+            ]
+            choices = [(self.CREATE, _("Create this agency"))]
+            if same_as:
+                choices.append((_("Same as a new agency of this file"), same_as))
+            if existing:
+                choices.append((_("An existing agency"), existing))
+            if unknown.same_as:
+                initial = self.SAME_AS + unknown.same_as
+            else:
+                initial = str(unknown.choice) if unknown.choice else self.CREATE
+            self.fields[name] = forms.ChoiceField(
+                label=unknown.name,
+                choices=choices,
+                initial=initial,
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            self.agency_fields.append((unknown, name))
+        self.match_fields = []
+        for row_plan in plan.rows:
+            if row_plan.can_reject:
+                name = f"reject_{row_plan.row.row}"
+                self.fields[name] = forms.BooleanField(
+                    label=_("Not the same person: create a new one"),
+                    required=False,
+                    initial=row_plan.rejected,
+                )
+                self.match_fields.append((row_plan, name))
+
+    @staticmethod
+    def agency_field_name(key: str) -> str:
+        """The form field of the unknown agency with this key."""
+        return "agency_" + hashlib.sha256(key.encode()).hexdigest()[:12]
+
+    def bound_agency_fields(self):
+        """``(UnknownAgency, bound field)`` pairs, in the plan's order."""
+        return [(unknown, self[name]) for unknown, name in self.agency_fields]
+
+    def bound_match_fields(self):
+        """Row number -> the bound "not the same person" box of that row."""
+        return {row_plan.row.row: self[name] for row_plan, name in self.match_fields}
+
+    def options(self):
+        """The choices as ``ImportOptions`` (call after ``is_valid``)."""
+        data = self.cleaned_data
+        agency_choices = {}
+        for unknown, name in self.agency_fields:
+            value = data.get(name)
+            if not value:  # not sent: keep the choice shown
+                agency_choices[unknown.key] = unknown.same_as or unknown.choice
+            elif value == self.CREATE:
+                agency_choices[unknown.key] = None
+            elif value.startswith(self.SAME_AS):
+                agency_choices[unknown.key] = value.removeprefix(self.SAME_AS)
+            else:
+                agency_choices[unknown.key] = int(value)
+        # Choices for agencies no longer in the file are kept: harmless. "Create"
+        # is the default, so it is not stored (an unchanged form, equal options).
+        agency_choices = {
+            key: choice
+            for key, choice in {
+                **self.plan.options.agency_choices,
+                **agency_choices,
+            }.items()
+            if choice is not None
+        }
+        rejected = {
+            row_plan.row.row for row_plan, name in self.match_fields if data.get(name)
+        }
+        return ImportOptions(
+            blank_sex_is_not_recorded=data.get("blank_sex_is_not_recorded", False),
+            agency_choices=agency_choices,
+            rejected_rows=rejected,
+        )

@@ -6,14 +6,18 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from participants.models import Agency, Participant
+from participants.models import Agency, AgencyAlias, Participant
+from participants.normalisation import normalise_name
 from participants.services import agency_create, participant_create
+from setara.history import deleted_row, reinsert
 
+from .imports.plan import ImportPlan
 from .models import Attendance, Enrolment, Topic, Training
 
 
@@ -177,3 +181,207 @@ def attendance_record(
     except IntegrityError as error:
         raise AttendanceConflict from error
     return AttendanceResult(created=len(to_create), updated=len(to_update))
+
+
+#: ``history_change_reason`` of enrolment and attendance rows deleted together
+#: with their training, so that restoring the training brings back these and no
+#: others (not the people removed from it earlier, one by one).
+DELETED_WITH_TRAINING = "deleted with training"
+
+
+def training_mark_deleted_with(*, training_id: int, since: datetime.datetime) -> None:
+    """Mark the enrolment and attendance deletions recorded since ``since`` for
+    ``training_id`` as deleted with the training (``DELETED_WITH_TRAINING``)."""
+    enrolments = Enrolment.history.filter(
+        training_id=training_id, history_type="-", history_date__gte=since
+    )
+    Attendance.history.filter(
+        enrolment_id__in=enrolments.values("id"),
+        history_type="-",
+        history_date__gte=since,
+    ).update(history_change_reason=DELETED_WITH_TRAINING)
+    enrolments.update(history_change_reason=DELETED_WITH_TRAINING)
+
+
+@transaction.atomic
+def training_delete(*, training: Training, user=None) -> None:
+    """Delete ``training`` with its enrolments and attendance, marking their
+    history rows so that ``training_restore`` can bring them all back."""
+    since = timezone.now()
+    training_id = training.pk
+    if user is not None:
+        training._history_user = user
+    training.delete()
+    training_mark_deleted_with(training_id=training_id, since=since)
+
+
+def _latest_deleted(queryset) -> list:
+    """The records of ``queryset`` (deletion rows marked ``DELETED_WITH_TRAINING``)
+    whose latest history row is still that deletion, as those rows."""
+    latest = queryset.model.instance_type.history.filter(
+        id__in=queryset.values("id")
+    ).latest_of_each()
+    return [
+        row
+        for row in latest
+        if row.history_type == "-"
+        and row.history_change_reason == DELETED_WITH_TRAINING
+    ]
+
+
+@transaction.atomic
+def training_restore(*, history_id: int, user) -> Training:
+    """Bring back the training deleted in history row ``history_id``, with its
+    original id, and the enrolments and attendance deleted with it.
+
+    Raises ValidationError when the training exists again or when a person of its
+    enrolments has been deleted since (restore that person first). Topics are not
+    kept in the history and are not restored.
+    """
+    row = deleted_row(Training, history_id)
+    enrolment_rows = _latest_deleted(
+        Enrolment.history.filter(
+            training_id=row.id, history_change_reason=DELETED_WITH_TRAINING
+        )
+    )
+    people = [r.participant_id for r in enrolment_rows]
+    existing = set(
+        Participant.objects.filter(pk__in=people).values_list("pk", flat=True)
+    )
+    missing = sorted(set(people) - existing)
+    if missing:
+        names = (
+            Participant.history.filter(id__in=missing)
+            .order_by("id", "-history_date")
+            .values_list("full_name", flat=True)
+        )
+        raise ValidationError(
+            _("Restore these participants first, then the training: %(names)s.")
+            % {"names": ", ".join(dict.fromkeys(names))}
+        )
+    attendance_rows = _latest_deleted(
+        Attendance.history.filter(
+            enrolment_id__in=[r.id for r in enrolment_rows],
+            history_change_reason=DELETED_WITH_TRAINING,
+        )
+    )
+    row.instance.full_clean()  # its region may have gone meanwhile
+    [training] = reinsert(Training, [row], user)
+    reinsert(Enrolment, enrolment_rows, user)
+    reinsert(Attendance, attendance_rows, user)
+    return training
+
+
+@dataclass
+class EnrolmentsImportResult:
+    """What ``enrolments_import`` wrote: people created, existing people enrolled,
+    rows skipped as already enrolled, agencies created, attendance rows."""
+
+    created: int = 0
+    matched: int = 0
+    already_enrolled: int = 0
+    agencies_created: int = 0
+    attendance: int = 0
+
+
+@transaction.atomic
+def enrolments_import(
+    *, training: Training, plan: ImportPlan, user=None
+) -> EnrolmentsImportResult:
+    """Write an import plan (``trainings.imports.plan.plan_import``) in one
+    transaction: the new agencies, aliases for agencies the user mapped, the new
+    people, their enrolments in ``training`` and their attendance per day.
+
+    People already enrolled are skipped and existing people are not changed.
+    ``user`` (who imports) is recorded in the history rows. Raises
+    ValidationError, writing nothing, when the plan has any problem or was made for
+    another training. Rows are written with ``bulk_create`` (a few queries per
+    thousand rows) after ``clean_fields``; the constraints ``full_clean`` would
+    check one query per row (unique NIK, unique enrolment) are checked by the plan
+    in bulk and enforced by the database (IntegrityError).
+    """
+    if plan.problems:
+        raise ValidationError([str(problem) for problem in plan.problems])
+    if plan.training.pk != training.pk:
+        raise ValidationError(_("This import was prepared for another training."))
+    new_agencies = _import_agencies(training=training, plan=plan)
+    people = _import_people(plan=plan, new_agencies=new_agencies, user=user)
+    result = EnrolmentsImportResult(
+        created=len(people),
+        already_enrolled=len(plan.already_enrolled),
+        agencies_created=len(set(new_agencies.values())),
+    )
+    enrol = plan.to_enrol
+    created_people = iter(people)
+    enrolments = []
+    for row_plan in enrol:
+        if row_plan.action == "create":
+            participant = next(created_people)
+        else:
+            participant = row_plan.match
+            result.matched += 1
+        enrolments.append(Enrolment(training=training, participant=participant))
+    bulk_create_with_history(enrolments, Enrolment, default_user=user)
+    attendance = [
+        Attendance(enrolment=enrolment, date=date, present=present)
+        for enrolment, row_plan in zip(enrolments, enrol, strict=True)
+        for date, present in sorted(row_plan.row.attendance.items())
+    ]
+    bulk_create_with_history(attendance, Attendance, default_user=user)
+    result.attendance = len(attendance)
+    return result
+
+
+def _import_agencies(*, training: Training, plan: ImportPlan) -> dict[str, Agency]:
+    """Create the plan's new agencies in the training's region, and remember each
+    name the user mapped to an agency as its alias; returns unknown agency key ->
+    new Agency."""
+    new_agencies = {}
+    aliases = {}  # unknown agency key -> (agency id, name)
+    for unknown in plan.unknown_agencies:
+        if unknown.choice is None and not unknown.same_as:
+            new_agencies[unknown.key] = agency_create(
+                name=unknown.name, type=unknown.type, region=training.region
+            )
+    for unknown in plan.unknown_agencies:
+        if unknown.same_as:
+            new_agencies[unknown.key] = new_agencies[unknown.same_as]
+            aliases[unknown.key] = (new_agencies[unknown.key].pk, unknown.name)
+        elif unknown.choice is not None:
+            aliases[unknown.key] = (unknown.choice, unknown.name)
+    taken = set(
+        AgencyAlias.objects.filter(normalised_name__in=list(aliases)).values_list(
+            "normalised_name", flat=True
+        )
+    )
+    for key, (agency_id, name) in aliases.items():
+        if key not in taken:
+            AgencyAlias(agency_id=agency_id, name=name).save()
+    return new_agencies
+
+
+def _import_people(
+    *, plan: ImportPlan, new_agencies: dict[str, Agency], user
+) -> list[Participant]:
+    """Create the people of the plan's "create" rows, in row order."""
+    people = []
+    for row_plan in plan.to_create:
+        row = row_plan.row
+        person = Participant(
+            full_name=row.full_name,
+            normalised_name=normalise_name(row.full_name),
+            sex=row.sex,
+            agency=row_plan.agency or new_agencies.get(row.agency_key),
+            position=row.position,
+            phone=row.phone,
+            nik=row.nik,
+            village=row.village,
+            email=row.email,
+            birth_date=row.birth_date,
+            birth_year=row.birth_date.year if row.birth_date else None,
+        )
+        # The agency comes from the plan; validating it would cost a query a row.
+        person.clean_fields(exclude=["agency"])
+        people.append(person)
+    bulk_create_with_history(people, Participant, default_user=user)
+    return people

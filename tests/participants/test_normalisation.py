@@ -1,11 +1,22 @@
+import datetime
+
 import pytest
+from django.utils import translation
 
 from participants.normalisation import (
+    CellError,
     InvalidPhoneNumber,
+    guess_agency_type,
     mask_nik,
     normalise_key,
     normalise_name,
     normalise_phone,
+    parse_attendance,
+    parse_date,
+    parse_name,
+    parse_nik,
+    parse_phone,
+    parse_sex,
 )
 
 
@@ -64,3 +75,158 @@ def test_agency_key_ignores_case_punctuation_and_spacing():
 def test_nik_is_masked_but_for_the_last_four_digits():
     assert mask_nik("7309015708900012") == "************0012"
     assert mask_nik("") == ""
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English, whatever the Indonesian catalogue holds."""
+    with translation.override("en"):
+        yield
+
+
+class TestSex:
+    @pytest.mark.parametrize(
+        ("raw", "expected"),
+        [
+            ("L", "L"),
+            ("p ", "P"),
+            (" P", "P"),
+            ("Laki-laki", "L"),
+            ("laki laki", "L"),
+            ("PEREMPUAN", "P"),
+            ("Pria", "L"),
+            ("wanita", "P"),
+            ("M", "L"),
+            ("f", "P"),
+            ("Male", "L"),
+            ("Female ", "P"),
+        ],
+    )
+    def test_every_written_form_gives_l_or_p(self, raw, expected):
+        assert parse_sex(raw) == expected
+
+    def test_anything_else_is_an_error_listing_the_allowed_values(self):
+        with pytest.raises(CellError) as error:
+            parse_sex("X")
+        assert "Laki-laki" in str(error.value.args[0])
+        assert "Wanita" in str(error.value.args[0])
+
+    def test_empty_is_an_error_unless_chosen_as_not_recorded(self):
+        with pytest.raises(CellError):
+            parse_sex("  ")
+        assert parse_sex(None, blank_is_not_recorded=True) == ""
+
+
+class TestPhone:
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            "0812-4423-1771",
+            "+62 812 4423 1771",
+            "6281244231771",
+            "0812 4423 1771",
+            81244231771,
+            81244231771.0,
+        ],
+    )
+    def test_every_form_gives_one_stored_number(self, raw):
+        assert parse_phone(raw) == "+6281244231771"
+
+    def test_impossible_length_is_an_error(self):
+        with pytest.raises(CellError):
+            parse_phone("0812")
+
+
+class TestNik:
+    def test_sixteen_digits_as_text_are_kept(self):
+        assert parse_nik("7309012345670001") == "7309012345670001"
+        assert parse_nik("'7309 0123 4567 0001") == "7309012345670001"
+
+    @pytest.mark.parametrize("raw", [7309012345670000, 7309012345670000.0])
+    def test_a_number_is_an_error_asking_to_format_as_text(self, raw):
+        with pytest.raises(CellError) as error:
+            parse_nik(raw)
+        assert "Text" in str(error.value.args[0])
+
+    def test_scientific_notation_is_an_error_asking_to_format_as_text(self):
+        with pytest.raises(CellError) as error:
+            parse_nik("7.30901E+15")
+        assert "scientific" in str(error.value.args[0])
+
+    @pytest.mark.parametrize("raw", ["730901234567000", "73090123456700011", "abc"])
+    def test_wrong_length_is_an_error(self, raw):
+        with pytest.raises(CellError):
+            parse_nik(raw)
+
+
+class TestDate:
+    @pytest.mark.parametrize(
+        ("raw", "expected"),
+        [
+            (datetime.datetime(1990, 5, 17), datetime.date(1990, 5, 17)),
+            (datetime.date(1990, 5, 17), datetime.date(1990, 5, 17)),
+            (32980, datetime.date(1990, 4, 17)),
+            (32980.0, datetime.date(1990, 4, 17)),
+            ("17/05/1990", datetime.date(1990, 5, 17)),
+            ("17-5-90", datetime.date(1990, 5, 17)),
+            ("17.05.1990", datetime.date(1990, 5, 17)),
+            ("17 Mei 1990", datetime.date(1990, 5, 17)),
+            ("17 Agustus 1945", datetime.date(1945, 8, 17)),
+            ("3 Okt 1985", datetime.date(1985, 10, 3)),
+            ("1990-05-17", datetime.date(1990, 5, 17)),
+            ("17/05/1990 0:00", datetime.date(1990, 5, 17)),
+            ("Maros, 17 Mei 1990", datetime.date(1990, 5, 17)),
+            ("Ujung Pandang, 17-05-1990", datetime.date(1990, 5, 17)),
+        ],
+    )
+    def test_date_cells_serials_and_day_first_text(self, raw, expected):
+        assert parse_date(raw) == expected
+
+    def test_text_is_never_read_month_first(self):
+        assert parse_date("03/04/1990") == datetime.date(1990, 4, 3)
+        with pytest.raises(CellError):
+            parse_date("05/17/1990")
+
+    @pytest.mark.parametrize(
+        "raw", ["31/02/1990", "17 Foo 1990", "kemarin", "17 Mei, 1990x", "Maros"]
+    )
+    def test_impossible_dates_are_errors(self, raw):
+        with pytest.raises(CellError):
+            parse_date(raw)
+
+
+@pytest.mark.parametrize(
+    ("name", "agency_type"),
+    [
+        ("Polres Maros (Unit PPA Satreskrim)", "law_enforcement"),
+        ("Kejaksaan Negeri Maros", "law_enforcement"),
+        ("UPTD PPA Kab. Maros", "service_provider"),
+        ("PATBM Desa Bonto Marannu", "community"),
+        ("Dinas Sosial Kab. Maros", "government"),
+        ("DP3A Kab. Maros", "government"),
+        ("Yayasan BaKTI", "ngo"),
+        ("Tim Penggerak", "other"),
+    ],
+)
+def test_guess_agency_type(name, agency_type):
+    assert guess_agency_type(name) == agency_type
+
+
+class TestNameAndMarks:
+    def test_names_are_trimmed_and_collapsed_otherwise_as_written(self):
+        assert parse_name("  Hj.  Nurhaeda   Rahman, S.Sos ") == (
+            "Hj. Nurhaeda Rahman, S.Sos"
+        )
+        assert parse_name("Kasmawati") == "Kasmawati"
+
+    @pytest.mark.parametrize("mark", ["v", "V", "x", "✓", "1", 1, "hadir", "Hadir "])
+    def test_present_marks(self, mark):
+        assert parse_attendance(mark) is True
+
+    @pytest.mark.parametrize("mark", [None, "", "0", "-"])
+    def test_absent_marks(self, mark):
+        assert parse_attendance(mark) is False
+
+    def test_unknown_mark_is_an_error(self):
+        with pytest.raises(CellError):
+            parse_attendance("sakit?")

@@ -9,18 +9,17 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
-from participants.forms import ParticipantImportDecisionForm, ParticipantImportForm
-from participants.importing import (
-    PREVIEW_ROW_LIMIT,
-    ImportFileError,
-    ImportOptions,
-    PendingImports,
-    plan_import,
-)
 from participants.models import Agency
-from participants.services import participants_import
+from participants.sheets import ImportFileError
 
+from ..forms import ParticipantImportDecisionForm, ParticipantImportForm
+from ..imports.pending import UploadStore
+from ..imports.plan import ImportOptions, plan_import
 from ..models import Training
+from ..services import enrolments_import
+
+#: How many rows of each kind the preview page lists; counts cover all rows.
+PREVIEW_ROW_LIMIT = 200
 
 
 class TrainingImportMixin(PermissionRequiredMixin):
@@ -31,7 +30,7 @@ class TrainingImportMixin(PermissionRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         self.training = get_object_or_404(Training, pk=kwargs["pk"])
-        self.pending_imports = PendingImports(request.session)
+        self.uploads = UploadStore(request.session)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -43,14 +42,14 @@ class ParticipantImportView(TrainingImportMixin, FormView):
     then kept under a token for the preview; nothing is written to the database."""
 
     form_class = ParticipantImportForm
-    template_name = "participants/import_form.html"
+    template_name = "trainings/import_form.html"
 
     def form_valid(self, form):
         upload = form.cleaned_data["file"]
         options = ImportOptions(
             blank_sex_is_not_recorded=form.cleaned_data["blank_sex_is_not_recorded"]
         )
-        pending = self.pending_imports.add(
+        pending = self.uploads.add(
             training_id=self.training.pk,
             filename=upload.name,
             data=upload.read(),
@@ -59,7 +58,7 @@ class ParticipantImportView(TrainingImportMixin, FormView):
         try:
             pending.parse(days=self.training.days)
         except ImportFileError as error:
-            self.pending_imports.discard(pending)
+            self.uploads.discard(pending)
             form.add_error("file", str(error))
             return self.form_invalid(form)
         return redirect(
@@ -75,13 +74,13 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
     the one the user saw.
     """
 
-    template_name = "participants/import_preview.html"
-    pending = None  # the PendingImport, set by load()
+    template_name = "trainings/import_preview.html"
+    pending = None  # the PendingUpload, set by load()
 
     def load(self):
         """The pending upload and its plan with the saved choices, or None (with a
         message) when the upload expired or its file cannot be read any more."""
-        pending = self.pending_imports.get(self.kwargs["token"], self.training.pk)
+        pending = self.uploads.get(self.kwargs["token"], self.training.pk)
         if pending is None:
             messages.error(
                 self.request,
@@ -95,7 +94,7 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
         try:
             return self.build_plan()
         except ImportFileError as error:
-            self.pending_imports.discard(pending)
+            self.uploads.discard(pending)
             messages.error(self.request, str(error))
             return None
 
@@ -145,7 +144,7 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
         options = form.options()
         changed = options != self.pending.options
         self.pending.options = options
-        self.pending_imports.save_options(self.pending)
+        self.uploads.save_options(self.pending)
         if "confirm" not in request.POST:
             return redirect(
                 "trainings:import_preview",
@@ -169,7 +168,7 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
             )
             return self.render_preview(plan)
         try:
-            result = participants_import(
+            result = enrolments_import(
                 training=self.training, plan=plan, user=self.request.user
             )
         except ValidationError as error:
@@ -183,7 +182,7 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
                 _("Someone changed this training meanwhile. Check and import again."),
             )
             return self.render_preview(self.build_plan())
-        self.pending_imports.discard(self.pending)
+        self.uploads.discard(self.pending)
         messages.success(
             self.request,
             _(

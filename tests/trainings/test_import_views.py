@@ -12,20 +12,27 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
-from participants import importing
 from participants.models import Agency, AgencyAlias, Participant
+from participants.sheets import MAX_FILE_BYTES
 from tests.factories import (
     AgencyFactory,
     ParticipantFactory,
     TrainingFactory,
     UserFactory,
 )
+from trainings.imports import pending
 from trainings.models import Attendance, Enrolment
 
 pytestmark = pytest.mark.django_db
 
-MAROS = Path(__file__).parent / "data" / "maros-ocsea-2023-daftar-hadir.xlsx"
+MAROS = (
+    Path(__file__).parent.parent
+    / "participants"
+    / "data"
+    / "maros-ocsea-2023-daftar-hadir.xlsx"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -36,8 +43,11 @@ def pending_dir(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def english(client):
-    """Pages in English, so assertions do not depend on the Indonesian catalogue."""
+    """Pages in English, so assertions do not depend on the Indonesian catalogue;
+    the language active before is restored for the tests that follow."""
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -158,7 +168,7 @@ def test_the_file_is_read_once_for_upload_preview_and_confirm(
     def read_again(*args, **kwargs):
         raise AssertionError("the file was read again")
 
-    monkeypatch.setattr(importing, "read_participant_file", read_again)
+    monkeypatch.setattr(pending, "read_participant_file", read_again)
     preview = staff_client.get(url)
     staff_client.post(url, confirm_data(preview))
     assert training.enrolments.count() == 1
@@ -232,7 +242,7 @@ def test_password_protected_workbook_gives_a_message(staff_client, training):
 
 
 def test_file_over_10_mb_is_refused(staff_client, training):
-    big = SimpleUploadedFile("big.csv", b"a" * (importing.MAX_FILE_BYTES + 1))
+    big = SimpleUploadedFile("big.csv", b"a" * (MAX_FILE_BYTES + 1))
     response = upload(staff_client, training, big)
     assert response.status_code == HTTPStatus.OK
     assert "10 MB" in str(response.context["form"].errors["file"])
@@ -318,7 +328,7 @@ def test_a_conflicting_write_meanwhile_is_a_message_not_a_500(
     def conflict(**kwargs):
         raise IntegrityError("duplicate key")
 
-    monkeypatch.setattr(views, "participants_import", conflict)
+    monkeypatch.setattr(views, "enrolments_import", conflict)
     url = preview_url(
         upload(staff_client, training, xlsx([["Nama", "L/P"], ["A", "P"]]))
     )

@@ -17,7 +17,12 @@ from trainings.models import Attendance, Enrolment
 
 pytestmark = pytest.mark.django_db
 
-MAROS = Path(__file__).parent / "data" / "maros-ocsea-2023-daftar-hadir.xlsx"
+MAROS = (
+    Path(__file__).parent.parent
+    / "participants"
+    / "data"
+    / "maros-ocsea-2023-daftar-hadir.xlsx"
+)
 
 
 @pytest.fixture(autouse=True)

@@ -14,18 +14,19 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from participants.importing import (
-    MAX_FILE_BYTES,
-    ImportFileError,
-    ImportOptions,
-    count_text,
-    plan_import,
-    read_participant_file,
-)
 from participants.normalisation import normalise_key
-from participants.services import participants_import
+from participants.sheets import MAX_FILE_BYTES, MAX_FILE_MB, ImportFileError
+from trainings.imports.plan import ImportOptions, plan_import
+from trainings.imports.rows import read_participant_file
 from trainings.models import Training
+from trainings.services import enrolments_import
+
+
+def count_text(count: int) -> str:
+    """ "1 problem" / "N problems" in the active language."""
+    return ngettext("%(count)s problem", "%(count)s problems", count) % {"count": count}
 
 
 class Command(BaseCommand):
@@ -80,7 +81,7 @@ class Command(BaseCommand):
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise CommandError(
                     _("%(name)s: the file is larger than %(mb)s MB.")
-                    % {"name": path.name, "mb": MAX_FILE_BYTES // (1024 * 1024)}
+                    % {"name": path.name, "mb": MAX_FILE_MB}
                 )
             data = path.read_bytes()
         except OSError as error:
@@ -118,7 +119,7 @@ class Command(BaseCommand):
             self.stdout.write(_("Dry run: nothing was written."))
             return
         try:
-            result = participants_import(training=training, plan=plan)
+            result = enrolments_import(training=training, plan=plan)
         except (ValidationError, DatabaseError) as error:
             messages = getattr(error, "messages", None) or [str(error)]
             for message in messages:
