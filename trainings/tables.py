@@ -227,6 +227,19 @@ def month_label(month: datetime.date) -> str:
 
 # Participant lists (personal data)
 # ------------------------------------------------------------------------------
+def _person_header() -> list[str]:
+    """The columns that say who a person is, in every participant list."""
+    return [
+        _("Name"),
+        _("Sex (L/P)"),
+        _("Agency"),
+        _("Agency type"),
+        _("Position"),
+        _("Village (desa/kelurahan)"),
+        _("Disability"),
+    ]
+
+
 def _personal_header() -> list[str]:
     return [_("Phone"), _("NIK"), _("Birth date")]
 
@@ -236,17 +249,7 @@ def roster_table(training: Training, *, personal: bool) -> Table:
     0 absent, empty when not recorded. Phone, NIK and birth date are included only
     when ``personal`` (the user may export personal data)."""
     days = training.days
-    header = [
-        _("No."),
-        _("Name"),
-        _("Sex (L/P)"),
-        _("Agency"),
-        _("Agency type"),
-        _("Position"),
-        _("Village (desa/kelurahan)"),
-        _("Disability"),
-        _("Role"),
-    ]
+    header = [_("No."), *_person_header(), _("Role")]
     first_personal = len(header)
     if personal:
         header += _personal_header()
@@ -292,15 +295,7 @@ def participant_table(enrolments, *, personal: bool) -> Table:
     """One row per person of ``enrolments`` (filtered participant enrolments), by
     name: who they are, their participations and days attended. Phone, NIK and
     birth date only when ``personal``."""
-    header = [
-        _("Name"),
-        _("Sex (L/P)"),
-        _("Agency"),
-        _("Agency type"),
-        _("Position"),
-        _("Village (desa/kelurahan)"),
-        _("Disability"),
-    ]
+    header = _person_header()
     first_personal = len(header)
     if personal:
         header += _personal_header()
