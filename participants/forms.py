@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from regions.models import Region
 
-from .models import Agency, AgencyAlias, Participant, ParticipantMatch
+from .matching import ParticipantMatch
+from .models import Agency, AgencyAlias, Participant
 from .normalisation import collapse_whitespace
 from .services import participant_matches, participant_update
 

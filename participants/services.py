@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from regions.models import Region
 from setara.history import deleted_row, reinsert
 
-from .models import Agency, MatchKeys, Participant, ParticipantMatch
+from .matching import MatchKeys, ParticipantMatch
+from .models import Agency, Participant
 from .normalisation import (
     NIK_RE,
     InvalidPhoneNumber,

@@ -18,7 +18,8 @@ from participants.models import NO_AGENCY, SEX_COLUMNS, Agency, Participant
 from participants.normalisation import national_phone
 from setara.spreadsheets import MONTH_FORMAT, Table
 
-from .models import Attendance, Enrolment, Training, day_rows, days_between
+from .dates import day_rows, days_between
+from .models import Attendance, Enrolment, Training
 
 #: Trainings per page of the per-training report.
 TRAININGS_PER_PAGE = 25

@@ -13,13 +13,8 @@ from tests.factories import (
     TopicFactory,
     TrainingFactory,
 )
-from trainings.models import (
-    Attendance,
-    Enrolment,
-    Training,
-    day_rows,
-    format_date_range,
-)
+from trainings.dates import day_rows, format_date_range
+from trainings.models import Attendance, Enrolment, Training
 
 pytestmark = pytest.mark.django_db
 

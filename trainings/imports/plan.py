@@ -11,7 +11,8 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from participants.models import Agency, MatchKeys, Participant
+from participants.matching import MatchKeys
+from participants.models import Agency, Participant
 from participants.normalisation import guess_agency_type
 from participants.sheets import Problem
 
@@ -83,7 +84,7 @@ class RowPlan:
 
     ``action`` is "create" (new person, enrolled), "match" (an existing person,
     enrolled), or "enrolled" (the person is already enrolled: skipped).
-    ``match_reason`` is a key of ``participants.models.MATCH_REASONS``.
+    ``match_reason`` is a key of ``participants.matching.MATCH_REASONS``.
     """
 
     row: ImportRow

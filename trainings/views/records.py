@@ -28,6 +28,7 @@ from participants.forms import agency_datalist
 from participants.models import Agency, Participant
 from setara.export_log import export_log_record_request
 
+from ..dates import day_rows
 from ..filters import TrainingFilterSet
 from ..forms import (
     AttendanceGridForm,
@@ -36,7 +37,7 @@ from ..forms import (
     TrainingForm,
 )
 from ..history import TRAINING_HISTORY_PERMISSIONS, training_history
-from ..models import Attendance, Enrolment, Training, day_rows
+from ..models import Attendance, Enrolment, Training
 from ..services import (
     AttendanceConflict,
     attendance_record,
