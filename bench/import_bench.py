@@ -22,7 +22,7 @@ them alike), each inside a transaction that is rolled back:
   the registry for the preview and again for the confirm, then written;
 - command: ``manage.py import_participants`` (read, plan, write).
 
-Prints ``name value`` lines. The targets (issue 5): preview plus confirm at most
+Prints ``name value`` lines. The targets: preview plus confirm at most
 3 times the baseline, and at most 2 queries per 100 rows; ``ok`` is 1 when the
 pages meet both (against the plain baseline), and the exit status is 1
 otherwise. The issue predates the change history; ``pages_ratio_with_history``

@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from setara.export_log import export_log_filters, export_log_record
+from setara.spreadsheets import SafeCSV, SafeXLSX
 
 from .models import ReferralInstitution, ServiceType, TargetGroup, verification_cutoff
 from .resources import ReferralInstitutionResource
@@ -59,7 +59,7 @@ class VerificationFilter(admin.SimpleListFilter):
 @admin.register(ReferralInstitution)
 class ReferralInstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [ReferralInstitutionResource]
-    formats = [XLSX, CSV]
+    formats = [SafeXLSX, SafeCSV]
     list_display = [
         "name",
         "level",

@@ -110,12 +110,10 @@ def load_demo_directory(path: Path = DIRECTORY_CSV) -> int:
         if missing:
             institution.services.add(*missing)
         if institution.agency_id is None and name in DEMO_AGENCY_NAMES:
-            agency = (
-                Agency.objects.matching(DEMO_AGENCY_NAMES[name])
-                .filter(region=region)
-                .first()
+            agency, _candidates = Agency.objects.resolve(
+                DEMO_AGENCY_NAMES[name], region
             )
-            if agency:
+            if agency and agency.region_id == region.pk:
                 institution.agency = agency
                 institution.save(update_fields=["agency", "updated_at"])
     return len(rows)

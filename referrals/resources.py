@@ -58,10 +58,19 @@ class LookupWidget(widgets.ForeignKeyWidget):
 
 
 class AgencyWidget(LookupWidget):
-    """An agency written as its name, short name or an alias."""
+    """An agency written as its name, short name or an alias; a name used in
+    several regions means the one in the row's region (``AgencyQuerySet.resolve``,
+    the rule every door follows)."""
 
     def get_instance_by_lookup_fields(self, value, row, **kwargs):
-        return Agency.objects.matching(str(value)).get()
+        code = str((row or {}).get("region") or "").strip()
+        region = Region.objects.filter(code=code).first() if code else None
+        agency, candidates = Agency.objects.resolve(str(value), region)
+        if agency is None:
+            if candidates:
+                raise Agency.MultipleObjectsReturned
+            raise Agency.DoesNotExist
+        return agency
 
 
 class CodesWidget(widgets.ManyToManyWidget):

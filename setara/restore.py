@@ -2,8 +2,8 @@
 institutions deleted and not restored, and bring one back with its original id.
 
 Each app's ``services.py`` has the ``<entity>_restore`` function that knows what
-belongs with its record; this module only lists and dispatches, so it is the one
-place that names all three apps (with ``urls.py`` and the settings).
+belongs with its record; this module only lists and dispatches (like ``urls.py``
+and ``privacy.py``, it composes apps, so it may name them).
 """
 
 from django.contrib import messages

@@ -18,11 +18,13 @@ Injection"). In .xlsx the cell is typed as a string with Excel's quote prefix; i
 
 import csv
 import datetime
+import io
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from django.http import FileResponse, StreamingHttpResponse
+from import_export.formats import base_formats
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -258,3 +260,21 @@ class SpreadsheetExportMixin:
         if fmt == "csv":
             return csv_response(tables, name)
         return xlsx_response(tables, name)
+
+
+class SafeXLSX(base_formats.XLSX):
+    """django-import-export's .xlsx format, exporting through ``write_xlsx`` so an
+    admin export is formula-safe like every other file (import is unchanged)."""
+
+    def export_data(self, dataset, **kwargs) -> bytes:
+        buffer = io.BytesIO()
+        write_xlsx([Table(dataset.title or "Export", dataset.headers, dataset)], buffer)
+        return buffer.getvalue()
+
+
+class SafeCSV(base_formats.CSV):
+    """django-import-export's .csv format, exporting through ``iter_csv`` (formula
+    guard, UTF-8 with a byte-order mark for Excel); import is unchanged."""
+
+    def export_data(self, dataset, **kwargs) -> str:
+        return "".join(iter_csv([Table(dataset.title or "", dataset.headers, dataset)]))

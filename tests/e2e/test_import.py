@@ -1,4 +1,4 @@
-"""A programme officer imports the Maros sign-in sheet in the browser (issue 5)."""
+"""A programme officer imports the Maros sign-in sheet in the browser."""
 
 import datetime
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Issue 6 "done when": programme staff print the Maros referral pathway with
+"""Programme staff print the Maros referral pathway with
 district, province and national institutions per service and cannot change the
 directory; an admin edits an institution and its history shows who changed what."""
 

@@ -1,7 +1,10 @@
+import csv
 import datetime
 import io
+import zipfile
 from http import HTTPStatus
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -224,3 +227,36 @@ def test_only_the_admin_role_may_change_the_directory():
         "add_targetgroup",
         "view_historicalreferralinstitution",
     } <= referral_perms(roles.ADMIN)
+
+
+class TestDirectoryExport:
+    """The admin's directory export goes through the one spreadsheet writer, so a
+    name that looks like a formula stays text (OWASP "CSV Injection")."""
+
+    FORMULA = '=HYPERLINK("http://example.invalid","x")'
+
+    def _export(self, admin_client, fmt: str):
+        ReferralInstitutionFactory(name=self.FORMULA)
+        url = reverse("admin:referrals_referralinstitution_export")
+        form = admin_client.get(url).context["form"]
+        data = {name: field.initial for name, field in form.fields.items()}
+        data = {key: value for key, value in data.items() if value is not None}
+        data.update({"format": fmt, "resource": "0"})  # 0 = xlsx, 1 = csv
+        response = admin_client.post(url, data)
+        assert response.status_code == HTTPStatus.OK
+        return response.content
+
+    def test_xlsx_keeps_a_formula_like_name_as_text(self, admin_client):
+        content = self._export(admin_client, "0")
+        sheet_xml = zipfile.ZipFile(io.BytesIO(content)).read(
+            "xl/worksheets/sheet1.xml"
+        )
+        assert b"<f>" not in sheet_xml
+        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        cells = [c for row in sheet.iter_rows() for c in row if c.value == self.FORMULA]
+        assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
+
+    def test_csv_prefixes_a_formula_like_name(self, admin_client):
+        text = self._export(admin_client, "1").decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert [c for row in rows for c in row if "HYPER" in c] == ["'" + self.FORMULA]

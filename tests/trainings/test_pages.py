@@ -1,4 +1,4 @@
-"""The training list and detail pages of the foundation (issue #2)."""
+"""The training list and the training detail page."""
 
 import datetime
 import io
