@@ -1,8 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Agency, AgencyAlias, ExportLog, Participant
+from .merging import agency_merge, agency_merge_undo
+from .models import (
+    Agency,
+    AgencyAlias,
+    AgencyMerge,
+    ExportLog,
+    Participant,
+    ParticipantMerge,
+)
 
 
 class AgencyAliasInline(admin.TabularInline):
@@ -18,6 +29,60 @@ class AgencyAdmin(admin.ModelAdmin):
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
     inlines = [AgencyAliasInline]
+    actions = ["merge_agencies"]
+
+    def has_merge_permission(self, request):
+        return request.user.has_perm("participants.merge_agency")
+
+    @admin.action(
+        description=_("Merge two agencies (one record of one agency)"),
+        permissions=["merge"],
+    )
+    def merge_agencies(self, request, queryset):
+        """Two agencies selected: a confirmation page to choose the one kept, then
+        ``agency_merge``."""
+        agencies = list(queryset.select_related("region").order_by("pk"))
+        if len(agencies) != 2:
+            self.message_user(
+                request, _("Select exactly two agencies to merge."), messages.ERROR
+            )
+            return None
+        if request.POST.get("confirm") == "yes":
+            keep = request.POST.get("keep")
+            if keep in {str(a.pk) for a in agencies}:
+                survivor, duplicate = sorted(agencies, key=lambda a: str(a.pk) != keep)
+                try:
+                    agency_merge(
+                        survivor=survivor, duplicate=duplicate, user=request.user
+                    )
+                except ValidationError as error:
+                    self.message_user(request, " ".join(error.messages), messages.ERROR)
+                    return None
+                self.message_user(
+                    request,
+                    _("%(duplicate)s was merged into %(survivor)s.")
+                    % {"duplicate": duplicate, "survivor": survivor},
+                )
+                return None
+        counts = {
+            row["agency"]: row["count"]
+            for row in Participant.objects.filter(agency__in=agencies)
+            .values("agency")
+            .annotate(count=Count("id"))
+        }
+        for agency in agencies:
+            agency.participant_count = counts.get(agency.pk, 0)
+        return TemplateResponse(
+            request,
+            "admin/participants/agency/merge_confirmation.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Merge two agencies"),
+                "opts": self.model._meta,
+                "agencies": agencies,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 @admin.register(Participant)
@@ -111,3 +176,75 @@ class ExportLogAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class _MergeRecordAdmin(admin.ModelAdmin):
+    """Merges are written by the merge services only: the admin reads them."""
+
+    list_display = ["__str__", "survivor", "user", "created_at", "undone_at"]
+    list_select_related = ["survivor", "user", "undone_by"]
+    list_filter = ["created_at"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ParticipantMerge)
+class ParticipantMergeAdmin(_MergeRecordAdmin):
+    """Read only; admins undo a merge on the app's page of merges (it moves
+    enrolments and attendance, see ``setara.merging``)."""
+
+    readonly_fields = [
+        "survivor",
+        "duplicate_id",
+        "user",
+        "created_at",
+        "undone_at",
+        "undone_by",
+        "moved_enrolment_ids",
+        "removed_enrolments",
+        "attendance_changes",
+    ]
+    fields = readonly_fields
+
+
+@admin.register(AgencyMerge)
+class AgencyMergeAdmin(_MergeRecordAdmin):
+    """Read, and undo (admins) with the action."""
+
+    actions = ["undo_merges"]
+    readonly_fields = [
+        "survivor",
+        "duplicate_id",
+        "duplicate_data",
+        "repointed",
+        "moved_alias_ids",
+        "created_alias_ids",
+        "user",
+        "created_at",
+        "undone_at",
+        "undone_by",
+    ]
+    fields = readonly_fields
+
+    def has_undo_permission(self, request):
+        return request.user.has_perm("participants.undo_agencymerge")
+
+    @admin.action(description=_("Undo the selected merges"), permissions=["undo"])
+    def undo_merges(self, request, queryset):
+        for merge in queryset.order_by("-pk"):
+            try:
+                agency_merge_undo(merge=merge, user=request.user)
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{merge}: {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                self.message_user(request, _("Undone: %(merge)s") % {"merge": merge})

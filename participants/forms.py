@@ -7,7 +7,7 @@ from regions.models import Region
 
 from .matching import ParticipantMatch
 from .models import Agency, AgencyAlias, Participant
-from .normalisation import collapse_whitespace
+from .normalisation import collapse_whitespace, is_placeholder
 from .services import participant_matches, participant_update
 
 
@@ -149,10 +149,13 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
                 ) % {"nik": instance.nik_masked}
 
     def clean_nik(self):
-        nik = "".join(self.cleaned_data.get("nik", "").split())
+        typed = self.cleaned_data.get("nik", "")
+        # "belum ada", "-", "0...": no NIK; full-width digits read as digits.
+        nik = "" if is_placeholder(typed) else collapse_whitespace(typed)
+        nik = nik.replace(" ", "")
         if not nik and self.instance.pk:
             return self.instance.nik
-        if nik and (len(nik) != 16 or not nik.isdigit()):
+        if nik and (len(nik) != 16 or not (nik.isascii() and nik.isdigit())):
             raise forms.ValidationError(
                 _("NIK must be exactly 16 digits; you typed %(count)d characters."),
                 params={"count": len(nik)},

@@ -9,11 +9,14 @@ from collections.abc import Iterable, Sequence
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from setara.fields import NormalisedKeyField, SingleLineCharField
+from setara.submission import submission_token_constraint, submission_token_field
+from setara.text import clean_text
 
 from .matching import MatchKeys, ParticipantMatch, probable_matches
 from .normalisation import (
@@ -21,6 +24,7 @@ from .normalisation import (
     PHONE_RE,
     InvalidPhoneNumber,
     collapse_whitespace,
+    is_placeholder,
     mask_nik,
     normalise_key,
     normalise_name,
@@ -39,7 +43,8 @@ class AgencyQuerySet(models.QuerySet):
         if not key:
             return self.none()
         return self.filter(
-            Q(aliases__normalised_name=key)
+            Q(normalised_name=key)
+            | Q(aliases__normalised_name=key)
             | Q(name__iexact=collapse_whitespace(text))
             | Q(short_name__iexact=collapse_whitespace(text))
         ).distinct()
@@ -47,12 +52,24 @@ class AgencyQuerySet(models.QuerySet):
     def resolve(self, text: str, region=None) -> tuple["Agency | None", list]:
         """The agency a typed name means: ``(agency, candidates)`` (one query).
 
-        ``candidates`` are the agencies ``matching`` the text; when the name is
-        used in several regions, only those in ``region`` (the training's or the
-        person's) if there are any. ``agency`` is the candidate when exactly one is
-        left, else None: no agency has that name, or the user must choose.
+        ``candidates`` are the agencies ``matching`` the text; an alias is a choice
+        someone made ("this spelling means that agency"), so an agency with the
+        text as its alias wins over agencies that only share the name; else, when
+        the name is used in several regions, only those in ``region`` (the
+        training's or the person's) if there are any. ``agency`` is the candidate
+        when exactly one is left, else None: no agency has that name, or the user
+        must choose.
         """
-        candidates = list(self.matching(text).select_related("region"))
+        aliased = AgencyAlias.objects.filter(
+            agency=OuterRef("pk"), normalised_name=normalise_key(text)
+        )
+        candidates = list(
+            self.matching(text)
+            .select_related("region")
+            .annotate(by_alias=Exists(aliased))
+        )
+        if len(candidates) > 1 and any(a.by_alias for a in candidates):
+            candidates = [a for a in candidates if a.by_alias]
         if len(candidates) > 1 and region is not None:
             local = [a for a in candidates if a.region_id == region.pk]
             candidates = local or candidates
@@ -70,9 +87,13 @@ class Agency(models.Model):
         NGO = "ngo", _("NGO")
         OTHER = "other", _("Other")
 
-    name = models.CharField(_("name"), max_length=200)
-    short_name = models.CharField(
+    name = SingleLineCharField(_("name"), max_length=200)
+    short_name = SingleLineCharField(
         _("short name"), max_length=60, blank=True, help_text=_("For example DP3A.")
+    )
+    #: ``normalise_key(name)``: two agencies of one region never share it.
+    normalised_name = NormalisedKeyField(
+        max_length=200, source="name", normalise=normalise_key
     )
     type = models.CharField(
         _("agency type"), max_length=20, choices=Type.choices, default=Type.OTHER
@@ -92,19 +113,79 @@ class Agency(models.Model):
         ordering = ["name"]
         verbose_name = _("agency")
         verbose_name_plural = _("agencies")
+        # Names equal once normalised (case, spacing, punctuation, invisible
+        # characters) only once per region. NULL regions never collide in a
+        # unique index, so agencies without a region get their own partial index;
+        # both work on SQLite and PostgreSQL. ``clean()`` gives the friendly error.
         constraints = [
             models.UniqueConstraint(
-                Lower("name"),
-                "region",
-                name="agency_unique_name_per_region",
+                fields=["normalised_name", "region"],
+                name="agency_unique_normalised_name_per_region",
+                violation_error_code="duplicate_name",
                 violation_error_message=_(
                     "An agency with this name already exists in this region."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["normalised_name"],
+                condition=Q(region__isnull=True),
+                name="agency_unique_normalised_name_without_region",
+                violation_error_code="duplicate_name",
+                violation_error_message=_(
+                    "An agency without a region already has this name."
                 ),
             ),
         ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.name = clean_text(self.name)
+        self.normalised_name = normalise_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "normalised_name"}
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        """Refuse a name that another agency of the same region (or, for an agency
+        without a region, another agency without one) has once normalised,
+        naming that agency on the name field."""
+        super().clean()
+        self.name = clean_text(self.name)
+        self.normalised_name = normalise_key(self.name)
+        existing = self.same_name_agency()
+        if existing is not None:
+            message = self.duplicate_message(existing)
+            raise ValidationError(
+                {"name": ValidationError(message, code="duplicate_name")}
+            )
+
+    def validate_constraints(self, exclude=None):
+        # The unique normalised name is checked by clean(), on the name field and
+        # naming the other agency; checking the constraint too would say it twice.
+        super().validate_constraints(exclude={*(exclude or ()), "normalised_name"})
+
+    def same_name_agency(self) -> "Agency | None":
+        """Another agency whose name is this one's once normalised, in the same
+        region (both without a region), or None; one query."""
+        key = normalise_key(self.name)
+        return (
+            Agency.objects.filter(normalised_name=key, region=self.region_id)
+            .exclude(pk=self.pk)
+            .order_by("pk")
+            .first()
+        )
+
+    @staticmethod
+    def duplicate_message(existing: "Agency") -> str:
+        """The error for a name that ``existing`` already has, once normalised."""
+        if existing.region_id is None:
+            message = _("An agency without a region already has this name: “%(name)s”.")
+        else:
+            message = _("An agency in this region already has this name: “%(name)s”.")
+        return message % {"name": existing.name}
 
     @classmethod
     def type_label(cls, value: str | None, default=NO_AGENCY) -> str | None:
@@ -125,8 +206,10 @@ class AgencyAlias(models.Model):
         on_delete=models.CASCADE,
         related_name="aliases",
     )
-    name = models.CharField(_("alias"), max_length=200)
-    normalised_name = models.CharField(max_length=200, unique=True, editable=False)
+    name = SingleLineCharField(_("alias"), max_length=200)
+    normalised_name = NormalisedKeyField(
+        max_length=200, unique=True, source="name", normalise=normalise_key
+    )
 
     class Meta:
         ordering = ["name"]
@@ -137,9 +220,27 @@ class AgencyAlias(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.name = collapse_whitespace(self.name)
+        self.name = clean_text(self.name)
         self.normalised_name = normalise_key(self.name)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        """Refuse a spelling another alias already has once normalised (the
+        unique ``normalised_name``), on the name field, naming its agency."""
+        super().clean()
+        self.normalised_name = normalise_key(self.name)
+        taken = (
+            AgencyAlias.objects.filter(normalised_name=self.normalised_name)
+            .exclude(pk=self.pk)
+            .select_related("agency")
+            .first()
+        )
+        if taken is not None:
+            message = _("“%(alias)s” is already another spelling of “%(agency)s”.") % {
+                "alias": taken.name,
+                "agency": taken.agency.name,
+            }
+            raise ValidationError({"name": ValidationError(message, code="unique")})
 
 
 class ParticipantQuerySet(models.QuerySet):
@@ -181,7 +282,7 @@ class Participant(models.Model):
         NO = "no", _("No")
         NOT_ASKED = "not_asked", _("Not asked")
 
-    full_name = models.CharField(
+    full_name = SingleLineCharField(
         _("full name"), max_length=200, help_text=_("As written, with titles.")
     )
     normalised_name = models.CharField(max_length=200, editable=False, db_index=True)
@@ -209,7 +310,7 @@ class Participant(models.Model):
         null=True,
         blank=True,
     )
-    position = models.CharField(_("position"), max_length=200, blank=True)
+    position = SingleLineCharField(_("position"), max_length=200, blank=True)
     phone = models.CharField(
         _("phone"),
         max_length=16,
@@ -224,7 +325,7 @@ class Participant(models.Model):
         blank=True,
         help_text=_("16-digit national identity number (optional)."),
     )
-    village = models.CharField(
+    village = SingleLineCharField(
         _("village (desa/kelurahan)"), max_length=120, blank=True
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -237,6 +338,8 @@ class Participant(models.Model):
         editable=False,
         help_text=_("When the person's personal data was erased on request."),
     )
+    # The add-person form's one-time token: a second POST finds this person.
+    submission_token = submission_token_field()
 
     objects = ParticipantQuerySet.as_manager()
     history = HistoricalRecords()
@@ -280,13 +383,14 @@ class Participant(models.Model):
                 condition=Q(disability__in=["yes", "no", "not_asked"]),
                 name="participant_disability_choice",
             ),
+            submission_token_constraint("participant_unique_submission_token"),
         ]
 
     def __str__(self):
         return self.full_name
 
     def save(self, *args, **kwargs):
-        self.full_name = collapse_whitespace(self.full_name)
+        self.full_name = clean_text(self.full_name)
         self.normalised_name = normalise_name(self.full_name)
         if self.birth_date:
             self.birth_year = self.birth_date.year
@@ -304,7 +408,7 @@ class Participant(models.Model):
                 "Enter an Indonesian phone number, for example 0812-3456-7890 or "
                 "+62 812 3456 7890."
             )
-        self.nik = (self.nik or "").strip()
+        self.nik = "" if is_placeholder(self.nik) else clean_text(self.nik)
         if (
             self.birth_date
             and self.birth_year
@@ -392,3 +496,104 @@ class ExportLog(models.Model):
 
     def __str__(self):
         return f"{self.export} – {self.user} – {self.created_at:%d/%m/%Y %H:%M}"
+
+
+class MergeRecord(models.Model):
+    """What every merge records: the number of the record merged away, who merged
+    and when, and who undid it and when (``undone_at`` None while it stands)."""
+
+    duplicate_id = models.BigIntegerField(_("number of the merged record"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("merged by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("merged at"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at", "-id"]
+
+
+class ParticipantMerge(MergeRecord):
+    """Two records of one person merged into one (``setara.merging``): the
+    duplicate was deleted (its history keeps it) after its enrolments moved to
+    ``survivor``. For the undo: ``duplicate_data`` (its every column),
+    ``survivor_before``/``survivor_after`` (the survivor's columns),
+    ``moved_enrolment_ids``, ``removed_enrolments`` (in trainings both were in:
+    ``{"id", "training_id", "role", "created_at", "attendances": [{"id", "date",
+    "present"}]}``) and ``attendance_changes`` (marks set on the survivor's
+    enrolments: ``{"id", "enrolment_id", "date", "old", "new"}``, ``old`` None
+    when added)."""
+
+    survivor = models.ForeignKey(
+        Participant,
+        verbose_name=_("kept record"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="merges_kept",
+    )
+    duplicate_data = models.JSONField(_("merged record"), default=dict)
+    survivor_before = models.JSONField(default=dict)
+    survivor_after = models.JSONField(default=dict)
+    moved_enrolment_ids = models.JSONField(default=list)
+    removed_enrolments = models.JSONField(default=list)
+    attendance_changes = models.JSONField(default=list)
+
+    class Meta(MergeRecord.Meta):
+        verbose_name = _("participant merge")
+        verbose_name_plural = _("participant merges")
+        permissions = [
+            ("merge_participant", _("Can merge duplicate participants")),
+            ("undo_participantmerge", _("Can undo a merge of participants")),
+        ]
+
+    def __str__(self):
+        return _("#%(duplicate)s merged into #%(survivor)s") % {
+            "duplicate": self.duplicate_id,
+            "survivor": self.survivor_id or "?",
+        }
+
+
+class AgencyMerge(MergeRecord):
+    """Two records of one agency merged into one (``participants.merging``): rows
+    that named the duplicate name ``survivor`` and its names are aliases of it.
+    For the undo: ``duplicate_data`` (its every column), ``repointed``
+    (``{"<app_label>.<Model>.<field>": [ids]}``), ``moved_alias_ids`` and
+    ``created_alias_ids``."""
+
+    survivor = models.ForeignKey(
+        Agency,
+        verbose_name=_("kept agency"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="merges_kept",
+    )
+    duplicate_data = models.JSONField(_("merged agency"), default=dict)
+    repointed = models.JSONField(default=dict)
+    moved_alias_ids = models.JSONField(default=list)
+    created_alias_ids = models.JSONField(default=list)
+
+    class Meta(MergeRecord.Meta):
+        verbose_name = _("agency merge")
+        verbose_name_plural = _("agency merges")
+        permissions = [
+            ("merge_agency", _("Can merge duplicate agencies")),
+            ("undo_agencymerge", _("Can undo a merge of agencies")),
+        ]
+
+    def __str__(self):
+        return _("%(duplicate)s merged into %(survivor)s") % {
+            "duplicate": self.duplicate_data.get("name", f"#{self.duplicate_id}"),
+            "survivor": self.survivor or "?",
+        }

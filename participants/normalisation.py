@@ -3,7 +3,10 @@ the cells of a sign-in sheet (sex, phone, NIK, dates, attendance marks).
 
 These functions are pure (no database) so the forms, the importer and the demo loader
 share one definition of "the same phone number" or "the same name", and of "a valid
-sex, phone, NIK or date" in a spreadsheet cell.
+sex, phone, NIK or date" in a spreadsheet cell. Every one of them first cleans its
+text with ``setara.text.clean_text`` (NFKC, no control or zero-width characters,
+no-break spaces made spaces), so full-width digits read as digits and invisible
+characters never make two values differ.
 """
 
 import datetime
@@ -14,6 +17,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
+
+from setara.text import clean_text
 
 # Honorifics, police ranks and academic degrees that Indonesian sign-in sheets put
 # around a name, compared without dots and case. Sources: Permendikbud No. 154/2014
@@ -33,29 +38,57 @@ _DEGREES = {
 PHONE_RE = r"^\+62[0-9]{8,13}$"
 NIK_RE = r"^[0-9]{16}$"
 
+#: What people write in a NIK or phone box or cell when the person has none, after
+#: ``normalise_key`` (lower case, punctuation as spaces): "belum ada" (not yet),
+#: "tidak ada" / "tdk ada" / "gak ada" (none), "tidak punya" (does not have one),
+#: "kosong" (empty), "nihil", "n/a", "none", "null". Besides these, a value of only
+#: punctuation ("0" aside: "-", "–", "—", ".", "?") and a value of only zeros ("0",
+#: "0000000000000000") are placeholders too; see ``is_placeholder``.
+PLACEHOLDER_WORDS = frozenset({
+    "belum ada", "blm ada", "belum punya", "blm punya", "belum",
+    "tidak ada", "tdk ada", "tak ada", "gak ada", "ga ada", "nggak ada", "tidak",
+    "tidak punya", "tdk punya", "kosong", "nihil", "tidak tahu", "tdk tahu",
+    "n a", "na", "none", "null", "nil", "nan",
+})  # fmt: skip
+
 
 class InvalidPhoneNumber(ValueError):
     """Raised when a phone number cannot be an Indonesian number."""
 
 
+def is_placeholder(value: Any) -> bool:
+    """True for a NIK or phone value that stands for "none": a word of
+    ``PLACEHOLDER_WORDS`` in any case and spacing ("Belum ada", "N/A"), only
+    punctuation ("-", "–", "?"), or only zeros ("0", "0000 0000 0000 0000", the
+    number 0). An empty value is not a placeholder (it is simply empty)."""
+    text = clean_text(cell_text(value))
+    if not text:
+        return False
+    letters_and_digits = re.sub(r"[\W_]+", "", text)
+    if not letters_and_digits or set(letters_and_digits) == {"0"}:
+        return True  # "-", "?", "0", "0000 0000 0000 0000"
+    return normalise_key(text) in PLACEHOLDER_WORDS
+
+
 def normalise_phone(raw) -> str:
     """Return an Indonesian phone number as ``+62`` followed by 8-13 digits.
 
-    Accepts ``0812-4231-7710``, ``+62 852 9900 1122``, ``6281355501234``, and the
-    number Excel leaves when it drops the leading zero (``81244556677`` as text,
-    int or float). Empty input gives ``""``. Lengths follow the national numbering
-    plan (ITU-T E.164 country code 62; subscriber numbers of 8 to 13 digits after
-    the trunk prefix 0).
+    Accepts ``0812-4231-7710``, ``+62 852 9900 1122``, ``6281355501234``, full-width
+    digits (``０８１２...``, folded by ``clean_text``), and the number Excel leaves
+    when it drops the leading zero (``81244556677`` as text, int or float). Empty
+    input and a placeholder (``is_placeholder``: "-", "belum ada", "0") give
+    ``""``. Lengths follow the national numbering plan (ITU-T E.164 country code
+    62; subscriber numbers of 8 to 13 digits after the trunk prefix 0).
 
     Raises InvalidPhoneNumber for anything else.
     """
-    if raw is None:
+    if raw is None or is_placeholder(raw):
         return ""
     if isinstance(raw, float):
         if not raw.is_integer():
             raise InvalidPhoneNumber(str(raw))
         raw = int(raw)
-    text = str(raw).strip()
+    text = clean_text(raw)
     if not text:
         return ""
     if re.search(r"[^0-9+\-\s().]", text):
@@ -77,8 +110,10 @@ def normalise_phone(raw) -> str:
 
 
 def collapse_whitespace(value: str) -> str:
-    """Trim a name and collapse runs of whitespace into single spaces."""
-    return " ".join(str(value or "").split())
+    """Trim a name and collapse runs of whitespace into single spaces: the one
+    text-cleaning step, ``setara.text.clean_text`` (also NFKC, and no control or
+    zero-width characters)."""
+    return clean_text(value)
 
 
 def normalise_name(value: str) -> str:
@@ -90,7 +125,7 @@ def normalise_name(value: str) -> str:
     abbreviations such as "St." (Sitti) or "Muh." stay. A name made only of titles
     is kept, lower-cased.
     """
-    text = unicodedata.normalize("NFKD", str(value or ""))
+    text = unicodedata.normalize("NFKD", clean_text(value))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     name_part = text.split(",")[0]  # degrees follow the first comma
     tokens = [re.sub(r"[^a-z0-9]", "", t) for t in name_part.split()]
@@ -106,9 +141,11 @@ def normalise_name(value: str) -> str:
 def normalise_key(value: str) -> str:
     """Return a key for comparing agency names: lower case, letters and digits only.
 
-    ``"DP3A Kab. Maros"`` and ``"dp3a  kab maros"`` both give ``"dp3a kab maros"``.
+    ``"DP3A Kab. Maros"``, ``"dp3a  kab maros"`` and ``"DP3A\u00a0Kab.\u200bMaros"``
+    all give ``"dp3a kab maros"`` (``clean_text`` first, then accents, case and
+    punctuation dropped).
     """
-    text = unicodedata.normalize("NFKD", str(value or ""))
+    text = unicodedata.normalize("NFKD", clean_text(value))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
@@ -208,8 +245,9 @@ class CellError(ValueError):
 
 
 def is_blank(value: Any) -> bool:
-    """True for an empty cell: ``None`` or text of only whitespace."""
-    return value is None or (isinstance(value, str) and not value.strip())
+    """True for an empty cell: ``None`` or text that is empty once cleaned (only
+    whitespace, control or zero-width characters)."""
+    return value is None or (isinstance(value, str) and not clean_text(value))
 
 
 def cell_text(value: Any) -> str:
@@ -250,7 +288,7 @@ def parse_text(value: Any, *, max_length: int | None = None) -> str:
 def parse_email(value: Any) -> str:
     """An email address, trimmed and lower-cased; empty gives ``""``. Raises
     CellError when it is not an address (Django's ``validate_email``)."""
-    text = cell_text(value).lower()
+    text = clean_text(cell_text(value)).lower()
     if not text:
         return ""
     try:
@@ -297,8 +335,9 @@ def parse_sex(value: Any, *, blank_is_not_recorded: bool = False) -> str:
 
 
 def parse_phone(value: Any) -> str:
-    """Return a phone number as ``+62...`` (see ``normalise_phone``); empty gives
-    ``""``. Raises CellError for a number that cannot be Indonesian."""
+    """Return a phone number as ``+62...`` (see ``normalise_phone``); empty and a
+    placeholder ("-", "belum ada": ``is_placeholder``) give ``""``. Raises
+    CellError for a number that cannot be Indonesian."""
     try:
         return normalise_phone(value)
     except InvalidPhoneNumber:
@@ -311,7 +350,9 @@ def parse_phone(value: Any) -> str:
 
 
 def parse_nik(value: Any) -> str:
-    """Return a NIK as text of exactly 16 digits; empty gives ``""``.
+    """Return a NIK as text of exactly 16 digits; empty and a placeholder ("0",
+    "-", "belum ada", all zeros: ``is_placeholder``) give ``""``. Full-width digits
+    are read as digits (``clean_text``); other scripts' digits are not.
 
     A NIK that arrives as a number has already lost its 16th digit (Excel keeps 15
     significant digits, ECMA-376 / Microsoft "Excel specifications and limits"), and
@@ -319,6 +360,8 @@ def parse_nik(value: Any) -> str:
     the column to be formatted as text. Spaces, dots and a leading apostrophe are
     ignored; any other length is a CellError.
     """
+    if is_placeholder(value):
+        return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         raise CellError(
             _(
@@ -326,7 +369,7 @@ def parse_nik(value: Any) -> str:
                 "last digit. Format the NIK column as Text and type the NIK again."
             )
         )
-    text = cell_text(value).lstrip("'’")
+    text = clean_text(cell_text(value)).lstrip("'’")
     if not text:
         return ""
     if _SCIENTIFIC_RE.match(text.replace(" ", "")):
@@ -337,7 +380,7 @@ def parse_nik(value: Any) -> str:
             )
         )
     digits = re.sub(r"[\s.\-]", "", text)
-    if not re.fullmatch(r"\d{16}", digits):
+    if not re.fullmatch(r"[0-9]{16}", digits):
         raise CellError(_("A NIK has exactly 16 digits."))
     return digits
 
@@ -408,7 +451,7 @@ def parse_date(value: Any) -> datetime.date | None:
 def parse_attendance(value: Any) -> bool:
     """True for a present mark (v, V, x, ✓, 1, hadir...), False for an empty cell or
     an absent mark (0, -, tidak hadir). Anything else is a CellError."""
-    text = cell_text(value).lower()
+    text = clean_text(cell_text(value)).lower()
     if text in PRESENT_MARKS:
         return True
     if text in ABSENT_MARKS:

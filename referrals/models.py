@@ -32,6 +32,7 @@ from participants.normalisation import (
     normalise_phone,
 )
 from regions.models import within_q
+from setara.fields import MultiLineTextField, SingleLineCharField
 
 #: Short service numbers dialled nationwide without an area code: three-digit
 #: emergency and public-service numbers (110 police, 112 emergency, 129 SAPA of the
@@ -60,7 +61,7 @@ def normalise_directory_phone(raw) -> str:
 
     Raises InvalidPhoneNumber when the value is neither.
     """
-    text = str(raw or "").strip()
+    text = collapse_whitespace(raw)  # full-width digits too: ``clean_text``
     compact = re.sub(r"[\s\-().]", "", text)
     if re.fullmatch(SHORT_NUMBER_RE, compact):
         return compact
@@ -90,7 +91,7 @@ class ServiceType(models.Model):
         unique=True,
         help_text=_("Stable identifier used in spreadsheets, e.g. legal-aid."),
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = SingleLineCharField(_("name"), max_length=120)
     position = models.PositiveSmallIntegerField(
         _("position"),
         default=100,
@@ -110,7 +111,7 @@ class TargetGroup(models.Model):
     """A group an institution serves: children, women, persons with disabilities."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    name = SingleLineCharField(_("name"), max_length=120)
 
     class Meta:
         ordering = ["name"]
@@ -215,7 +216,7 @@ class ReferralInstitution(models.Model):
         PROVINCE = "provinsi", _("Province")
         NATIONAL = "nasional", _("National")
 
-    name = models.CharField(_("name"), max_length=200)
+    name = SingleLineCharField(_("name"), max_length=200)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     region = models.ForeignKey(
         "regions.Region",
@@ -226,7 +227,7 @@ class ReferralInstitution(models.Model):
         blank=True,
         help_text=_("The regency/city or province served; empty for national."),
     )
-    address = models.TextField(_("address"), blank=True)
+    address = MultiLineTextField(_("address"), blank=True)
     phone = models.CharField(
         pgettext_lazy("institution", "phone"),
         max_length=40,
@@ -242,13 +243,13 @@ class ReferralInstitution(models.Model):
     )
     email = models.EmailField(_("email"), blank=True)
     website = models.URLField(_("website"), blank=True)
-    opening_hours = models.CharField(
+    opening_hours = SingleLineCharField(
         _("opening hours"),
         max_length=200,
         blank=True,
         help_text=_("For example: Senin–Jumat 08.00–16.00 WITA; hotline 24 jam."),
     )
-    focal_person = models.CharField(
+    focal_person = SingleLineCharField(
         _("focal person"),
         max_length=200,
         blank=True,
@@ -266,29 +267,29 @@ class ReferralInstitution(models.Model):
         related_name="institutions",
         blank=True,
     )
-    eligibility = models.TextField(
+    eligibility = MultiLineTextField(
         _("eligibility"), blank=True, help_text=_("Who can use the service.")
     )
-    requirements = models.TextField(
+    requirements = MultiLineTextField(
         _("requirements (persyaratan)"),
         blank=True,
         help_text=_("Documents or steps needed, e.g. a letter of referral, KTP/KK."),
     )
-    cost = models.CharField(
+    cost = SingleLineCharField(
         _("cost"), max_length=200, blank=True, help_text=_("For example: free.")
     )
-    accessibility = models.TextField(
+    accessibility = MultiLineTextField(
         _("accessibility"),
         blank=True,
         help_text=_("Access for persons with disabilities, sign language, ramps."),
     )
-    languages = models.CharField(
+    languages = SingleLineCharField(
         _("languages"),
         max_length=200,
         blank=True,
         help_text=_("For example: Bahasa Indonesia, Bugis, Makassar."),
     )
-    notes = models.TextField(_("notes"), blank=True)
+    notes = MultiLineTextField(_("notes"), blank=True)
     agency = models.ForeignKey(
         "participants.Agency",
         verbose_name=_("agency"),

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from setara.fields import SingleLineCharField
+
 PROVINCE_CODE_RE = r"^[0-9]{2}$"
 REGENCY_CODE_RE = r"^[0-9]{2}\.[0-9]{2}$"
 
@@ -43,7 +45,7 @@ class Region(models.Model):
         unique=True,
         help_text=_("Kemendagri code: 73 for a province, 73.09 for a regency/city."),
     )
-    name = models.CharField(_("name"), max_length=120)
+    name = SingleLineCharField(_("name"), max_length=120)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     parent = models.ForeignKey(
         "self",

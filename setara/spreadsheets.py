@@ -14,11 +14,19 @@ tab or a carriage return stays text and is never run as a formula (OWASP, "CSV
 Injection"). In .xlsx the cell is typed as a string with Excel's quote prefix; in
 .csv it gets a leading apostrophe, which Excel and LibreOffice hide and treat as
 "this is text". Numbers and dates keep their types.
+
+Stored text never breaks a file: characters XML 1.0 does not allow (control
+characters other than tab, newline and carriage return, which openpyxl refuses with
+``IllegalCharacterError``; lone surrogates; U+FFFE and U+FFFF) are removed from
+every text cell, header and title, in .xlsx and .csv alike, so both files still hold
+the same cells. Text is cleaned when it is written (``setara.text``), but a row
+written before that, or by raw SQL, must still export.
 """
 
 import csv
 import datetime
 import io
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +42,13 @@ from .export_log import export_log_record_request
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: Characters no spreadsheet cell may hold: those outside XML 1.0's ``Char``
+#: production (W3C XML 1.0, section 2.2), a superset of openpyxl's
+#: ``ILLEGAL_CHARACTERS_RE`` (C0 controls but tab, LF, CR), plus lone surrogates
+#: (no UTF-8 form) and the non-characters U+FFFE and U+FFFF.
+ILLEGAL_CHARACTERS_RE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
+)
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Excel number formats: dates as 18/10/2023, months as "Okt 2023", text as text.
@@ -63,6 +78,14 @@ class Table:
     widths: Sequence[int] = ()
 
 
+def cell_safe(value):
+    """``value`` with the characters no spreadsheet may hold removed
+    (``ILLEGAL_CHARACTERS_RE``) when it is text; anything else unchanged."""
+    if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
 def is_formula_like(value) -> bool:
     """True for text that a spreadsheet would read as a formula."""
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
@@ -70,9 +93,11 @@ def is_formula_like(value) -> bool:
 
 def csv_value(value):
     """A cell for the .csv writer: formula-like text gets a leading apostrophe,
-    dates become 18/10/2023, None an empty cell."""
+    dates become 18/10/2023, None an empty cell; characters no spreadsheet may hold
+    are removed (``cell_safe``)."""
     if value is None:
         return ""
+    value = cell_safe(value)
     if isinstance(value, datetime.date):
         return value.strftime("%d/%m/%Y")
     if is_formula_like(value):
@@ -109,6 +134,11 @@ class _CellMaker:
         for index, value in enumerate(row):
             if value is None:
                 continue
+            safe = cell_safe(value)
+            if safe is not value:
+                value = safe
+                cells = cells or list(row)
+                cells[index] = value
             text = index in self.text_columns
             if not (text or isinstance(value, datetime.date) or is_formula_like(value)):
                 continue
@@ -122,7 +152,7 @@ class _CellMaker:
             cell = self._reused(index, self.formats.get(index, DATE_FORMAT))
             cell.value = value
             return cell
-        value = str(value)
+        value = cell_safe(str(value))
         if is_formula_like(value):
             cell = WriteOnlyCell(self.sheet, value)
             cell.data_type = "s"  # never "f": the text is stored, not evaluated
@@ -137,7 +167,8 @@ class _CellMaker:
 
 def _sheet_title(title: str, used: set[str]) -> str:
     """An Excel sheet name: at most 31 characters, none of ``[]:*?/\\``, unique."""
-    clean = "".join(" " if c in "[]:*?/\\" else c for c in str(title)).strip()[:31]
+    clean = "".join(" " if c in "[]:*?/\\" else c for c in cell_safe(str(title)))
+    clean = clean.strip()[:31]
     name, number = clean or "Sheet", 2
     while name.lower() in used:
         suffix = f" ({number})"
@@ -164,7 +195,7 @@ def write_xlsx(tables: Iterable[Table], out) -> None:
             sheet.column_dimensions[get_column_letter(index + 1)].width = width
         header = []
         for label in table.header:
-            cell = WriteOnlyCell(sheet, str(label))
+            cell = WriteOnlyCell(sheet, cell_safe(str(label)))
             cell.data_type = "s"
             cell.font = bold
             header.append(cell)
@@ -206,7 +237,11 @@ def xlsx_response(tables: Iterable[Table], filename: str) -> FileResponse:
     which cannot be streamed while it is written), then streamed from disk.
     """
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
-    write_xlsx(tables, spool)
+    try:
+        write_xlsx(tables, spool)
+    except BaseException:
+        spool.close()
+        raise
     spool.seek(0)
     return FileResponse(
         spool,

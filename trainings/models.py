@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Func, Max, OuterRef, Q, Subquery, Sum
@@ -17,6 +18,8 @@ from participants.models import (
     counting,
 )
 from regions.models import within_q
+from setara.fields import MultiLineTextField, SingleLineCharField
+from setara.submission import submission_token_constraint, submission_token_field
 
 from .dates import DayCount, days_between, format_date_range
 
@@ -25,7 +28,7 @@ class Topic(models.Model):
     """A training topic such as OCSEA, KBG, KBGO or child marriage; admins add more."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=120)
+    name = SingleLineCharField(_("name"), max_length=120)
 
     class Meta:
         ordering = ["name"]
@@ -84,20 +87,20 @@ class TrainingQuerySet(models.QuerySet):
 class Training(models.Model):
     """A multi-day training event of the programme."""
 
-    title = models.CharField(_("title"), max_length=300)
-    programme = models.CharField(_("programme"), max_length=60, default="SETARA")
+    title = SingleLineCharField(_("title"), max_length=300)
+    programme = SingleLineCharField(_("programme"), max_length=60, default="SETARA")
     topics = models.ManyToManyField(
         Topic, verbose_name=_("topics"), related_name="trainings", blank=True
     )
-    organiser = models.CharField(
+    organiser = SingleLineCharField(
         _("organiser"), max_length=200, blank=True, default="Yayasan BaKTI"
     )
-    partners = models.TextField(
+    partners = MultiLineTextField(
         _("partners"),
         blank=True,
         help_text=_("Supporting and co-organising institutions, one per line."),
     )
-    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    venue = SingleLineCharField(_("venue"), max_length=200, blank=True)
     region = models.ForeignKey(
         "regions.Region",
         verbose_name=_("region"),
@@ -106,9 +109,11 @@ class Training(models.Model):
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
-    objectives = models.TextField(_("objectives"), blank=True)
+    objectives = MultiLineTextField(_("objectives"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # The create form's one-time token: a second POST finds this training.
+    submission_token = submission_token_field()
 
     objects = TrainingQuerySet.as_manager()
     history = HistoricalRecords()
@@ -125,6 +130,7 @@ class Training(models.Model):
                     "The end date cannot be before the start date."
                 ),
             ),
+            submission_token_constraint("training_unique_submission_token"),
         ]
         indexes = [models.Index(fields=["start_date"])]
 
@@ -494,3 +500,49 @@ class Attendance(models.Model):
                         % {"range": training.date_range_display}
                     }
                 )
+
+
+class ImportUpload(models.Model):
+    """A sign-in sheet uploaded for import, waiting between preview and confirm.
+
+    In the database, so the confirm works on any app server. Only the uploading
+    user, in the session that holds ``token``, can use it (see
+    ``trainings.imports.pending.UploadStore``). ``parsed`` caches the file's
+    clean rows as JSON text for the days and options in ``parsed_key`` (text, not
+    a JSON column: PostgreSQL's jsonb refuses the NUL a cell may hold).
+    ``consumed_at`` is set, in the import's own transaction, when the import is
+    written, so a second confirm writes nothing; the file and rows are dropped then.
+    Rows older than a day are deleted on the next upload.
+    """
+
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    training = models.ForeignKey(
+        Training,
+        verbose_name=_("training"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+    )
+    # CASCADE: an upload is of no use without its user, and must not block
+    # deleting the user for a day.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    data = models.BinaryField()
+    options = models.JSONField(default=dict)
+    parsed_key = models.CharField(max_length=200, blank=True)
+    parsed = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True, db_index=True)
+    consumed_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("uploaded sign-in sheet")
+        verbose_name_plural = _("uploaded sign-in sheets")
+
+    def __str__(self):
+        return self.filename

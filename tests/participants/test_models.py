@@ -132,5 +132,16 @@ class TestResolveAgency:
         assert set(candidates) == set(both)
         assert Agency.objects.resolve("Dinas Sosial") == (None, candidates)
 
+    def test_a_spelling_mapped_before_wins_over_name_matches(self):
+        """Someone chose which agency "Dinas Sosial" means (an alias was kept):
+        the next import is not asked again."""
+        chosen, other = (AgencyFactory(name="Dinas Sosial") for _ in range(2))
+        AgencyAlias.objects.create(agency=chosen, name="Dinas  sosial.")
+        assert Agency.objects.resolve("Dinas Sosial", RegencyFactory()) == (
+            chosen,
+            [chosen],
+        )
+        assert other.pk != chosen.pk
+
     def test_unknown_name_has_no_candidates(self):
         assert Agency.objects.resolve("Tidak Ada") == (None, [])

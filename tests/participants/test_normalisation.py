@@ -4,20 +4,27 @@ import pytest
 from django.utils import translation
 
 from participants.normalisation import (
+    PLACEHOLDER_WORDS,
     CellError,
     InvalidPhoneNumber,
+    collapse_whitespace,
     guess_agency_type,
+    is_blank,
+    is_placeholder,
     mask_nik,
     normalise_key,
     normalise_name,
     normalise_phone,
     parse_attendance,
     parse_date,
+    parse_email,
     parse_name,
     parse_nik,
     parse_phone,
     parse_sex,
+    parse_text,
 )
+from setara.text import clean_text
 
 
 @pytest.mark.parametrize(
@@ -230,3 +237,99 @@ class TestNameAndMarks:
     def test_unknown_mark_is_an_error(self):
         with pytest.raises(CellError):
             parse_attendance("sakit?")
+
+
+# One cleaning step, and placeholders ------------------------------------------
+
+
+class TestCleaningFirst:
+    def test_collapse_whitespace_is_the_one_cleaning_step(self):
+        assert collapse_whitespace("\ufeff Andi\u200b\u00a0 Rusdi\x00 ") == clean_text(
+            "\ufeff Andi\u200b\u00a0 Rusdi\x00 "
+        )
+        assert collapse_whitespace("Andi\u00a0Rusdi\x00") == "Andi Rusdi"
+
+    def test_full_width_digits_are_digits(self):
+        assert parse_nik("７３０９０１２３４５６７０００１") == "7309012345670001"
+        assert parse_phone("０８１２－４４２３－１７７１") == "+6281244231771"
+        assert normalise_phone("＋６２ ８１２ ４４２３ １７７１") == "+6281244231771"
+
+    def test_other_scripts_digits_are_not_a_nik(self):
+        # Arabic-Indic digits are digits to Python's \d and isdigit(), not to the
+        # database's [0-9]: they must fail here, not at confirm.
+        with pytest.raises(CellError):
+            parse_nik("٧٣٠٩٠١٢٣٤٥٦٧٠٠٠١")
+
+    def test_invisible_characters_in_nik_and_phone_are_ignored(self):
+        assert parse_nik("\u200b7309012345670001\x00") == "7309012345670001"
+        assert parse_phone("0812\u00a04423\u200b1771") == "+6281244231771"
+
+    @pytest.mark.parametrize(
+        "raw", ["Dinas Sosial  Maros", "dinas sosial maros", "Dinas\u00a0Sosial Maros"]
+    )
+    def test_agency_key_ignores_invisible_characters(self, raw):
+        assert normalise_key(raw) == "dinas sosial maros"
+        assert normalise_key("Dinas\u200bSosial") == normalise_key("DinasSosial")
+
+    def test_name_key_ignores_invisible_characters(self):
+        assert normalise_name("Nur\u200bhaeda\u00a0Rahman") == "nurhaeda rahman"
+        assert normalise_name("ＮＵＲＨＡＥＤＡ") == "nurhaeda"
+
+    def test_a_name_of_only_zero_width_spaces_is_empty(self):
+        with pytest.raises(CellError):
+            parse_name("\u200b\u200b")
+        assert is_blank("\u200b\ufeff ")
+
+    def test_text_cells_lose_control_characters(self):
+        assert parse_text("Kepala\x00 Seksi\x07") == "Kepala Seksi"
+        assert parse_attendance("ｖ") is True
+        assert parse_email(" Ani@Contoh.ID\u200b ") == "ani@contoh.id"
+
+
+PLACEHOLDERS = [
+    "0",
+    "-",
+    "–",
+    "—",
+    "--",
+    "?",
+    ".",
+    "belum ada",
+    "Belum Ada",
+    "blm ada",
+    "tidak ada",
+    "TDK ADA",
+    "n/a",
+    "N/A",
+    "NA",
+    "n.a.",
+    "none",
+    "NULL",
+    "tidak punya",
+    "kosong",
+    "nihil",
+    "0000000000000000",
+    "0000 0000 0000 0000",
+    "０",
+    0,
+    0.0,
+]
+
+
+class TestPlaceholders:
+    @pytest.mark.parametrize("raw", PLACEHOLDERS)
+    def test_placeholders_read_as_empty(self, raw):
+        assert is_placeholder(raw)
+        assert parse_nik(raw) == ""
+        assert parse_phone(raw) == ""
+        assert normalise_phone(raw) == ""
+
+    @pytest.mark.parametrize(
+        "raw", [None, "", "  ", "7309012345670001", "0812", "ada", "nanang", "08"]
+    )
+    def test_not_placeholders(self, raw):
+        assert not is_placeholder(raw)
+
+    def test_every_listed_word_is_a_placeholder(self):
+        for word in PLACEHOLDER_WORDS:
+            assert is_placeholder(word.upper()), word

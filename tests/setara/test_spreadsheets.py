@@ -7,8 +7,17 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as OPENPYXL_ILLEGAL
 
-from setara.spreadsheets import Table, _sheet_title, csv_value, iter_csv, write_xlsx
+from setara.spreadsheets import (
+    ILLEGAL_CHARACTERS_RE,
+    Table,
+    _sheet_title,
+    cell_safe,
+    csv_value,
+    iter_csv,
+    write_xlsx,
+)
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+62 812", "-5", "@A1", "\tx", "\rx"])
@@ -58,3 +67,50 @@ def test_sheet_titles_are_cut_cleaned_and_unique():
     long = "x" * 40
     assert _sheet_title(long, used) == "x" * 31
     assert _sheet_title(long, used) == "x" * 27 + " (2)"
+
+
+# Characters no cell may hold ---------------------------------------------------
+
+STORED = "Andi\x00 Rusdi\x07\u200b ２\x1b\ufffe"
+
+
+def test_illegal_characters_are_a_superset_of_openpyxls():
+    for code in range(0x20):
+        char = chr(code)
+        if OPENPYXL_ILLEGAL.match(char):
+            assert ILLEGAL_CHARACTERS_RE.match(char), hex(code)
+    for char in "\t\n\r":
+        assert not ILLEGAL_CHARACTERS_RE.match(char)
+
+
+def test_cell_safe_removes_only_what_no_cell_may_hold():
+    # The zero-width space and full-width digit are legal XML: they stay.
+    assert cell_safe(STORED) == "Andi Rusdi\u200b ２"
+    assert cell_safe(12) == 12
+    assert cell_safe(None) is None
+
+
+def test_xlsx_with_control_characters_in_cells_header_and_title(tmp_path):
+    table = Table(
+        "Peserta\x00",
+        ["Nama\x07", "No HP"],
+        [[STORED, "0812\x00"], ["\x00=1+1", None]],
+        text_columns=frozenset({1}),
+    )
+    path = tmp_path / "t.xlsx"
+    write_xlsx([table], path)  # openpyxl raises IllegalCharacterError otherwise
+    sheet = load_workbook(path).active
+    assert sheet.title == "Peserta"
+    assert [c.value for c in sheet[1]] == ["Nama", "No HP"]
+    assert [c.value for c in sheet[2]] == ["Andi Rusdi\u200b ２", "0812"]
+    # Stripped first, so a formula hidden behind a NUL is still caught.
+    formula = sheet["A3"]
+    assert (formula.value, formula.data_type) == ("=1+1", "s")
+
+
+def test_csv_holds_the_same_cells():
+    table = Table("T", ["Nama\x00"], [[STORED], ["\x00@SUM(1)"]])
+    text = "".join(iter_csv([table]))
+    assert "\x00" not in text and "\x07" not in text
+    rows = list(csv.reader(io.StringIO(text[1:], newline="")))
+    assert rows == [["Nama"], ["Andi Rusdi\u200b ２"], ["'@SUM(1)"]]

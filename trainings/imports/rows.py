@@ -1,6 +1,7 @@
 """The clean rows of a sign-in sheet: each data row's cells parsed into an
 ``ImportRow``, every problem collected by row and column instead of stopping at the
-first."""
+first, and every warning (a value read otherwise than written, which does not stop
+the import) likewise."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from participants.normalisation import (
     CellError,
     cell_text,
     is_blank,
+    is_placeholder,
     mask_nik,
     normalise_key,
     normalise_name,
@@ -43,8 +45,15 @@ from participants.sheets import (
     read_table,
     too_many_rows,
 )
+from setara.text import clean_text
 
 _TOTALS_RE = re.compile(r"^(jumlah|total|jml)\b")
+
+#: Field -> the warning for a placeholder ("-", "belum ada", "0") read as empty.
+PLACEHOLDER_WARNINGS = {
+    "nik": _("“%(value)s” read as no NIK."),
+    "phone": _("“%(value)s” read as no phone number."),
+}
 
 
 def _text(model, name: str) -> Callable[[Any], str]:
@@ -112,12 +121,19 @@ class ImportRow:
 
 @dataclass
 class ParsedFile:
-    """The clean rows of a file, the problems found, and the header read."""
+    """The clean rows of a file, the problems found, and the header read.
+
+    ``warnings`` are cells read otherwise than written that do not stop the
+    import, such as a placeholder NIK ("belum ada") read as no NIK; each is a
+    ``Problem`` whose message quotes the cell (``value`` is empty), so ``str()``
+    gives "Row 7, column F (NIK): “belum ada” read as no NIK."
+    """
 
     rows: list[ImportRow]
     problems: list[Problem]
     header: Header | None = None
     skipped_rows: list[int] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The rows, problems and skipped rows as JSON-ready data (no header)."""
@@ -131,6 +147,7 @@ class ParsedFile:
             "rows": rows,
             "problems": [dataclasses.asdict(p) for p in self.problems],
             "skipped_rows": self.skipped_rows,
+            "warnings": [dataclasses.asdict(w) for w in self.warnings],
         }
 
     @classmethod
@@ -154,6 +171,7 @@ class ParsedFile:
             rows=rows,
             problems=[Problem(**p) for p in data["problems"]],
             skipped_rows=list(data["skipped_rows"]),
+            warnings=[Problem(**w) for w in data.get("warnings", ())],
         )
 
 
@@ -197,7 +215,7 @@ def parse_rows(
         count += 1
         if count > MAX_ROWS:
             raise too_many_rows()
-        row = _clean_row(number, cells, header, days, parsers, parsed.problems)
+        row = _clean_row(number, cells, header, days, parsers, parsed)
         if row is not None:
             parsed.rows.append(row)
     if not count and not parsed.problems:
@@ -239,10 +257,11 @@ def _data_rows(sheet: Sheet, header: Header, start: int, parsed: ParsedFile):
             yield number, cells, values
 
 
-def _clean_row(number, cells, header, days, parsers, problems) -> ImportRow | None:
+def _clean_row(number, cells, header, days, parsers, parsed) -> ImportRow | None:
     """Row ``number`` as an ImportRow, or None when a field cell is not acceptable;
-    each bad cell (fields and attendance) adds a Problem to ``problems``."""
-    values, bad = {}, False
+    each bad cell (fields and attendance) adds a Problem to ``parsed.problems``,
+    each placeholder read as empty a warning to ``parsed.warnings``."""
+    values, bad, problems = {}, False, parsed.problems
     for name, parser in parsers.items():
         if name not in header.fields:
             continue  # the ImportRow's default: empty
@@ -254,6 +273,11 @@ def _clean_row(number, cells, header, days, parsers, problems) -> ImportRow | No
             problems.append(
                 _cell_problem(number, index, header, cells[index], error, name)
             )
+            continue
+        if name in PLACEHOLDER_WARNINGS and is_placeholder(cells[index]):
+            parsed.warnings.append(
+                _placeholder_warning(number, index, header, cells[index], name)
+            )
     attendance = {}
     for index, day in header.days.items():
         try:
@@ -263,6 +287,17 @@ def _clean_row(number, cells, header, days, parsers, problems) -> ImportRow | No
     if bad:
         return None
     return ImportRow(row=number, attendance=attendance, **values)
+
+
+def _placeholder_warning(number, index, header, value, name) -> Problem:
+    """The warning for a placeholder in field ``name`` read as empty."""
+    return Problem(
+        message=str(PLACEHOLDER_WARNINGS[name])
+        % {"value": clean_text(cell_text(value))},
+        row=number,
+        column=get_column_letter(index + 1),
+        header=header.labels.get(index, ""),
+    )
 
 
 def _cell_problem(number, index, header, value, error, name=None) -> Problem:
