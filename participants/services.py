@@ -7,7 +7,7 @@ probably the same, and the caller (a page, an import) lets a human choose.
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from regions.models import Region
@@ -40,8 +40,10 @@ def participant_matches(
 
     The rule is ``ParticipantQuerySet.probable_matches``: the same NIK; or the same
     phone number once normalised (+62...); or the same name ignoring case, spacing
-    and titles (Hj., Dra., S.Pd) within the same agency; never a person with
-    another NIK, nor an erased person by phone or name. A phone that cannot be
+    and titles (Hj., Dra., S.Pd) within the same agency; then, as suggestions
+    (``ParticipantMatch.is_suggestion``), the same name with another agency or
+    none, and a close spelling in the same agency; never a person with another
+    NIK, nor an erased person by phone or name. A phone that cannot be
     normalised and a NIK that is not 16 digits are ignored. Returns at most
     ``MAX_SHOWN_MATCHES``, strongest reason first; ``exclude_pk`` leaves out the
     person being edited.
@@ -64,18 +66,32 @@ def participant_matches(
     return matches[:MAX_SHOWN_MATCHES]
 
 
-@transaction.atomic
 def agency_create(
     *,
     name: str,
     type: str = Agency.Type.OTHER,
     region: Region | None = None,
 ) -> Agency:
-    """Create an agency; raises ValidationError if the name is taken in the region
-    (ignoring case) or a field is invalid."""
+    """Create an agency; raises ValidationError, on ``name`` and naming the
+    existing agency, when another agency of ``region`` (or, without a region,
+    another agency without one) has the name once normalised (``normalise_key``:
+    case, spacing, punctuation, invisible characters), also when a concurrent
+    request created it first; or when a field is invalid. Its one write runs in
+    its own transaction (a savepoint inside the caller's), so a name taken
+    meanwhile leaves the caller's transaction usable."""
     agency = Agency(name=collapse_whitespace(name), type=type, region=region)
     agency.full_clean()
-    agency.save()
+    try:
+        with transaction.atomic():
+            agency.save()
+    except IntegrityError:
+        existing = agency.same_name_agency()
+        if existing is None:
+            raise
+        message = Agency.duplicate_message(existing)
+        raise ValidationError(
+            {"name": ValidationError(message, code="duplicate_name")}
+        ) from None
     return agency
 
 

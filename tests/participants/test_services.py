@@ -27,18 +27,19 @@ class TestParticipantMatches:
         [match] = participant_matches(full_name="X", phone="81234567890")
         assert match.participant == person
 
-    def test_name_ignoring_titles_matches_only_in_the_same_agency(self):
+    def test_name_ignoring_titles_matches_in_the_same_agency_else_suggests(self):
         agency = AgencyFactory()
         person = ParticipantFactory(
             full_name="Hj. Nurhaeda  Rahman, S.Sos", agency=agency
         )
         [match] = participant_matches(full_name="nurhaeda rahman", agency=agency)
         assert (match.participant, match.reasons) == (person, ["name"])
-        assert (
-            participant_matches(full_name="Nurhaeda Rahman", agency=AgencyFactory())
-            == []
-        )
-        assert participant_matches(full_name="Nurhaeda Rahman") == []
+        assert not match.is_suggestion
+        # Another agency, or none: only a suggestion the user confirms.
+        for other in (AgencyFactory(), None):
+            [match] = participant_matches(full_name="Nurhaeda Rahman", agency=other)
+            assert (match.participant, match.reasons) == (person, ["name_elsewhere"])
+            assert match.is_suggestion
 
     def test_several_reasons_strongest_first_and_one_query(
         self, django_assert_num_queries
@@ -63,9 +64,7 @@ class TestParticipantMatches:
     ):
         ParticipantFactory()
         with django_assert_num_queries(0):
-            assert (
-                participant_matches(full_name="Siapa Saja", phone="bukan nomor") == []
-            )
+            assert participant_matches(full_name="", phone="bukan nomor") == []
 
     def test_the_person_being_edited_is_not_their_own_match(self):
         person = ParticipantFactory(nik="7309012345670001")

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from participants.models import AgencyAlias, Participant
+from participants.models import Agency, AgencyAlias, Participant
 from tests.factories import AgencyFactory, ParticipantFactory, TrainingFactory
 from trainings.models import Attendance, Enrolment
 
@@ -145,7 +145,8 @@ def test_map_agency_and_reject_match(training, tmp_path):
 
 def test_already_enrolled_rows_are_reported_and_exit_zero(training):
     run(str(MAROS), "--training", str(training.pk))
-    out, err = run(str(MAROS), "--training", str(training.pk))
+    # Rosmini has no phone: the second run finds her by name and agency only.
+    out, err = run(str(MAROS), "--training", str(training.pk), "--accept-name-matches")
     assert "19 already enrolled" in out
     assert err == ""
     assert Attendance.objects.count() == 57
@@ -203,3 +204,133 @@ def test_problems_are_reported_in_indonesian_by_default(training, tmp_path):
             "import_participants", str(path), "--training", str(training.pk), stderr=err
         )
     assert err.getvalue().startswith("Baris 2, kolom B (L/P)")
+
+
+def _name_match_file(tmp_path, name="Hasnah"):
+    return write_xlsx(
+        tmp_path / "list.xlsx", [["Nama", "L/P", "Instansi"], [name, "P", "Dinas Uji"]]
+    )
+
+
+def test_a_name_and_agency_match_alone_is_a_problem(training, tmp_path):
+    existing = ParticipantFactory(
+        full_name="Hasnah", agency=AgencyFactory(name="Dinas Uji"), phone=""
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "import_participants",
+            str(_name_match_file(tmp_path)),
+            "--training",
+            str(training.pk),
+            stderr=err,
+        )
+    assert err.getvalue().splitlines() == [
+        f"row 2: possibly participant #{existing.pk} (same name in the same "
+        "agency): use --accept-name-matches to use them, or --reject-match 2"
+    ]
+    assert "1 problem" in str(error.value)
+    assert Participant.objects.count() == 1
+    assert not Enrolment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "people", "enrolled_existing"),
+    [(["--accept-name-matches"], 1, True), (["--reject-match", "2"], 2, False)],
+)
+def test_name_matches_are_taken_or_refused_on_request(
+    training, tmp_path, args, people, enrolled_existing
+):
+    existing = ParticipantFactory(
+        full_name="Hasnah", agency=AgencyFactory(name="Dinas Uji"), phone=""
+    )
+    out, err = run(
+        str(_name_match_file(tmp_path)), "--training", str(training.pk), *args
+    )
+    assert err == ""
+    assert Participant.objects.count() == people
+    assert existing.enrolments.exists() == enrolled_existing
+    if enrolled_existing:
+        assert (
+            f"row 2: matches participant #{existing.pk} (same name in the same agency)"
+            in out
+        )
+
+
+def test_suggestions_are_printed_and_never_taken(training, tmp_path):
+    existing = ParticipantFactory(
+        full_name="Nurhaeda Rahman", agency=AgencyFactory(name="Dinas Uji"), phone=""
+    )
+    out, err = run(
+        str(_name_match_file(tmp_path, "Nurhayda Rahman")),
+        "--training",
+        str(training.pk),
+        "--accept-name-matches",
+    )
+    assert (
+        f"row 2: possibly participant #{existing.pk} (similar name in the same "
+        "agency); not taken: a new person is created"
+    ) in out
+    assert err == ""
+    assert Participant.objects.count() == 2
+    assert not existing.enrolments.exists()
+
+
+def test_same_person_twice_in_the_file_names_the_field_and_both_rows(
+    training, tmp_path
+):
+    path = write_xlsx(
+        tmp_path / "list.xlsx",
+        [
+            ["Nama", "L/P", "Instansi", "No HP"],
+            ["Rahmawati", "P", "DP3A Kab. Maros", "081355501234"],
+            ["Rahmawati", "P", "Dinas PPPA Maros", "0813-5550-1234"],
+        ],
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_participants", str(path), "--training", str(training.pk), stderr=err
+        )
+    [line] = err.getvalue().splitlines()
+    assert line.startswith("Row 3: This is the same person as row 2 (same phone")
+    assert Participant.objects.count() == 0
+
+
+def test_an_agency_name_several_agencies_have_is_never_created_by_default(
+    training, tmp_path
+):
+    namesakes = [AgencyFactory(name="Dinas Sosial") for _ in range(2)]
+    path = write_xlsx(
+        tmp_path / "list.xlsx",
+        [["Nama", "L/P", "Instansi"], ["Rahma", "P", "Dinas Sosial"]],
+    )
+    err = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command(
+            "import_participants", str(path), "--training", str(training.pk), stderr=err
+        )
+    [line] = err.getvalue().splitlines()
+    assert line.startswith("row 2: the agency 'Dinas Sosial' matches several agencies")
+    assert f"#{namesakes[0].pk} Dinas Sosial" in line
+    assert "--create-agency 'Dinas Sosial'" in line
+    assert Agency.objects.count() == 2
+
+    run(
+        str(path),
+        "--training",
+        str(training.pk),
+        "--map-agency",
+        f"Dinas Sosial={namesakes[1].pk}",
+    )
+    assert Participant.objects.get().agency == namesakes[1]
+    # The choice is remembered (an alias): the next import is not asked again.
+    training.enrolments.all().delete()
+    Participant.objects.all().delete()
+    run(str(path), "--training", str(training.pk))
+    assert Participant.objects.get().agency == namesakes[1]
+    training.enrolments.all().delete()
+    Participant.objects.all().delete()
+    AgencyAlias.objects.all().delete()
+    run(str(path), "--training", str(training.pk), "--create-agency", "Dinas Sosial")
+    assert Agency.objects.count() == 3

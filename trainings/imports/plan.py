@@ -11,13 +11,26 @@ from typing import Any
 
 from django.utils.translation import gettext
 
-from participants.matching import MatchKeys
-from participants.models import Agency, Participant
-from participants.normalisation import guess_agency_type
+from participants.matching import (
+    NAME_ONLY,
+    PROPOSED,
+    SUGGESTED,
+    FileMatch,
+    MatchKeys,
+    match_strength,
+    reason_labels,
+    same_person_in_file,
+)
+from participants.models import Agency, Participant, count_by_sex
+from participants.normalisation import guess_agency_type, mask_nik, national_phone
 from participants.sheets import Problem
 
 from ..models import Enrolment
 from .rows import ImportRow, ParsedFile
+
+#: The ``agency_choices`` value meaning "create a new agency" for a name that
+#: matches several existing agencies (never the default for such a name).
+CREATE_AGENCY = "+create"
 
 
 @dataclass
@@ -27,15 +40,23 @@ class ImportOptions:
     ``agency_choices`` maps an unknown agency's key (``normalise_key`` of its name)
     to an existing agency's id; to the key of another unknown agency of the file
     that is created, meaning the same new agency ("DP3A Kab. Maros" and "Dinas
-    Pemberdayaan Perempuan ... Kab. Maros"); or to None to create it (the
-    default).
+    Pemberdayaan Perempuan ... Kab. Maros"); to ``CREATE_AGENCY`` to create it
+    although existing agencies have that name; or to None to create it (the
+    default for a name no agency has).
     ``rejected_rows`` are row numbers whose proposed match the user rejected: a new
     person is created instead. A match by NIK cannot be rejected (NIK is unique).
+    ``confirmed_rows`` are row numbers whose match on the name alone, or
+    suggestion, the user confirmed as the same person. ``accept_name_matches``
+    (the command line's ``--accept-name-matches``) confirms every match on the
+    name in the same agency that is not rejected; suggestions are never accepted
+    in bulk.
     """
 
     blank_sex_is_not_recorded: bool = False
     agency_choices: dict[str, int | str | None] = field(default_factory=dict)
     rejected_rows: set[int] = field(default_factory=set)
+    confirmed_rows: set[int] = field(default_factory=set)
+    accept_name_matches: bool = False
 
     def to_dict(self) -> dict:
         """The options as JSON-ready data (for the session)."""
@@ -43,6 +64,8 @@ class ImportOptions:
             "blank_sex_is_not_recorded": self.blank_sex_is_not_recorded,
             "agency_choices": self.agency_choices,
             "rejected_rows": sorted(self.rejected_rows),
+            "confirmed_rows": sorted(self.confirmed_rows),
+            "accept_name_matches": self.accept_name_matches,
         }
 
     @classmethod
@@ -52,6 +75,8 @@ class ImportOptions:
             blank_sex_is_not_recorded=bool(data.get("blank_sex_is_not_recorded")),
             agency_choices=dict(data.get("agency_choices") or {}),
             rejected_rows=set(data.get("rejected_rows") or ()),
+            confirmed_rows=set(data.get("confirmed_rows") or ()),
+            accept_name_matches=bool(data.get("accept_name_matches")),
         )
 
 
@@ -61,7 +86,8 @@ class UnknownAgency:
 
     ``choice`` is the id of the existing agency it means, or None to create it;
     ``same_as`` the key of another unknown agency it means (created once for
-    both). ``candidates`` are agencies it matches ambiguously (several at once).
+    both). ``candidates`` are agencies it matches ambiguously (several at once);
+    such a name is created only when the user chose so (``create_chosen``).
     """
 
     key: str
@@ -71,11 +97,53 @@ class UnknownAgency:
     same_as: str = ""
     candidates: list = field(default_factory=list)
     type: str = "other"
+    create_chosen: bool = False
 
     @property
     def type_label(self) -> str:
         """The guessed ``type`` as ``Agency.Type`` shows it."""
         return Agency.Type(self.type).label
+
+    @property
+    def needs_choice(self) -> bool:
+        """Whether the name matches several agencies and the user has not yet
+        picked one, nor chosen to create a new one."""
+        return bool(self.candidates) and not (
+            self.choice is not None or self.same_as or self.create_chosen
+        )
+
+
+@dataclass(frozen=True)
+class AgencyChoiceProblem(Problem):
+    """An agency name of the file that matches several existing agencies; the
+    user must pick one or choose to create a new one. ``candidates`` are
+    ``(id, name, region)`` triples."""
+
+    candidates: tuple = ()
+
+
+@dataclass(frozen=True)
+class NameMatchProblem(Problem):
+    """A row that matches participant ``participant_id`` on the name in the same
+    agency alone: the user must say whether it is the same person. ``reasons``
+    are the labels of what matched, joined."""
+
+    participant_id: int = 0
+    reasons: str = ""
+
+
+@dataclass
+class FileSuggestion:
+    """Two rows of the file that are possibly the same person (a suggestion of
+    ``same_person_in_file``): shown for the user to check, not blocking."""
+
+    first_row: int
+    second_row: int
+    reasons: list[str]
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return reason_labels(self.reasons)
 
 
 @dataclass
@@ -84,7 +152,11 @@ class RowPlan:
 
     ``action`` is "create" (new person, enrolled), "match" (an existing person,
     enrolled), or "enrolled" (the person is already enrolled: skipped).
-    ``match_reason`` is a key of ``participants.matching.MATCH_REASONS``.
+    ``match_reasons`` are keys of ``participants.matching.MATCH_REASONS``, strongest
+    first, and ``match_reason`` the first. A match by NIK or phone is taken unless
+    ``rejected``; a match on the name alone or a suggestion only when
+    ``confirmed``; a name-only match neither confirmed nor rejected is
+    ``undecided`` (a problem).
     """
 
     row: ImportRow
@@ -93,11 +165,33 @@ class RowPlan:
     match: Any = None  # the matched Participant
     match_reason: str = ""
     rejected: bool = False
+    match_reasons: list[str] = field(default_factory=list)
+    confirmed: bool = False
+
+    @property
+    def strength(self) -> str:
+        """``participants.matching.match_strength`` of the match ("" for none)."""
+        return match_strength(self.match_reasons) if self.match is not None else ""
+
+    @property
+    def reason_labels(self) -> list[str]:
+        return reason_labels(self.match_reasons)
 
     @property
     def can_reject(self) -> bool:
-        """Whether the user may refuse the match (not a match by NIK)."""
-        return self.match is not None and self.match_reason != "nik"
+        """Whether the user may refuse a proposed match (by phone, not by NIK)."""
+        return self.strength == PROPOSED and self.match_reason != "nik"
+
+    @property
+    def needs_decision(self) -> bool:
+        """Whether the user says "same person" or "different person" (a match on
+        the name alone, or a suggestion)."""
+        return self.strength in (NAME_ONLY, SUGGESTED)
+
+    @property
+    def undecided(self) -> bool:
+        """A match on the name alone that the user has not decided yet."""
+        return self.strength == NAME_ONLY and not (self.confirmed or self.rejected)
 
 
 @dataclass
@@ -110,6 +204,9 @@ class ImportPlan:
     problems: list[Problem]
     options: ImportOptions
     skipped_rows: list[int] = field(default_factory=list)
+    file_suggestions: list[FileSuggestion] = field(default_factory=list)
+    #: The file's warnings (``ParsedFile.warnings``): shown, never blocking.
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def to_create(self) -> list[RowPlan]:
@@ -118,8 +215,13 @@ class ImportPlan:
 
     @property
     def to_match(self) -> list[RowPlan]:
-        """Rows with a proposed match, accepted or rejected: the preview's list."""
+        """Rows with a match or suggestion, accepted or not: the preview's list."""
         return [p for p in self.rows if p.match is not None or p.rejected]
+
+    @property
+    def undecided(self) -> list[RowPlan]:
+        """Rows with a match on the name alone that the user has not decided."""
+        return [p for p in self.rows if p.undecided]
 
     @property
     def already_enrolled(self) -> list[RowPlan]:
@@ -140,13 +242,7 @@ class ImportPlan:
                 days[date] += present
         sex = [plan.match.sex if plan.action == "match" else plan.row.sex
                for plan in enrol]  # fmt: skip
-        return {
-            "total": len(enrol),
-            "male": sex.count("L"),
-            "female": sex.count("P"),
-            "not_recorded": sex.count(""),
-            "days": sorted(days.items()),
-        }
+        return {**count_by_sex(sex), "days": sorted(days.items())}
 
     def fingerprint(self) -> str:
         """A digest of what confirming would do; the confirm step compares it with
@@ -165,11 +261,15 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
     """Compare clean rows with the registry and the training, applying ``options``.
 
     Agencies are resolved once per distinct name (``AgencyQuerySet.resolve``:
-    names, short names and aliases, preferring the training's region); people are
-    matched in bulk by ``ParticipantQuerySet.probable_matches``, the rule the
-    enrol form uses too, taking the strongest match. Rows that would enrol one
-    person twice, or two new people with one NIK, become problems. A few queries
-    per thousand rows.
+    names, short names and aliases, preferring the training's region); a name that
+    matches several agencies is a problem until the user picks one or chooses to
+    create it. People are matched in bulk by
+    ``ParticipantQuerySet.probable_matches``, the rule the enrol form uses too,
+    taking the strongest match; a match on the name alone is a problem until the
+    user decides, and a suggestion creates a new person unless confirmed. Rows of
+    the file that are one person by the same rule (``same_person_in_file``)
+    become one problem per row; suggestions between rows are listed, not
+    blocking. A few queries per thousand rows.
     """
     rows = parsed.rows
     agencies, unknown = _resolve_agencies(training, rows, options)
@@ -183,6 +283,17 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
         for row in rows
     ]
     matches = Participant.objects.probable_matches(keys)
+    in_file = same_person_in_file(
+        [
+            MatchKeys(
+                nik=k.nik,
+                phone=k.phone,
+                name=k.name,
+                agency_id=_file_agency(row.agency_key, agencies, unknown),
+            )
+            for row, k in zip(rows, keys, strict=True)
+        ]
+    )
     enrolled = set(
         Enrolment.objects.filter(training=training).values_list(
             "participant_id", flat=True
@@ -198,7 +309,9 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
         )
         for row, row_matches in zip(rows, matches, strict=True)
     ]
-    problems = parsed.problems + _duplicates(plans)
+    problems = parsed.problems + _duplicates(plans, in_file)
+    problems += [_name_match_problem(plan) for plan in plans if plan.undecided]
+    problems += [_agency_problem(a) for a in unknown.values() if a.needs_choice]
     return ImportPlan(
         training=training,
         rows=plans,
@@ -206,7 +319,28 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
         problems=sorted(problems, key=lambda p: (p.row or 0, p.column)),
         options=options,
         skipped_rows=parsed.skipped_rows,
+        warnings=parsed.warnings,
+        file_suggestions=[
+            FileSuggestion(
+                first_row=rows[m.first].row,
+                second_row=rows[m.second].row,
+                reasons=m.reasons,
+            )
+            for m in in_file
+            if m.strength == SUGGESTED
+        ],
     )
+
+
+def _file_agency(key: str, agencies: dict, unknown: dict) -> Any:
+    """The agency of a row as rows of one file are compared: the existing agency's
+    id, else the key of the new agency it will be (following "same as"), else
+    None."""
+    if key in agencies:
+        return agencies[key].pk
+    if key in unknown:
+        return ("new", unknown[key].same_as or key)
+    return None
 
 
 def _resolve_agencies(training, rows: list[ImportRow], options: ImportOptions):
@@ -228,6 +362,7 @@ def _resolve_agencies(training, rows: list[ImportRow], options: ImportOptions):
             agencies[key] = agency
             continue
         choice = options.agency_choices.get(key)
+        create_chosen = choice == CREATE_AGENCY
         if not isinstance(choice, int) or choice not in mapped:
             choice = None
         unknown[key] = UnknownAgency(
@@ -237,6 +372,7 @@ def _resolve_agencies(training, rows: list[ImportRow], options: ImportOptions):
             choice=choice,
             candidates=candidates,
             type=guess_agency_type(row.agency),
+            create_chosen=create_chosen,
         )
         if choice is not None:
             agencies[key] = mapped[choice]
@@ -260,55 +396,135 @@ def _link_same_as(unknown: dict[str, UnknownAgency], options: ImportOptions) -> 
 
 
 def _row_plan(row, agency, match, *, enrolled: set, options) -> RowPlan:
-    """The plan of one row, given its strongest ParticipantMatch (or None)."""
+    """The plan of one row, given its strongest ParticipantMatch (or None): a
+    match by NIK or phone is taken unless rejected (not by NIK); a match on the
+    name alone or a suggestion only when confirmed (a name-only match also when
+    ``accept_name_matches``)."""
     if match is None:
         return RowPlan(row=row, action="create", agency=agency)
-    reason = match.reasons[0]
     person = match.participant
-    rejected = reason != "nik" and row.row in options.rejected_rows
+    strength = match.strength
+    number = row.row
+    if strength == PROPOSED:
+        rejected = match.reasons[0] != "nik" and number in options.rejected_rows
+        confirmed = not rejected
+    else:
+        confirmed = number in options.confirmed_rows or (
+            strength == NAME_ONLY
+            and options.accept_name_matches
+            and number not in options.rejected_rows
+        )
+        rejected = not confirmed and number in options.rejected_rows
     action = "enrolled" if person.pk in enrolled else "match"
     return RowPlan(
         row=row,
-        action="create" if rejected else action,
+        action=action if confirmed else "create",
         agency=agency,
         match=person,
-        match_reason=reason,
+        match_reason=match.reasons[0],
+        match_reasons=list(match.reasons),
         rejected=rejected,
+        confirmed=confirmed and strength != PROPOSED,
     )
 
 
-def _duplicates(plans: list[RowPlan]) -> list[Problem]:
-    """A problem for each row that is the same person as an earlier row: the same
-    matched person, or (new people) the same NIK or the same name and agency;
-    importing both would enrol one person twice."""
-    problems = []
-    seen_people: dict[int, int] = {}
-    seen_niks: dict[str, int] = {}
-    seen_names: dict[tuple[str, str], int] = {}
-    for plan in plans:
-        row = plan.row
-        if plan.action in ("match", "enrolled"):
-            if plan.match.pk in seen_people:
-                problems.append(_duplicate(row, seen_people[plan.match.pk]))
-            seen_people.setdefault(plan.match.pk, row.row)
+def _shown_value(reason: str, row: ImportRow) -> str:
+    """The value of ``row`` that a reason compares, as a message shows it (the
+    NIK masked: problems are shown to every role)."""
+    if reason == "nik":
+        return mask_nik(row.nik)
+    if reason == "phone":
+        return national_phone(row.phone)
+    return row.full_name
+
+
+def _duplicates(plans: list[RowPlan], in_file: list[FileMatch]) -> list[Problem]:
+    """One problem for each row that is the same person as an earlier row, naming
+    the earliest such row and every field that matched: by the identity rule
+    within the file (same NIK, same phone, same name in the same agency), or
+    because both rows enrol the same registry person. Importing both would enrol
+    one person twice, or create two people for one."""
+    problems = {}
+    for match in in_file:
+        second = plans[match.second].row
+        if match.strength == SUGGESTED or second.row in problems:
             continue
-        if row.nik:
-            if row.nik in seen_niks:
-                problems.append(_duplicate(row, seen_niks[row.nik]))
-            seen_niks.setdefault(row.nik, row.row)
-        name_key = (row.name_key, row.agency_key)
-        if name_key in seen_names:
-            problems.append(_duplicate(row, seen_names[name_key]))
-        seen_names.setdefault(name_key, row.row)
-    return problems
+        fields = "; ".join(
+            f"{label}: {_shown_value(reason, second)}"
+            for reason, label in zip(match.reasons, match.reason_labels, strict=True)
+        )
+        problems[second.row] = _duplicate(second, plans[match.first].row.row, fields)
+    seen_people: dict[int, RowPlan] = {}
+    for plan in plans:
+        if plan.action not in ("match", "enrolled"):
+            continue
+        first = seen_people.setdefault(plan.match.pk, plan)
+        if first is not plan and plan.row.row not in problems:
+            fields = gettext(
+                "both are %(name)s (#%(id)s) in the registry, by %(reasons)s"
+            ) % {
+                "name": plan.match.full_name,
+                "id": plan.match.pk,
+                "reasons": ", ".join(
+                    dict.fromkeys(map(str, first.reason_labels + plan.reason_labels))
+                ),
+            }
+            problems[plan.row.row] = _duplicate(plan.row, first.row.row, fields)
+    return list(problems.values())
 
 
-def _duplicate(row: ImportRow, first_row: int) -> Problem:
+def _duplicate(row: ImportRow, first_row: int, fields: str) -> Problem:
     return Problem(
         message=gettext(
-            "This is the same person as row %(row)s. Remove one of the two rows."
+            "This is the same person as row %(row)s (%(fields)s). Remove one of the "
+            "two rows, or correct the one that is wrong."
         )
-        % {"row": first_row},
+        % {"row": first_row, "fields": fields},
         row=row.row,
         value=row.full_name,
+    )
+
+
+def _name_match_problem(plan: RowPlan) -> NameMatchProblem:
+    """The problem of a match on the name alone that the user has not decided."""
+    return NameMatchProblem(
+        message=gettext(
+            "Possibly the same person as %(name)s (#%(id)s) in the registry: "
+            "%(reasons)s. Choose “Same person” or “Different person” for this row "
+            "under the matches."
+        )
+        % {
+            "name": plan.match.full_name,
+            "id": plan.match.pk,
+            "reasons": ", ".join(str(label) for label in plan.reason_labels),
+        },
+        row=plan.row.row,
+        value=plan.row.full_name,
+        participant_id=plan.match.pk,
+        reasons=", ".join(str(label) for label in plan.reason_labels),
+    )
+
+
+def _agency_problem(unknown: UnknownAgency) -> AgencyChoiceProblem:
+    """The problem of an agency name that matches several agencies."""
+    candidates = tuple(
+        (agency.pk, agency.name, str(agency.region or "—"))
+        for agency in unknown.candidates
+    )
+    return AgencyChoiceProblem(
+        message=gettext(
+            "The agency “%(name)s” (rows %(rows)s) matches several agencies: "
+            "%(list)s. Choose the one it means under “Agencies not in the list”, "
+            "or choose to create a new agency."
+        )
+        % {
+            "name": unknown.name,
+            "rows": ", ".join(str(row) for row in unknown.rows),
+            "list": "; ".join(
+                f"{name} ({region}, #{pk})" for pk, name, region in candidates
+            ),
+        },
+        row=unknown.rows[0],
+        value=unknown.name,
+        candidates=candidates,
     )

@@ -2,10 +2,16 @@
 
 The same import as the page: a sign-in sheet or registration list (.xlsx or .csv)
 is read, checked and written in one transaction, or not at all. Unknown agencies
-are created unless mapped with ``--map-agency``; people who match someone in the
-registry are enrolled as that person unless the row is given to ``--reject-match``.
-Exit status 0 when every row was imported (people already enrolled count as
-imported); otherwise 1, with one line per problem on stderr and nothing written.
+are created unless mapped with ``--map-agency``; a name several agencies have is a
+problem until mapped, or created with ``--create-agency``. People who match someone
+in the registry by NIK or phone are enrolled as that person unless the row is given
+to ``--reject-match``; a match on the name in the same agency alone is a problem
+unless ``--accept-name-matches`` (or ``--reject-match``) is given, and suggestions
+(the same name elsewhere, a close spelling) are printed and never taken: those rows
+create new people. Exit status 0 when every row was imported (people already
+enrolled count as imported); otherwise 1, with one line per problem on stderr and
+nothing written. Warnings (a placeholder NIK or phone such as "belum ada" read as
+empty) are printed on stderr as "warning: ..." lines and do not change the status.
 """
 
 from pathlib import Path
@@ -16,9 +22,16 @@ from django.db import DatabaseError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from participants.matching import SUGGESTED
 from participants.normalisation import normalise_key
-from participants.sheets import MAX_FILE_BYTES, MAX_FILE_MB, ImportFileError
-from trainings.imports.plan import ImportOptions, plan_import
+from participants.sheets import ImportFileError, check_file_size
+from trainings.imports.plan import (
+    CREATE_AGENCY,
+    AgencyChoiceProblem,
+    ImportOptions,
+    NameMatchProblem,
+    plan_import,
+)
 from trainings.imports.rows import read_participant_file
 from trainings.models import Training
 from trainings.services import enrolments_import
@@ -68,6 +81,21 @@ class Command(BaseCommand):
             help="Create a new person for this spreadsheet row instead of using "
             "the matching existing person (repeatable).",
         )
+        parser.add_argument(
+            "--accept-name-matches",
+            action="store_true",
+            help="Enrol the existing person for rows that match someone only by "
+            "the same name in the same agency (otherwise such rows are problems). "
+            "Suggestions (same name elsewhere, close spellings) are never taken.",
+        )
+        parser.add_argument(
+            "--create-agency",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="Create a new agency for this name of the file although several "
+            "existing agencies have it (repeatable).",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -78,19 +106,22 @@ class Command(BaseCommand):
             ) from None
         path = Path(options["file"])
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise CommandError(
-                    _("%(name)s: the file is larger than %(mb)s MB.")
-                    % {"name": path.name, "mb": MAX_FILE_MB}
-                )
+            check_file_size(path.stat().st_size)
             data = path.read_bytes()
+        except ImportFileError as error:
+            raise CommandError(f"{path.name}: {error}") from None
         except OSError as error:
             raise CommandError(f"{path}: {error.strerror}") from None
 
+        agency_choices = {
+            normalise_key(name): CREATE_AGENCY for name in options["create_agency"]
+        }
+        agency_choices |= self._agency_choices(options["map_agency"])
         import_options = ImportOptions(
             blank_sex_is_not_recorded=options["blank_sex_not_recorded"],
-            agency_choices=self._agency_choices(options["map_agency"]),
+            agency_choices=agency_choices,
             rejected_rows=set(options["reject_match"]),
+            accept_name_matches=options["accept_name_matches"],
         )
         try:
             parsed = read_participant_file(
@@ -107,9 +138,10 @@ class Command(BaseCommand):
                 % {"name": path.name, "error": type(error).__name__}
             ) from None
         plan = plan_import(training=training, parsed=parsed, options=import_options)
+        self._warn(plan)
         if plan.problems:
             for problem in plan.problems:
-                self.stderr.write(str(problem))
+                self.stderr.write(self._problem_line(problem))
             raise CommandError(
                 _("%(problems)s; nothing was imported.")
                 % {"problems": count_text(len(plan.problems))}
@@ -143,6 +175,12 @@ class Command(BaseCommand):
                 }
             )
         )
+
+    def _warn(self, plan):
+        """The plan's warnings on stderr; they never change the exit status. The
+        prefix is fixed (untranslated) so scripts can tell them apart."""
+        for warning in plan.warnings:
+            self.stderr.write(f"warning: {warning}")
 
     def _agency_choices(self, mappings):
         choices = {}
@@ -178,15 +216,21 @@ class Command(BaseCommand):
                 % {"date": f"{date:%d/%m/%Y}", "present": present}
             )
         for row_plan in plan.rows:
-            if row_plan.match is not None and not row_plan.rejected:
-                line = _("row %(row)s: matches participant %(pk)s (%(reason)s)") % {
-                    "row": row_plan.row.row,
-                    "pk": row_plan.match.pk,
-                    "reason": row_plan.match_reason,
+            if row_plan.match is not None:
+                self.stdout.write("  " + self._match_line(row_plan))
+        for suggestion in plan.file_suggestions:
+            self.stdout.write(
+                "  "
+                + _(
+                    "row %(row)s: possibly the same person as row %(first)s "
+                    "(%(reasons)s); imported as two people"
+                )
+                % {
+                    "row": suggestion.second_row,
+                    "first": suggestion.first_row,
+                    "reasons": ", ".join(map(str, suggestion.reason_labels)),
                 }
-                if row_plan.action == "enrolled":
-                    line += ", " + _("already enrolled")
-                self.stdout.write("  " + line)
+            )
         for unknown in plan.unknown_agencies:
             if unknown.same_as:
                 action = _("same new agency as %(name)r") % {"name": unknown.same_as}
@@ -199,3 +243,54 @@ class Command(BaseCommand):
                 + _("agency %(name)r: %(action)s")
                 % {"name": unknown.name, "action": action}
             )
+
+    def _match_line(self, row_plan) -> str:
+        """What the import does with a row that matches someone in the registry."""
+        values = {
+            "row": row_plan.row.row,
+            "pk": row_plan.match.pk,
+            "reasons": ", ".join(map(str, row_plan.reason_labels)),
+        }
+        if row_plan.action == "create" and row_plan.strength == SUGGESTED:
+            return (
+                _(
+                    "row %(row)s: possibly participant #%(pk)s (%(reasons)s); not "
+                    "taken: a new person is created"
+                )
+                % values
+            )
+        if row_plan.action == "create":
+            return (
+                _("row %(row)s: not participant #%(pk)s (%(reasons)s), as asked")
+                % values
+            )
+        line = _("row %(row)s: matches participant #%(pk)s (%(reasons)s)") % values
+        if row_plan.action == "enrolled":
+            line += ", " + _("already enrolled")
+        return line
+
+    def _problem_line(self, problem) -> str:
+        """A problem as one line, with the options that settle it on the command
+        line (the page's wording points at its own choices)."""
+        if isinstance(problem, NameMatchProblem):
+            return _(
+                "row %(row)s: possibly participant #%(pk)s (%(reasons)s): use "
+                "--accept-name-matches to use them, or --reject-match %(row)s"
+            ) % {
+                "row": problem.row,
+                "pk": problem.participant_id,
+                "reasons": problem.reasons,
+            }
+        if isinstance(problem, AgencyChoiceProblem):
+            return _(
+                "row %(row)s: the agency %(name)r matches several agencies: "
+                "%(list)s; use --map-agency %(name)r=ID, or --create-agency %(name)r"
+            ) % {
+                "row": problem.row,
+                "name": problem.value,
+                "list": "; ".join(
+                    f"#{pk} {name} ({region})"
+                    for pk, name, region in problem.candidates
+                ),
+            }
+        return str(problem)
