@@ -248,7 +248,6 @@ def main() -> int:
         path.write_bytes(data)
         with override_settings(
             SESSION_ENGINE="django.contrib.sessions.backends.cache",
-            PARTICIPANT_IMPORT_DIR=str(workdir / "pending"),
         ):
             results = best_of(
                 {

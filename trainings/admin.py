@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Attendance, Enrolment, Topic, Training
+from .models import Attendance, Enrolment, ImportUpload, Topic, Training
 from .services import training_delete
 
 
@@ -83,3 +83,20 @@ class AttendanceAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("Training"), ordering="enrolment__training__title")
     def training_title(self, obj):
         return obj.enrolment.training.title
+
+
+@admin.register(ImportUpload)
+class ImportUploadAdmin(admin.ModelAdmin):
+    """Uploads waiting for import confirmation, or imported in the last day: who,
+    which training, when. Read-only; the file itself is never shown."""
+
+    list_display = ["filename", "training", "user", "created_at", "consumed_at"]
+    list_select_related = ["training", "user"]
+    fields = ["filename", "training", "user", "created_at", "consumed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -11,16 +11,20 @@ from django.utils.translation import gettext_lazy as _
 from participants.forms import ParticipantForm
 from participants.models import Participant
 from participants.sheets import MAX_FILE_MB, ImportFileError, check_file_size
+from setara.submission import SubmissionTokenFormMixin
 
-from .imports.plan import ImportOptions
+from .imports.plan import CREATE_AGENCY, ImportOptions
 from .models import Enrolment, Topic, Training
 from .services import training_save
 
 _DATE_WIDGET = {"type": "date"}
 
 
-class TrainingForm(forms.ModelForm):
-    """A training's details. Dates use the browser's date picker (ISO values)."""
+class TrainingForm(SubmissionTokenFormMixin, forms.ModelForm):
+    """A training's details. Dates use the browser's date picker (ISO values).
+
+    A new training carries a one-time submission token (``setara.submission``),
+    stored on the training it creates."""
 
     topics = forms.ModelMultipleChoiceField(
         label=_("Topics"),
@@ -58,6 +62,8 @@ class TrainingForm(forms.ModelForm):
         """Save through ``training_save``, which raises ValidationError when new dates
         would leave recorded attendance outside the training."""
         training = super().save(commit=False)
+        if training._state.adding:
+            training.submission_token = self.submitted_token()
         if commit:
             training_save(training=training, topics=self.cleaned_data["topics"])
         return training
@@ -76,8 +82,9 @@ class EnrolmentForm(forms.Form):
     )
 
 
-class ParticipantEnrolForm(ParticipantForm):
-    """A new person, enrolled in the training as soon as they are saved."""
+class ParticipantEnrolForm(SubmissionTokenFormMixin, ParticipantForm):
+    """A new person, enrolled in the training as soon as they are saved; with a
+    one-time submission token (``setara.submission``), stored on the person."""
 
     role = forms.ChoiceField(
         label=_("Role"),
@@ -183,8 +190,11 @@ class ParticipantImportForm(forms.Form):
 class ParticipantImportDecisionForm(forms.Form):
     """The choices of an import preview: what to do with each unknown agency
     (create it, treat it as another new agency of the file, or map it to an
-    existing one), which proposed matches to reject, and whether an empty L/P
-    cell means "not recorded".
+    existing one; a name several agencies have starts with no choice), which
+    proposed matches to reject, whether each match on the name alone or
+    suggestion is the same person (a name-only match starts undecided, a
+    suggestion as a different person), and whether an empty L/P cell means "not
+    recorded".
 
     ``fingerprint`` carries the digest of the preview the user saw, so confirming
     a preview that has since changed shows the new one instead.
@@ -192,6 +202,8 @@ class ParticipantImportDecisionForm(forms.Form):
 
     CREATE = "create"
     SAME_AS = "same:"
+    SAME_PERSON = "same"
+    NEW_PERSON = "new"
 
     blank_sex_is_not_recorded = forms.BooleanField(
         label=_("Import an empty L/P cell as “not recorded”"),
@@ -216,14 +228,28 @@ class ParticipantImportDecisionForm(forms.Form):
                 if other.key != unknown.key
             ]
             choices = [(self.CREATE, _("Create this agency"))]
+            if unknown.candidates:
+                choices = [
+                    ("", _("— Choose the agency it means —")),
+                    (
+                        _("Agencies with this name"),
+                        [
+                            (str(a.pk), f"{a.name} ({a.region or '—'})")
+                            for a in unknown.candidates
+                        ],
+                    ),
+                    (self.CREATE, _("Create a new agency with this name")),
+                ]
             if same_as:
                 choices.append((_("Same as a new agency of this file"), same_as))
             if existing:
                 choices.append((_("An existing agency"), existing))
             if unknown.same_as:
                 initial = self.SAME_AS + unknown.same_as
+            elif unknown.choice:
+                initial = str(unknown.choice)
             else:
-                initial = str(unknown.choice) if unknown.choice else self.CREATE
+                initial = "" if unknown.needs_choice else self.CREATE
             self.fields[name] = forms.ChoiceField(
                 label=unknown.name,
                 choices=choices,
@@ -242,6 +268,33 @@ class ParticipantImportDecisionForm(forms.Form):
                     initial=row_plan.rejected,
                 )
                 self.match_fields.append((row_plan, name))
+            elif row_plan.needs_decision:
+                name = f"person_{row_plan.row.row}"
+                self.fields[name] = self._decision_field(row_plan)
+                self.match_fields.append((row_plan, name))
+
+    def _decision_field(self, row_plan) -> forms.ChoiceField:
+        """The "same person" or "different person" choice for a match on the name
+        alone (no choice at first: the import waits for one) or a suggestion (a
+        different person unless the user says otherwise)."""
+        choices = [
+            (self.SAME_PERSON, _("Same person: enrol the one in the registry")),
+            (self.NEW_PERSON, _("Different person: create a new one")),
+        ]
+        if row_plan.confirmed:
+            initial = self.SAME_PERSON
+        elif row_plan.rejected or not row_plan.undecided:
+            initial = self.NEW_PERSON
+        else:
+            choices.insert(0, ("", _("— Same person? Choose —")))
+            initial = ""
+        return forms.ChoiceField(
+            label=_("Is this the same person?"),
+            choices=choices,
+            initial=initial,
+            required=False,
+            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        )
 
     @staticmethod
     def agency_field_name(key: str) -> str:
@@ -253,7 +306,8 @@ class ParticipantImportDecisionForm(forms.Form):
         return [(unknown, self[name]) for unknown, name in self.agency_fields]
 
     def bound_match_fields(self):
-        """Row number -> the bound "not the same person" box of that row."""
+        """Row number -> the bound "not the same person" box, or "same person?"
+        choice, of that row."""
         return {row_plan.row.row: self[name] for row_plan, name in self.match_fields}
 
     def options(self):
@@ -263,9 +317,16 @@ class ParticipantImportDecisionForm(forms.Form):
         for unknown, name in self.agency_fields:
             value = data.get(name)
             if not value:  # not sent: keep the choice shown
-                agency_choices[unknown.key] = unknown.same_as or unknown.choice
+                agency_choices[unknown.key] = (
+                    unknown.same_as
+                    or unknown.choice
+                    or (CREATE_AGENCY if unknown.create_chosen else None)
+                )
             elif value == self.CREATE:
-                agency_choices[unknown.key] = None
+                # Created by default, unless existing agencies have this name.
+                agency_choices[unknown.key] = (
+                    CREATE_AGENCY if unknown.candidates else None
+                )
             elif value.startswith(self.SAME_AS):
                 agency_choices[unknown.key] = value.removeprefix(self.SAME_AS)
             else:
@@ -280,11 +341,16 @@ class ParticipantImportDecisionForm(forms.Form):
             }.items()
             if choice is not None
         }
-        rejected = {
-            row_plan.row.row for row_plan, name in self.match_fields if data.get(name)
-        }
+        rejected, confirmed = set(), set()
+        for row_plan, name in self.match_fields:
+            value = data.get(name)
+            if value is True or value == self.NEW_PERSON:
+                rejected.add(row_plan.row.row)
+            elif value == self.SAME_PERSON:
+                confirmed.add(row_plan.row.row)
         return ImportOptions(
             blank_sex_is_not_recorded=data.get("blank_sex_is_not_recorded", False),
             agency_choices=agency_choices,
             rejected_rows=rejected,
+            confirmed_rows=confirmed,
         )

@@ -18,7 +18,7 @@ from participants.services import agency_create, participant_create
 from setara.history import deleted_row, reinsert
 
 from .imports.plan import ImportPlan
-from .models import Attendance, Enrolment, Topic, Training
+from .models import Attendance, Enrolment, ImportUpload, Topic, Training
 
 
 class AttendanceConflict(Exception):
@@ -284,9 +284,14 @@ class EnrolmentsImportResult:
     attendance: int = 0
 
 
+class UploadAlreadyImported(Exception):
+    """The uploaded file was imported already (a second click on Import, another
+    tab, Back then Import); nothing was written this time."""
+
+
 @transaction.atomic
 def enrolments_import(
-    *, training: Training, plan: ImportPlan, user=None
+    *, training: Training, plan: ImportPlan, user=None, upload_id: int | None = None
 ) -> EnrolmentsImportResult:
     """Write an import plan (``trainings.imports.plan.plan_import``) in one
     transaction: the new agencies, aliases for agencies the user mapped, the new
@@ -299,11 +304,20 @@ def enrolments_import(
     thousand rows) after ``clean_fields``; the constraints ``full_clean`` would
     check one query per row (unique NIK, unique enrolment) are checked by the plan
     in bulk and enforced by the database (IntegrityError).
+
+    With ``upload_id`` (the ImportUpload the plan was read from) the upload is
+    consumed first, in this transaction, so it is imported once: when it was
+    consumed already, UploadAlreadyImported is raised and nothing is written. Two
+    concurrent confirms both reach the conditional UPDATE; the second waits for the
+    first's row lock, then (PostgreSQL re-checks the condition after the wait)
+    updates no row.
     """
     if plan.problems:
         raise ValidationError([str(problem) for problem in plan.problems])
     if plan.training.pk != training.pk:
         raise ValidationError(_("This import was prepared for another training."))
+    if upload_id is not None:
+        _import_upload_consume(upload_id=upload_id)
     new_agencies = _import_agencies(training=training, plan=plan)
     people = _import_people(plan=plan, new_agencies=new_agencies, user=user)
     result = EnrolmentsImportResult(
@@ -330,6 +344,20 @@ def enrolments_import(
     bulk_create_with_history(attendance, Attendance, default_user=user)
     result.attendance = len(attendance)
     return result
+
+
+def _import_upload_consume(*, upload_id: int) -> None:
+    """Mark the upload imported and drop its file and parsed rows; raises
+    UploadAlreadyImported when it was imported already, ValidationError when it
+    is gone (expired and deleted meanwhile)."""
+    consumed = ImportUpload.objects.filter(pk=upload_id, consumed_at=None).update(
+        consumed_at=timezone.now(), data=b"", parsed=""
+    )
+    if consumed == 1:
+        return
+    if ImportUpload.objects.filter(pk=upload_id).exists():
+        raise UploadAlreadyImported
+    raise ValidationError(_("This upload has expired. Upload the file again."))
 
 
 def _import_agencies(*, training: Training, plan: ImportPlan) -> dict[str, Agency]:

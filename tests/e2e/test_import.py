@@ -21,11 +21,6 @@ MAROS = (
 )
 
 
-@pytest.fixture(autouse=True)
-def private_upload_dir(settings, tmp_path):
-    settings.PARTICIPANT_IMPORT_DIR = str(tmp_path / "pending")
-
-
 def test_officer_imports_the_maros_sheet_upload_preview_confirm(page, login):
     region = Region.objects.get(code="73.09")
     training = TrainingFactory(

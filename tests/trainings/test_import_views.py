@@ -23,7 +23,7 @@ from tests.factories import (
     UserFactory,
 )
 from trainings.imports import pending
-from trainings.models import Attendance, Enrolment
+from trainings.models import Attendance, Enrolment, ImportUpload
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +33,6 @@ MAROS = (
     / "data"
     / "maros-ocsea-2023-daftar-hadir.xlsx"
 )
-
-
-@pytest.fixture(autouse=True)
-def pending_dir(settings, tmp_path):
-    settings.PARTICIPANT_IMPORT_DIR = str(tmp_path / "pending")
-    return tmp_path / "pending"
 
 
 @pytest.fixture(autouse=True)
@@ -131,7 +125,7 @@ def test_upload_page_needs_the_permission_to_add_participants(client, training):
     assert response.status_code == HTTPStatus.FORBIDDEN
 
 
-def test_maros_sheet_preview_then_confirm(staff_client, training, pending_dir):
+def test_maros_sheet_preview_then_confirm(staff_client, training):
     file = SimpleUploadedFile(MAROS.name, MAROS.read_bytes())
     url = preview_url(upload(staff_client, training, file))
     assert Participant.objects.count() == 0  # nothing written by the upload
@@ -143,16 +137,18 @@ def test_maros_sheet_preview_then_confirm(staff_client, training, pending_dir):
     assert summary["days"][1] == (datetime.date(2023, 10, 19), 18)
     assert "Fatmawati Daeng Ngai" in preview.content.decode()
     assert Participant.objects.count() == 0  # nor by the preview
-    kept = list(pending_dir.iterdir())  # the upload and its parsed rows
-    assert len(kept) == 2
-    assert all(path.stat().st_mode & 0o777 == 0o600 for path in kept)
+    kept = ImportUpload.objects.get()  # the upload and its parsed rows
+    assert bytes(kept.data) == MAROS.read_bytes()
+    assert kept.parsed and kept.consumed_at is None
 
     response = staff_client.post(url, confirm_data(preview))
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == training.get_absolute_url()
     assert training.enrolments.participants().sex_summary()["total"] == 19
     assert Attendance.objects.filter(date="2023-10-19", present=True).count() == 18
-    assert list(pending_dir.iterdir()) == []  # the file is gone after the import
+    kept.refresh_from_db()  # consumed: the file and its rows are gone
+    assert (bytes(kept.data), kept.parsed) == (b"", "")
+    assert kept.consumed_at is not None
 
     page = staff_client.get(response.url)
     assert "19" in page.content.decode()
@@ -377,13 +373,57 @@ def test_nik_is_masked_in_the_preview_for_programme_staff(staff_client, training
     assert "************0001" in content
 
 
-def test_a_shared_upload_directory_is_refused(staff_client, training, pending_dir):
-    from django.core.exceptions import ImproperlyConfigured
+def test_a_second_confirm_imports_nothing_and_says_so(staff_client, training):
+    rows = [["Nama", "L/P"], ["Rahma", "P"], ["Budi", "L"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    first = staff_client.post(url, confirm_data(preview))
+    assert first.url == training.get_absolute_url()
 
-    pending_dir.mkdir(mode=0o777)
-    pending_dir.chmod(0o777)
-    with pytest.raises(ImproperlyConfigured):
+    again = staff_client.post(url, confirm_data(preview), follow=True)  # Back, Import
+    assert again.redirect_chain == [(training.get_absolute_url(), HTTPStatus.FOUND)]
+    assert "This file was already imported." in again.content.decode()
+    assert Participant.objects.count() == 2
+    assert training.enrolments.count() == 2
+    back = staff_client.get(url)  # the preview itself goes to the training too
+    assert back.url == training.get_absolute_url()
+
+
+def test_a_confirm_that_loses_the_race_writes_nothing(staff_client, training):
+    """The upload was consumed between this request's preview and its write (by
+    a concurrent confirm): the service refuses inside the transaction."""
+    rows = [["Nama", "L/P"], ["Rahma", "P"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    ImportUpload.objects.update(consumed_at=datetime.datetime.now(datetime.UTC))
+    store = pending.UploadStore
+    real_get = store.get
+
+    def not_yet_consumed(self, token, training_id):  # as read before the other won
+        found = real_get(self, token, training_id)
+        found.consumed = False
+        return found
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store, "get", not_yet_consumed)
+        response = staff_client.post(url, confirm_data(preview), follow=True)
+    assert "This file was already imported." in response.content.decode()
+    assert response.redirect_chain[-1][0] == training.get_absolute_url()
+    assert Participant.objects.count() == 0
+
+
+def test_an_expired_upload_is_refused_and_deleted_by_the_next_upload(
+    staff_client, training
+):
+    url = preview_url(
         upload(staff_client, training, xlsx([["Nama", "L/P"], ["A", "P"]]))
+    )
+    old = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=25)
+    ImportUpload.objects.update(created_at=old)
+    response = staff_client.get(url)
+    assert response.url == reverse("trainings:import", args=[training.pk])
+    preview_url(upload(staff_client, training, xlsx([["Nama", "L/P"], ["B", "L"]])))
+    assert ImportUpload.objects.filter(created_at=old).count() == 0
 
 
 def test_a_token_from_another_session_is_refused(client, staff_client, training):
@@ -436,3 +476,111 @@ def test_nothing_personal_reaches_the_logs(staff_client, training, caplog):
     staff_client.post(url, confirm_data(preview))
     for secret in ("Rahmawati", "Budi", "5550", "7309012345670001", "Lelaki"):
         assert secret not in caplog.text
+
+
+def test_a_name_only_match_waits_for_a_decision(staff_client, training):
+    agency = AgencyFactory(name="Dinas Uji")
+    existing = ParticipantFactory(full_name="Hasnah", agency=agency, phone="")
+    rows = [["Nama", "L/P", "Instansi"], ["Hasnah, S.Pd", "P", "Dinas Uji"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    content = preview.content.decode()
+    assert 'name="person_2"' in content
+    assert "same name in the same agency" in content
+    assert f"Hasnah (#{existing.pk})" in content  # the problem names the record
+    assert preview.context["plan"].problems
+
+    staff_client.post(url, confirm_data(preview))  # undecided: nothing imported
+    assert not Enrolment.objects.exists()
+
+    response = staff_client.post(url, confirm_data(preview, person_2="same"))
+    assert response.status_code == HTTPStatus.OK  # the preview changed: look again
+    preview = staff_client.get(url)
+    assert preview.context["plan"].problems == []
+    staff_client.post(url, confirm_data(preview))
+    assert Enrolment.objects.get().participant == existing
+    assert Participant.objects.count() == 1
+
+
+def test_different_person_creates_a_new_one(staff_client, training):
+    agency = AgencyFactory(name="Dinas Uji")
+    existing = ParticipantFactory(full_name="Hasnah", agency=agency, phone="")
+    rows = [["Nama", "L/P", "Instansi"], ["Hasnah", "P", "Dinas Uji"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    staff_client.post(
+        url, confirm_data(staff_client.get(url), person_2="new", confirm=None)
+    )
+    staff_client.post(url, confirm_data(staff_client.get(url)))
+    assert Participant.objects.count() == 2
+    assert not existing.enrolments.exists()
+
+
+def test_a_suggestion_is_shown_and_defaults_to_a_new_person(staff_client, training):
+    agency = AgencyFactory(name="Dinas Uji")
+    existing = ParticipantFactory(full_name="Nurhaeda Rahman", agency=agency)
+    rows = [["Nama", "L/P", "Instansi"], ["Nurhayda Rahman", "P", "Dinas Uji"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    content = preview.content.decode()
+    assert "possibly the same person: confirm" in content
+    assert "similar name in the same agency" in content
+    assert preview.context["plan"].problems == []
+    staff_client.post(url, confirm_data(preview))
+    assert Participant.objects.count() == 2
+    assert not existing.enrolments.exists()
+
+
+def test_a_confirmed_suggestion_enrols_the_existing_person(staff_client, training):
+    existing = ParticipantFactory(full_name="Sitti Aminah", phone="")
+    rows = [["Nama", "L/P"], ["Sitti Aminah", "P"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    staff_client.post(
+        url, confirm_data(staff_client.get(url), person_2="same", confirm=None)
+    )
+    staff_client.post(url, confirm_data(staff_client.get(url)))
+    assert Enrolment.objects.get().participant == existing
+
+
+def test_an_agency_name_several_agencies_have_lists_them_and_waits(
+    staff_client, training
+):
+    namesakes = [AgencyFactory(name="Dinas Sosial") for _ in range(2)]
+    rows = [["Nama", "L/P", "Instansi"], ["Rahma", "P", "Dinas Sosial"]]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    content = preview.content.decode()
+    for agency in namesakes:
+        assert f'<option value="{agency.pk}">Dinas Sosial ({agency.region})' in content
+    assert "Create a new agency with this name" in content
+    [problem] = preview.context["plan"].problems
+    assert "matches several agencies" in problem.message
+
+    staff_client.post(url, confirm_data(preview))  # no choice: nothing created
+    assert Agency.objects.count() == 2
+    assert not Participant.objects.exists()
+
+    [field] = [k for k in confirm_data(preview) if k.startswith("agency_")]
+    changes = {field: str(namesakes[0].pk), "confirm": None}
+    staff_client.post(url, confirm_data(preview, **changes))
+    staff_client.post(url, confirm_data(staff_client.get(url)))
+    assert Participant.objects.get().agency == namesakes[0]
+    assert Agency.objects.count() == 2
+
+
+def test_the_same_person_twice_in_the_file_is_one_problem_naming_both_rows(
+    staff_client, training
+):
+    rows = [
+        ["Nama", "L/P", "Instansi", "No HP", "NIK"],
+        ["Rahmawati", "P", "DP3A Kab. Maros", "081355501234", "7309012345670001"],
+        ["Rahmawati", "P", "Dinas PPPA Maros", "0813-5550-1234", "7309012345670001"],
+    ]
+    url = preview_url(upload(staff_client, training, xlsx(rows)))
+    preview = staff_client.get(url)
+    [problem] = preview.context["plan"].problems
+    assert problem.row == 3
+    content = preview.content.decode()
+    assert "This is the same person as row 2 (same NIK: ************0001; same " in (
+        content
+    )
+    assert "7309012345670001" not in content  # programme staff see it masked

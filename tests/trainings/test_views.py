@@ -569,3 +569,53 @@ def test_staff_role_has_every_permission_the_pages_need():
         "participants.delete_participant",
     ]:
         assert user.has_perm(perm), perm
+
+
+class TestEnrolSuggestions:
+    """A new person with the same name as someone in the registry, typed with no
+    agency and no phone, is shown as "possibly the same person" before saving."""
+
+    def test_the_same_name_without_agency_or_phone_is_shown_first(
+        self, staff_client, training
+    ):
+        person = ParticipantFactory(full_name="Hj. Nurhaeda Rahman", phone="")
+        url = reverse("trainings:enrol", args=[training.pk])
+        data = TestEnrol()._new_person()  # no agency, no phone, no NIK
+        response = staff_client.post(url, data)
+        assert response.status_code == HTTPStatus.OK
+        [match] = response.context["matches"]
+        assert (match.participant, match.reasons) == (person, ["name_elsewhere"])
+        content = response.content.decode()
+        assert "possibly the same person: confirm" in content
+        assert "same name, another agency or none" in content
+        assert 'name="confirm_new"' in content
+        assert not Enrolment.objects.exists()
+
+        staff_client.post(url, {**data, "confirm_new": "1"})
+        assert (
+            Participant.objects.filter(normalised_name="nurhaeda rahman").count() == 2
+        )
+        assert Enrolment.objects.get().participant != person
+
+    def test_a_close_spelling_in_the_same_agency_is_shown_too(
+        self, staff_client, training
+    ):
+        agency = AgencyFactory(name="DP3A Kabupaten Maros")
+        person = ParticipantFactory(full_name="Nurhayda Rahman", agency=agency)
+        response = staff_client.post(
+            reverse("trainings:enrol", args=[training.pk]),
+            TestEnrol()._new_person(agency_name="DP3A Kabupaten Maros"),
+        )
+        [match] = response.context["matches"]
+        assert (match.participant, match.reasons) == (person, ["similar_name"])
+        assert Participant.objects.count() == 1
+
+    def test_a_nik_match_shows_the_masked_nik_once(self, staff_client, training):
+        ParticipantFactory(nik="7309012345670001")
+        response = staff_client.post(
+            reverse("trainings:enrol", args=[training.pk]),
+            TestEnrol()._new_person(nik="7309012345670001"),
+        )
+        [why] = re.findall(r'data-reasons="nik">(.*?)</div>', response.content.decode())
+        assert "same NIK" in why
+        assert "************0001" in why

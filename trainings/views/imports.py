@@ -16,7 +16,7 @@ from ..forms import ParticipantImportDecisionForm, ParticipantImportForm
 from ..imports.pending import UploadStore
 from ..imports.plan import ImportOptions, plan_import
 from ..models import Training
-from ..services import enrolments_import
+from ..services import UploadAlreadyImported, enrolments_import
 
 #: How many rows of each kind the preview page lists; counts cover all rows.
 PREVIEW_ROW_LIMIT = 200
@@ -30,7 +30,7 @@ class TrainingImportMixin(PermissionRequiredMixin):
 
     def dispatch(self, request, *args, **kwargs):
         self.training = get_object_or_404(Training, pk=kwargs["pk"])
-        self.uploads = UploadStore(request.session)
+        self.uploads = UploadStore(request.session, request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -79,7 +79,8 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
 
     def load(self):
         """The pending upload and its plan with the saved choices, or None (with a
-        message) when the upload expired or its file cannot be read any more."""
+        message) when the upload expired, was imported already or its file cannot
+        be read any more; then ``leave()`` says where to go."""
         pending = self.uploads.get(self.kwargs["token"], self.training.pk)
         if pending is None:
             messages.error(
@@ -91,6 +92,9 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
             )
             return None
         self.pending = pending
+        if pending.consumed:
+            self.say_already_imported()
+            return None
         try:
             return self.build_plan()
         except ImportFileError as error:
@@ -128,23 +132,36 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
             )
         )
 
+    def say_already_imported(self):
+        """The message for a second confirm (a double click, Back then Import);
+        ``leave()`` then goes to the training, where the imported people are."""
+        messages.info(self.request, _("This file was already imported."))
+
+    def leave(self):
+        """Where to go when ``load()`` found nothing to show: the training when the
+        file was imported already, else the upload page."""
+        if self.pending is not None and self.pending.consumed:
+            return redirect(self.training)
+        return redirect("trainings:import", pk=self.training.pk)
+
     def get(self, request, *args, **kwargs):
         plan = self.load()
         if plan is None:
-            return redirect("trainings:import", pk=self.training.pk)
+            return self.leave()
         return self.render_preview(plan)
 
     def post(self, request, *args, **kwargs):
         shown_plan = self.load()
         if shown_plan is None:
-            return redirect("trainings:import", pk=self.training.pk)
+            return self.leave()
         form = self.decision_form(shown_plan, request.POST)
         if not form.is_valid():
             return self.render_preview(shown_plan, form)
         options = form.options()
         changed = options != self.pending.options
         self.pending.options = options
-        self.uploads.save_options(self.pending)
+        if changed:
+            self.uploads.save_options(self.pending)
         if "confirm" not in request.POST:
             return redirect(
                 "trainings:import_preview",
@@ -169,8 +186,16 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
             return self.render_preview(plan)
         try:
             result = enrolments_import(
-                training=self.training, plan=plan, user=self.request.user
+                training=self.training,
+                plan=plan,
+                user=self.request.user,
+                upload_id=self.pending.upload_id,
             )
+        except UploadAlreadyImported:
+            # Another request (a double click) imported this file a moment ago.
+            self.pending.consumed = True
+            self.say_already_imported()
+            return self.leave()
         except ValidationError as error:
             messages.error(self.request, " ".join(error.messages))
             return self.render_preview(plan)
@@ -182,7 +207,8 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
                 _("Someone changed this training meanwhile. Check and import again."),
             )
             return self.render_preview(self.build_plan())
-        self.uploads.discard(self.pending)
+        # The upload stays, consumed (without its file), until it expires: a
+        # second confirm then finds it and says it was imported.
         messages.success(
             self.request,
             _(

@@ -27,6 +27,7 @@ from django_filters.views import FilterView
 from participants.forms import agency_datalist
 from participants.models import Agency, Participant
 from setara.export_log import export_log_record_request
+from setara.submission import create_once, submitted_record
 
 from ..dates import day_rows
 from ..filters import TrainingFilterSet
@@ -105,9 +106,39 @@ class TrainingFormMixin:
 class TrainingCreateView(
     PermissionRequiredMixin, SuccessMessageMixin, TrainingFormMixin, CreateView
 ):
+    """A new training, saved once per form shown: the form sent again (Back then
+    Save, a double click) goes to the training it created (``setara.submission``)."""
+
     permission_required = "trainings.add_training"
     model = Training
     success_message = _("Training “%(title)s” created. Now enrol its participants.")
+
+    def post(self, request, *args, **kwargs):
+        self.object = None
+        form = self.get_form()
+        valid = form.is_valid()
+        # Read last, just before writing: a copy saved meanwhile is found here.
+        saved = submitted_record(Training, form.submitted_token())
+        if saved is not None:
+            return self.already_saved(saved)
+        return self.form_valid(form) if valid else self.form_invalid(form)
+
+    def form_valid(self, form):
+        try:
+            self.object, created = create_once(
+                model=Training, token=form.submitted_token(), create=form.save
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
+        if not created:
+            return self.already_saved(self.object)
+        messages.success(self.request, self.get_success_message(form.cleaned_data))
+        return redirect(self.get_success_url())
+
+    def already_saved(self, training):
+        messages.info(self.request, _("This training was already saved."))
+        return redirect(training)
 
     def get_success_url(self):
         return reverse("trainings:enrol", args=[self.object.pk])
@@ -176,7 +207,11 @@ class TrainingEnrolView(PermissionRequiredMixin, SingleObjectMixin, TemplateView
                     role=form.cleaned_data["role"],
                 )
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
+                if self.object.enrolments.filter(participant=participant).exists():
+                    # A double click: the first click enrolled them.
+                    messages.info(request, _already_enrolled_message(participant))
+                else:
+                    messages.error(request, " ".join(error.messages))
             else:
                 messages.success(request, _enrolled_message(participant))
         else:
@@ -184,29 +219,52 @@ class TrainingEnrolView(PermissionRequiredMixin, SingleObjectMixin, TemplateView
         return redirect(self._here(request.POST.get("q", "")))
 
     def post_new_person(self):
+        """Add and enrol a new person, once per form shown (``setara.submission``):
+        the form sent again (Back then Save, a double click) says the person was
+        already saved instead of adding a copy."""
         form = ParticipantEnrolForm(self.request.POST, region=self.object.region)
         matches = form.probable_matches()
+        token = form.submitted_token()
+        # Read last, just before writing: a copy saved meanwhile is found here.
+        saved = submitted_record(Participant, token)
+        if saved is not None:
+            return self._already_saved(saved)
         confirmed = self.request.POST.get("confirm_new") == "1"
         if form.is_valid() and (confirmed or not matches):
             fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-            try:
-                enrolment = participant_create_and_enrol(
+
+            def create():
+                return participant_create_and_enrol(
                     training=self.object,
-                    participant_fields=fields,
+                    participant_fields={**fields, "submission_token": token},
                     agency=form.agency,
                     new_agency_name=form.new_agency_name,
                     new_agency_type=form.cleaned_data["agency_type"]
                     or Agency.Type.OTHER,
                     role=form.cleaned_data["role"],
+                ).participant
+
+            try:
+                participant, created = create_once(
+                    model=Participant, token=token, create=create
                 )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(self.request, _enrolled_message(enrolment.participant))
+                if not created:
+                    return self._already_saved(participant)
+                messages.success(self.request, _enrolled_message(participant))
                 return redirect(self._here())
         return self.render_to_response(
             self.get_context_data(new_form=form, matches=matches)
         )
+
+    def _already_saved(self, participant):
+        messages.info(
+            self.request,
+            _("%(name)s was already saved.") % {"name": participant.full_name},
+        )
+        return redirect(self._here())
 
     def _here(self, query=""):
         url = reverse("trainings:enrol", args=[self.object.pk])
@@ -221,6 +279,10 @@ def _search_results(query):
 
 def _enrolled_message(participant):
     return _("%(name)s is enrolled.") % {"name": participant.full_name}
+
+
+def _already_enrolled_message(participant):
+    return _("%(name)s is already enrolled.") % {"name": participant.full_name}
 
 
 class AttendanceGridView(PermissionRequiredMixin, SingleObjectMixin, FormView):

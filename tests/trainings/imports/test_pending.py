@@ -1,80 +1,160 @@
-"""The upload kept between preview and confirm: private, per session, read once."""
+"""The upload kept between preview and confirm: in the database (any app server
+can confirm), per session and user, read once, expiring after a day."""
 
 import datetime
 
 import pytest
-from django.contrib.sessions.backends.cache import SessionStore
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
 
+from tests.factories import TrainingFactory, UserFactory
 from tests.trainings.imports.files import xlsx
 from trainings.imports import pending
 from trainings.imports.pending import UploadStore
 from trainings.imports.plan import ImportOptions
+from trainings.models import ImportUpload
+
+pytestmark = pytest.mark.django_db
 
 DAYS = [datetime.date(2023, 10, 18)]
-
-
-@pytest.fixture(autouse=True)
-def upload_dir(settings, tmp_path):
-    settings.PARTICIPANT_IMPORT_DIR = str(tmp_path / "pending")
-    return tmp_path / "pending"
+DATA = xlsx([["Nama", "L/P"], ["Rahma", "P"]])
 
 
 @pytest.fixture
-def store():
-    return UploadStore(SessionStore())
+def user():
+    return UserFactory()
 
 
-def add(store, training_id=1, options=None):
+@pytest.fixture
+def training():
+    return TrainingFactory()
+
+
+@pytest.fixture
+def store(user):
+    return UploadStore(SessionStore(), user)
+
+
+def add(store, training, options=None, filename="../daftar hadir.xlsx"):
     return store.add(
-        training_id=training_id,
-        filename="../daftar hadir.xlsx",
-        data=xlsx([["Nama", "L/P"], ["Rahma", "P"]]),
+        training_id=training.pk,
+        filename=filename,
+        data=DATA,
         options=options or ImportOptions(),
     )
 
 
-def test_an_upload_is_a_private_file_under_a_random_token(store, upload_dir):
-    upload = add(store)
+def test_an_upload_is_a_database_row_under_a_random_token(store, training, user):
+    upload = add(store, training)
+    row = ImportUpload.objects.get()
+    assert (row.token, row.training, row.user) == (upload.token, training, user)
+    assert bytes(row.data) == DATA
+    assert upload.filename == row.filename == "daftar hadir.xlsx"
+    assert len(upload.token) >= 32
+    assert store.session[UploadStore.SESSION_KEY] == [upload.token]
+    assert store.get(upload.token, training.pk) == upload
+
+
+def test_the_file_name_loses_folders_and_control_characters(store, training):
+    upload = add(store, training, filename="C:\\Users\\x\\daftar\x00 hadir.xlsx")
     assert upload.filename == "daftar hadir.xlsx"
-    assert upload.path.parent == upload_dir
-    assert upload.path.stat().st_mode & 0o777 == 0o600
-    assert upload_dir.stat().st_mode & 0o777 == 0o700
-    assert store.get(upload.token, 1) == upload
 
 
-def test_a_token_is_only_good_for_its_training_and_session(store):
-    upload = add(store)
-    assert store.get(upload.token, 2) is None
-    assert store.get("not a token!", 1) is None
-    assert UploadStore(SessionStore()).get(upload.token, 1) is None
+def test_a_token_is_only_good_for_its_training_session_and_user(store, training, user):
+    upload = add(store, training)
+    other_training = TrainingFactory()
+    assert store.get(upload.token, other_training.pk) is None
+    assert store.get("not a token!", training.pk) is None
+    assert UploadStore(SessionStore(), user).get(upload.token, training.pk) is None
+    # The same session (a shared computer) with another user logged in:
+    someone_else = UploadStore(store.session, UserFactory())
+    assert someone_else.get(upload.token, training.pk) is None
 
 
-def test_the_file_is_parsed_once_then_read_from_its_json(store, monkeypatch):
-    upload = add(store)
+def test_another_server_reads_the_upload_from_the_database(store, training, user):
+    """What a second app server sees: the same session (in the database) and the
+    same row, nothing from this process."""
+    upload = add(store, training)
+    upload.parse(days=DAYS)
+    store.session.save()
+    elsewhere = UploadStore(SessionStore(store.session.session_key), user)
+    again = elsewhere.get(upload.token, training.pk)
+    assert again.read() == DATA
+    assert [r.full_name for r in again.parse(days=DAYS).rows] == ["Rahma"]
+
+
+def test_the_file_is_parsed_once_then_read_from_its_json(store, training, monkeypatch):
+    upload = add(store, training)
     first = upload.parse(days=DAYS)
 
     def read_again(*args, **kwargs):
         raise AssertionError("the file was read again")
 
     monkeypatch.setattr(pending, "read_participant_file", read_again)
-    again = store.get(upload.token, 1).parse(days=DAYS)
+    again = store.get(upload.token, training.pk).parse(days=DAYS)
     assert [(r.row, r.full_name, r.sex) for r in again.rows] == [(2, "Rahma", "P")]
     assert again.rows == first.rows
 
 
-def test_saved_options_come_back_with_the_upload(store):
-    upload = add(store)
+def test_other_days_or_options_read_the_file_again(store, training):
+    upload = add(store, training)
+    upload.parse(days=DAYS)
+    key = ImportUpload.objects.get().parsed_key
+    upload.options = ImportOptions(blank_sex_is_not_recorded=True)
+    upload.parse(days=DAYS)
+    assert ImportUpload.objects.get().parsed_key != key
+
+
+def test_a_get_does_not_load_the_file(store, training, django_assert_num_queries):
+    upload = add(store, training)
+    with django_assert_num_queries(1) as context:
+        store.get(upload.token, training.pk)
+    assert '"data"' not in context.captured_queries[0]["sql"]
+
+
+def test_saved_options_come_back_with_the_upload(store, training):
+    upload = add(store, training)
     upload.options = ImportOptions(
         blank_sex_is_not_recorded=True, agency_choices={"dp3a": 3}, rejected_rows={4}
     )
     store.save_options(upload)
-    assert store.get(upload.token, 1).options == upload.options
+    assert store.get(upload.token, training.pk).options == upload.options
 
 
-def test_discard_deletes_the_file_and_its_parsed_rows(store, upload_dir):
-    upload = add(store)
+def test_discard_deletes_the_upload_and_forgets_the_token(store, training):
+    upload = add(store, training)
     upload.parse(days=DAYS)
-    assert len(list(upload_dir.iterdir())) == 2
     store.discard(upload)
-    assert list(upload_dir.iterdir()) == []
-    assert store.get(upload.token, 1) is None
+    assert not ImportUpload.objects.exists()
+    assert store.get(upload.token, training.pk) is None
+    assert store.session[UploadStore.SESSION_KEY] == []
+
+
+def test_a_consumed_upload_comes_back_marked_consumed(store, training):
+    upload = add(store, training)
+    ImportUpload.objects.update(consumed_at=timezone.now(), data=b"")
+    again = store.get(upload.token, training.pk)
+    assert again.consumed
+    assert again.read() == b""
+
+
+def test_uploads_older_than_a_day_expire_and_are_deleted_on_the_next_upload(
+    store, training
+):
+    old = add(store, training)
+    anothers = add(UploadStore(SessionStore(), UserFactory()), training)
+    ImportUpload.objects.update(
+        created_at=timezone.now()
+        - datetime.timedelta(seconds=pending.PENDING_MAX_AGE + 1)
+    )
+    assert store.get(old.token, training.pk) is None
+    new = add(store, training)
+    assert list(ImportUpload.objects.values_list("token", flat=True)) == [new.token]
+    assert anothers.token not in store.session[UploadStore.SESSION_KEY]
+    assert store.session[UploadStore.SESSION_KEY] == [new.token]
+
+
+def test_deleting_the_training_deletes_its_uploads(store, training):
+    add(store, training)
+    training.delete()
+    assert not ImportUpload.objects.exists()
