@@ -31,10 +31,19 @@ _READ_HISTORY = [
     "view_historicalreferralinstitution",
 ]
 
+#: Coordinators merge two records of one person and read the merges; only admins
+#: undo a merge or merge agencies (that re-points the referral directory).
+_MERGE_PARTICIPANTS = ["merge_participant", "view_participantmerge"]
+
 #: Role name -> permission codenames (``None`` means every permission).
 ROLE_PERMISSIONS: dict[str, list[str] | None] = {
     PROGRAMME_STAFF: _RECORD_TRAININGS,
-    COORDINATOR: [*_RECORD_TRAININGS, *_READ_HISTORY, "export_personal_data"],
+    COORDINATOR: [
+        *_RECORD_TRAININGS,
+        *_READ_HISTORY,
+        "export_personal_data",
+        *_MERGE_PARTICIPANTS,
+    ],
     ADMIN: None,
 }
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("trainings/deleted/", include("setara.restore")),
     path("trainings/", include("trainings.urls")),
     path("participants/", include("setara.privacy")),
+    path("participants/", include("setara.merge_pages")),
     path("participants/", include("participants.urls")),
     path("referrals/", include("referrals.urls")),
     path("admin/", admin.site.urls),

@@ -29,11 +29,19 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from participants.models import Agency, AgencyAlias, ExportLog, Participant
+from participants.models import (
+    Agency,
+    AgencyAlias,
+    AgencyMerge,
+    ExportLog,
+    Participant,
+    ParticipantMerge,
+)
 from referrals.models import ReferralInstitution, ServiceType, TargetGroup
 from regions.models import Region
 from setara import roles
 from setara.export_log import export_log_record
+from setara.merging import MERGE_FIELDS, participant_merge
 from tests.factories import (
     AttendanceFactory,
     ReferralInstitutionFactory,
@@ -41,7 +49,7 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
-from trainings.models import Attendance, Enrolment, Topic, Training
+from trainings.models import Attendance, Enrolment, ImportUpload, Topic, Training
 
 pytestmark = pytest.mark.django_db
 
@@ -65,6 +73,11 @@ def signed_in(outcome, *, anonymous=LOGIN) -> dict:
 def admin_role_only(outcome=OK) -> dict:
     """A page of the app for the Admin role only: the other roles get 403."""
     return {ANON: LOGIN, STAFF: FORBIDDEN, COORD: FORBIDDEN, ADMIN: outcome}
+
+
+def coordinators_and_admins(outcome=OK) -> dict:
+    """A page for coordinators and admins: programme staff get 403."""
+    return {ANON: LOGIN, STAFF: FORBIDDEN, COORD: outcome, ADMIN: outcome}
 
 
 def admin_only(outcome=OK, *, others=ADMIN_LOGIN, anonymous=LOGIN) -> dict:
@@ -171,6 +184,18 @@ RULES: dict[str, Rule] = {
         page("privacy:erase", lambda w: w.participant.pk), admin_role_only()
     ),
     "restore:deleted": Rule(page("restore:deleted"), admin_role_only()),
+    # Merging two records of one person: coordinators and admins; undoing a
+    # merge: admins (a POST, see POST_RULES; a GET is refused).
+    "merging:duplicates": Rule(page("merging:duplicates"), coordinators_and_admins()),
+    "merging:merge": Rule(
+        page("merging:merge", lambda w: w.participant.pk, lambda w: w.namesake.pk),
+        coordinators_and_admins(),
+    ),
+    "merging:merges": Rule(page("merging:merges"), coordinators_and_admins()),
+    "merging:undo": Rule(
+        lambda w: reverse("merging:undo", args=[w.participant_merge.pk]),
+        admin_role_only(NOT_ALLOWED),
+    ),
     # Restoring is a POST (see POST_RULES); a GET is refused.
     "restore:restore": Rule(
         lambda w: reverse("restore:restore", args=["training", 1]),
@@ -262,10 +287,13 @@ ADMIN_MODELS = {
     ("participants", "participant"): ("participant", EDITABLE),
     ("participants", "agencyalias"): ("alias", EDITABLE),
     ("participants", "exportlog"): ("export_log", READ_ONLY),
+    ("participants", "participantmerge"): ("participant_merge", READ_ONLY),
+    ("participants", "agencymerge"): ("agency_merge", READ_ONLY),
     ("trainings", "topic"): ("topic", EDITABLE),
     ("trainings", "training"): ("training", EDITABLE),
     ("trainings", "enrolment"): ("enrolment", EDITABLE),
     ("trainings", "attendance"): ("attendance", EDITABLE),
+    ("trainings", "importupload"): ("import_upload", {**READ_ONLY, "delete": OK}),
     ("referrals", "servicetype"): ("service", EDITABLE),
     ("referrals", "targetgroup"): ("target_group", EDITABLE),
     ("referrals", "referralinstitution"): ("institution", EDITABLE),
@@ -387,7 +415,19 @@ def world(admin_user):
         participant=participant,
         agency=agency,
         alias=AgencyAlias.objects.create(agency=agency, name="Dinsos Uji"),
+        namesake=Participant.objects.create(
+            full_name=participant.full_name, sex=participant.sex, agency=agency
+        ),
+        participant_merge=ParticipantMerge.objects.create(
+            survivor=participant, duplicate_id=999_999, user=admin_user
+        ),
+        agency_merge=AgencyMerge.objects.create(
+            survivor=agency, duplicate_id=999_999, user=admin_user
+        ),
         regency=training.region,
+        import_upload=ImportUpload.objects.create(
+            token="t" * 32, training=training, user=admin_user, filename="a.xlsx"
+        ),
         institution=institution,
         service=service,
         target_group=TargetGroupFactory(),
@@ -570,6 +610,17 @@ POST_RULES: dict[str, PostRule] = {
         nothing,
         admin_role_refused(),
     ),
+    # Merging: programme staff may not; undoing: only the Admin role.
+    "merging:merge": PostRule(
+        page("merging:merge", lambda w: w.participant.pk, lambda w: w.namesake.pk),
+        lambda w: {"keep": "first", **dict.fromkeys(MERGE_FIELDS, "first")},
+        {ANON: LOGIN, STAFF: FORBIDDEN, STAFF_ADMIN: FORBIDDEN},
+    ),
+    "merging:undo": PostRule(
+        lambda w: reverse("merging:undo", args=[w.done_merge.pk]),
+        nothing,
+        admin_role_refused(),
+    ),
     "admin:referrals_referralinstitution_add": PostRule(
         page("admin:referrals_referralinstitution_add"),
         institution_data,
@@ -648,6 +699,7 @@ def database_state() -> dict:
         Attendance,
         Participant,
         Agency,
+        ParticipantMerge,
         ReferralInstitution,
         ServiceType,
         TargetGroup,
@@ -694,6 +746,13 @@ def write_world(world):
     world.deleted_history_id = (
         ReferralInstitution.history.filter(history_type="-").latest().history_id
     )
+    merged = Participant.objects.create(full_name="Orang Ketiga", agency=world.agency)
+    world.done_merge = participant_merge(
+        survivor=world.other_participant,
+        duplicate=merged,
+        values={},
+        user=world.participant_merge.user,
+    )
     return world
 
 
@@ -723,6 +782,9 @@ def test_the_admin_post_does_change_things(admin_client, write_world):
         "admin:auth_user_change",
         "admin:auth_user_delete",
         "admin:auth_group_change",
+        # Before the erasure: an erased person is not merged.
+        "merging:merge",
+        "merging:undo",
         "privacy:erase",
     ]:
         rule = POST_RULES[name]
