@@ -28,7 +28,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
-from participants.models import ExportLog, Participant
+from participants.models import ExportLog, Participant, ParticipantMerge
 from participants.normalisation import normalise_name
 from trainings.models import Attendance, Enrolment
 
@@ -63,15 +63,42 @@ def _row(instance, fields) -> dict:
     return {name: _jsonable(getattr(instance, name)) for name in fields}
 
 
+def _records(participant: Participant, field: str = "id") -> models.Q:
+    """Rows whose ``field`` is the person's record or a record merged into it
+    (``ParticipantMerge`` rows still standing: their data is the same person's),
+    as a condition with a subquery (no query of its own)."""
+    merged = ParticipantMerge.objects.filter(
+        survivor=participant, undone_at__isnull=True
+    ).values("duplicate_id")
+    return models.Q(**{field: participant.pk}) | models.Q(**{f"{field}__in": merged})
+
+
 def _identifiers(participant: Participant) -> list[str]:
     """Values that identify ``participant`` in free text: every name, phone and NIK
-    the person's record has had (from its history), longest first."""
+    the person's records have had (from their history), longest first."""
     values = set()
-    for row in Participant.history.filter(id=participant.pk).values(
+    for row in Participant.history.filter(_records(participant)).values(
         "full_name", "phone", "nik", "email"
     ):
         values |= {value for value in row.values() if value}
     return sorted(values, key=len, reverse=True)
+
+
+def _erase_merge_records(participant: Participant, erased: dict) -> None:
+    """Blank the personal values kept by merges of the person's records (the
+    merged record's snapshot and the kept record's values before and after)."""
+    merges = ParticipantMerge.objects.filter(
+        models.Q(survivor=participant) | models.Q(duplicate_id=participant.pk)
+    )
+    for merge in merges:
+        for name in ("duplicate_data", "survivor_before", "survivor_after"):
+            data = getattr(merge, name)
+            for key in erased:
+                if data.get(key):
+                    data[key] = erased[key]
+        merge.save(
+            update_fields=["duplicate_data", "survivor_before", "survivor_after"]
+        )
 
 
 #: Exports of one training's people, whose log filters hold the training's ``pk``.
@@ -160,9 +187,11 @@ def _enrolment_data(participant: Participant) -> list[dict]:
 def _history_data(participant: Participant) -> list[dict]:
     """Every history row of the person's record, enrolments and attendance,
     oldest first, with its field values."""
-    enrolment_history = Enrolment.history.filter(participant_id=participant.pk)
+    enrolment_history = Enrolment.history.filter(
+        _records(participant, "participant_id")
+    )
     sources = [
-        ("participant", Participant.history.filter(id=participant.pk)),
+        ("participant", Participant.history.filter(_records(participant))),
         ("enrolment", enrolment_history),
         (
             "attendance",
@@ -232,8 +261,9 @@ def participant_erase(*, participant: Participant, user) -> Participant:
 
     The name becomes "Erased participant #<id>"; phone, email, NIK, birth date and
     year, village and position are emptied, in the record and in every history row
-    of it; ``erased_at`` is set. Names in the admin's action log and values in
-    export-log filters are blanked too. Sex, disability, agency, enrolments and
+    of it and of the records merged into it; ``erased_at`` is set. Names in the
+    admin's action log, values in export-log filters and the values kept by merges
+    are blanked too. Sex, disability, agency, enrolments and
     attendance stay, so past reports keep their anonymous counts. Raises nothing
     for an already erased person (it erases again, which is harmless).
     """
@@ -250,12 +280,16 @@ def participant_erase(*, participant: Participant, user) -> Participant:
     participant._history_user = user
     participant._change_reason = ERASURE_REASON
     participant.save()
-    Participant.history.filter(id=participant.pk).update(**erased)
+    record_ids = set(
+        Participant.history.filter(_records(participant)).values_list("id", flat=True)
+    )
+    Participant.history.filter(id__in=record_ids).update(**erased)
+    _erase_merge_records(participant, erased)
 
     # str() of a participant, enrolment or attendance holds the name, and the
     # admin's action log keeps it in object_repr and change_message.
     enrolment_ids = list(
-        Enrolment.history.filter(participant_id=participant.pk)
+        Enrolment.history.filter(participant_id__in=record_ids)
         .values_list("id", flat=True)
         .distinct()
     )
@@ -266,7 +300,7 @@ def participant_erase(*, participant: Participant, user) -> Participant:
     )
     types = ContentType.objects.get_for_models(Participant, Enrolment, Attendance)
     for model, ids in (
-        (Participant, [participant.pk]),
+        (Participant, record_ids),
         (Enrolment, enrolment_ids),
         (Attendance, attendance_ids),
     ):

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from participants.models import ExportLog, Participant
-from setara.privacy import participant_erase
+from setara.merging import participant_merge
+from setara.privacy import participant_erase, participant_personal_data
 from tests.factories import EnrolmentFactory, ParticipantFactory
 from trainings import tables
 from trainings.models import Enrolment, Training
@@ -198,3 +199,46 @@ class TestNikOnTheParticipantPage:
         content = admin_client.get(url).content.decode()
         assert NIK not in content
         assert "************0012" in content
+
+
+class TestMergedRecords:
+    """A record merged into the person is the same person's data: erasure and the
+    access request cover it too, and the merge keeps no personal values."""
+
+    @pytest.fixture
+    def merged(self, admin_user):
+        kept = ParticipantFactory(full_name="Nurhaeda Rahman", phone="", nik="")
+        other = ParticipantFactory(
+            full_name="Nurhayda Rahman", phone="+6281299990001", nik=NIK, email=EMAIL
+        )
+        EnrolmentFactory(participant=other)
+        record = participant_merge(
+            survivor=kept,
+            duplicate=other,
+            values={"phone": other.phone, "nik": ""},
+            user=admin_user,
+        )
+        kept.refresh_from_db()
+        return kept, other.pk, record
+
+    def test_access_request_holds_the_merged_records_history(self, merged):
+        kept, other_id, _record = merged
+        data = participant_personal_data(kept)
+        people = [
+            row["values"] for row in data["history"] if row["record"] == "participant"
+        ]
+        assert "Nurhayda Rahman" in {values["full_name"] for values in people}
+        assert {values["id"] for values in people} == {kept.pk, other_id}
+
+    def test_erasure_blanks_the_merged_record_and_the_merge(self, merged, admin_user):
+        kept, other_id, record = merged
+        participant_erase(participant=kept, user=admin_user)
+        for row in Participant.history.filter(id__in=[kept.pk, other_id]).values():
+            assert row["phone"] == row["nik"] == row["email"] == ""
+            assert "Rahman" not in row["full_name"]
+        record.refresh_from_db()
+        text = str(
+            [record.duplicate_data, record.survivor_before, record.survivor_after]
+        )
+        for value in ("Rahman", "+6281299990001", NIK, EMAIL):
+            assert value not in text
