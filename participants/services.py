@@ -7,7 +7,7 @@ probably the same, and the caller (a page, an import) lets a human choose.
 import re
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from regions.models import Region
@@ -25,6 +25,28 @@ from .normalisation import (
 
 #: The most matches a form shows for one person.
 MAX_SHOWN_MATCHES = 20
+
+
+#: The PostgreSQL advisory lock taken by every door that adds people (any 64-bit
+#: number no other code uses; this one spells the Maros regency code 73.09).
+REGISTRY_LOCK_KEY = 7309_0000_0001
+
+
+def registry_lock() -> None:
+    """Wait for, then hold until the current transaction ends, the lock that lets
+    one door at a time decide who is already in the registry and add people.
+
+    Every door that adds people (the enrol page's new person, an import confirm,
+    the command line import) takes it before it looks for probable matches, so
+    two of them adding the same person at the same moment cannot both miss each
+    other: the second sees the first's person. PostgreSQL: a transaction-level
+    advisory lock (``pg_advisory_xact_lock``), which needs an open transaction
+    (``ATOMIC_REQUESTS`` or ``transaction.atomic``). SQLite runs one writing
+    transaction at a time anyway; nothing is done there.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REGISTRY_LOCK_KEY])
 
 
 def participant_matches(

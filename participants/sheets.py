@@ -326,6 +326,16 @@ def decode_text(data: bytes) -> str:
 
 
 def _read_csv(data: bytes) -> Sheet:
+    """The one table of a CSV file. A cell past the csv module's field limit (an
+    unclosed quote swallowing the rest of the file, or a huge cell) makes the file
+    unreadable: ImportFileError, as for any file that is not a spreadsheet."""
+    try:
+        return _parse_csv(data)
+    except csv.Error:
+        raise ImportFileError(_not_a_spreadsheet()) from None
+
+
+def _parse_csv(data: bytes) -> Sheet:
     text = decode_text(data)
     if not text.strip():
         raise ImportFileError(_("The file is empty."))

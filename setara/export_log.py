@@ -15,17 +15,22 @@ from django.http import HttpRequest, QueryDict
 
 from participants.models import ExportLog
 
+from .text import clean_text
+
 
 def export_log_filters(query: QueryDict, url_kwargs: dict | None = None) -> dict:
     """The filters of an export request as a JSON-ready dict: ``url_kwargs`` (the
     URL's arguments, such as the training's ``pk`` and the ``fmt``) as strings, then
     ``query`` (``request.GET``): a key with one value maps to that string, a
-    repeated key to the list of its values; empty values are left out."""
+    repeated key to the list of its values; empty values are left out. Keys and
+    values go through ``clean_text`` (a NUL in a query string would not fit a
+    PostgreSQL JSON column)."""
     filters = {key: str(value) for key, value in (url_kwargs or {}).items()}
     for key, values in query.lists():
+        values = [clean_text(value) for value in values]
         values = [value for value in values if value != ""]
-        if values:
-            filters[key] = values[0] if len(values) == 1 else values
+        if values and clean_text(key):
+            filters[clean_text(key)] = values[0] if len(values) == 1 else values
     return filters
 
 

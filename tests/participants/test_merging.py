@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from participants.merging import agency_merge, agency_merge_undo
 from participants.models import Agency, AgencyAlias, AgencyMerge, Participant
@@ -14,6 +15,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English, whatever the Indonesian catalogue holds."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -124,3 +124,16 @@ class TestUnreadableFiles:
         with pytest.raises(ImportFileError) as error:
             read_table(b"a" * (MAX_FILE_BYTES + 1), "big.csv")
         assert "10 MB" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Nama,L/P\nAni," + "x" * 200_000 + "\n",  # past the csv module's field limit
+        'Nama,L/P\n"Ani,P\n' + "Budi,L\n" * 30_000,  # an unclosed quote
+    ],
+)
+def test_a_csv_the_csv_module_cannot_read_is_a_file_error(body):
+    with pytest.raises(ImportFileError) as error:
+        read_table(body.encode(), "daftar.csv")
+    assert "not a spreadsheet" in str(error.value)

@@ -91,6 +91,20 @@ class TestParticipantExports:
         assert entry.filters == {"pk": str(training.pk), "fmt": fmt}
         assert entry.row_count == 4  # three participants and the facilitator
 
+    def test_a_nul_in_the_query_string_is_cleaned_before_logging(
+        self, training, coordinator_client
+    ):
+        """PostgreSQL refuses NUL in a JSON column: the export must not fail."""
+        url = reverse("trainings:export_participants", args=[training.pk, "xlsx"])
+        response = coordinator_client.get(url, {"x\x00y": "a\x00b", "z": "\x00"})
+        assert response.status_code == HTTPStatus.OK
+        _body(response)
+        assert ExportLog.objects.get().filters == {
+            "pk": str(training.pk),
+            "fmt": "xlsx",
+            "xy": "ab",
+        }
+
     def test_staff_list_without_phone_and_nik_is_logged_too(
         self, training, staff_client, staff_user
     ):

@@ -1,13 +1,24 @@
 """The duplicates list, the merge screen and the merges list (setara/merge_pages.py)."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 
 from participants.models import Participant, ParticipantMerge
 from tests.factories import AgencyFactory, EnrolmentFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Pages and messages in English, whatever the Indonesian catalogue holds."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield
+
 
 NIK = "7309015505900012"
 
@@ -130,6 +141,8 @@ class TestMergeScreen:
 
 def test_admins_undo_from_the_merges_list(coordinator_user, admin_user, pair):
     coordinator_client, admin_client = Client(), Client()
+    for each in (coordinator_client, admin_client):
+        each.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     coordinator_client.force_login(coordinator_user)
     admin_client.force_login(admin_user)
     data = {

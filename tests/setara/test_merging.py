@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.utils import translation
 
 from participants.models import Participant, ParticipantMerge
 from setara import roles
@@ -26,6 +27,14 @@ from tests.factories import (
 from trainings.models import Attendance, Enrolment
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English, whatever the Indonesian catalogue holds."""
+    with translation.override("en"):
+        yield
+
 
 DAY = datetime.date(2023, 10, 18)
 
@@ -316,10 +325,12 @@ def test_two_simultaneous_merges_of_one_pair_merge_once(pair, coordinator):
     def run():
         try:
             barrier.wait()
-            merge(pair, coordinator)
+            with translation.override("en"):  # the language is per thread
+                merge(pair, coordinator)
             results.append("merged")
         except ValidationError as error:
-            results.append(" ".join(error.messages))
+            with translation.override("en"):
+                results.append(" ".join(error.messages))
         finally:
             connections.close_all()
 

@@ -32,7 +32,7 @@ from tests.trainings.imports.files import xlsx
 from tests.trainings.test_import_views import confirm_data
 from trainings import services
 from trainings.models import Enrolment, ImportUpload, Training
-from trainings.views import records
+from trainings.views import imports, records
 
 ON_POSTGRESQL = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -258,6 +258,14 @@ def _together(client, send) -> list:
     return outcomes
 
 
+def _without_registry_lock(monkeypatch, module, meet: bool) -> None:
+    """When the two requests are to meet before writing, ``module`` does not take
+    the registry lock (with it they could never both get there: the second waits
+    for the first), so the test shows what stops a copy without the lock."""
+    if meet:
+        monkeypatch.setattr(module, "registry_lock", lambda: None)
+
+
 def _one_saved_one_told(outcomes, told: str):
     """One response is the normal redirect, the other the info message ``told``;
     neither is an error."""
@@ -281,6 +289,7 @@ class TestSentTwiceAtOnce:
             start_date=datetime.date(2023, 10, 18), end_date=datetime.date(2023, 10, 18)
         )
         url, data = _confirm_form(staff_client, training)
+        _without_registry_lock(monkeypatch, imports, meet_before_write)
         with _meeting(
             monkeypatch, services, "_import_upload_consume", meet_before_write
         ) as met:
@@ -320,6 +329,7 @@ class TestSentTwiceAtOnce:
             create_agency="on",
         )
         url = reverse("trainings:enrol", args=[training.pk])
+        _without_registry_lock(monkeypatch, records, meet_before_write)
         with _meeting(
             monkeypatch, records, "submitted_record", meet_before_write, run_first=True
         ) as met:
@@ -329,3 +339,61 @@ class TestSentTwiceAtOnce:
         assert Participant.objects.count() == 1
         assert Enrolment.objects.filter(training=training).count() == 1
         assert Agency.objects.filter(name="Dinas Baru Maros").count() == 1
+
+
+@ON_POSTGRESQL
+@pytest.mark.django_db(transaction=True)
+class TestTwoDoorsAtOnce:
+    """The same people added through two doors at the same moment (two uploads of
+    one file, two tabs): the registry lock makes the second see the first's."""
+
+    def test_two_uploads_of_one_file_confirmed_at_once_add_each_person_once(
+        self, staff_client
+    ):
+        training = TrainingFactory(
+            start_date=datetime.date(2023, 10, 18), end_date=datetime.date(2023, 10, 18)
+        )
+        forms = [_confirm_form(staff_client, training) for _ in range(2)]
+        sent = iter(forms)
+        lock = threading.Lock()
+
+        def confirm(client):
+            with lock:
+                url, data = next(sent)
+            return client.post(url, data)
+
+        outcomes = _together(staff_client, confirm)
+        assert sorted(Participant.objects.values_list("full_name", flat=True)) == [
+            "Budi",
+            "Rahma",
+        ]
+        assert Enrolment.objects.filter(training=training).count() == 2
+        codes = sorted(o.status_code for o in outcomes)
+        assert codes == [HTTPStatus.OK, HTTPStatus.FOUND], outcomes
+        [again] = [o for o in outcomes if o.status_code == HTTPStatus.OK]
+        assert (
+            constants.WARNING,
+            "Someone changed this training meanwhile. Check and import again.",
+        ) in _messages(again)
+
+    def test_two_tabs_adding_one_person_at_once_add_one(self, staff_client):
+        training = TrainingFactory()
+        forms = [
+            _person_form(staff_client, training, phone="081244556677") for _ in range(2)
+        ]
+        assert forms[0]["submission_token"] != forms[1]["submission_token"]
+        sent = iter(forms)
+        lock = threading.Lock()
+        url = reverse("trainings:enrol", args=[training.pk])
+
+        def post(client):
+            with lock:
+                data = next(sent)
+            return client.post(url, data)
+
+        outcomes = _together(staff_client, post)
+        assert Participant.objects.count() == 1
+        [shown] = [o for o in outcomes if o.status_code == HTTPStatus.OK]
+        assert [m.participant for m in shown.context["matches"]] == [
+            Participant.objects.get()
+        ]

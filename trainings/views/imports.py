@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
 from participants.models import Agency
+from participants.services import registry_lock
 from participants.sheets import ImportFileError
 
 from ..forms import ParticipantImportDecisionForm, ParticipantImportForm
@@ -20,6 +21,11 @@ from ..services import UploadAlreadyImported, enrolments_import
 
 #: How many rows of each kind the preview page lists; counts cover all rows.
 PREVIEW_ROW_LIMIT = 200
+
+
+#: Why a confirm shows the preview again instead of importing.
+CHANGED = _("The preview changed with your choices. Check it and import again.")
+MEANWHILE = _("Someone changed this training meanwhile. Check and import again.")
 
 
 class TrainingImportMixin(PermissionRequiredMixin):
@@ -168,21 +174,36 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
                 pk=self.training.pk,
                 token=self.pending.token,
             )
-        plan = self.build_plan() if changed else shown_plan
-        return self.confirm(plan, seen=form.cleaned_data["fingerprint"])
+        # One door at a time adds people: the plan is made again under the lock,
+        # so people another import or page added meanwhile are matched, not
+        # created twice (and the fingerprint tells the user the preview changed).
+        registry_lock()
+        if self.pending.imported():  # by a request that held the lock before
+            self.say_already_imported()
+            return self.leave()
+        plan = self.build_plan()
+        return self.confirm(
+            plan, seen=form.cleaned_data["fingerprint"], options_changed=changed
+        )
 
-    def confirm(self, plan, *, seen: str):
-        """Import ``plan``, unless it has problems or differs from the one seen."""
+    def confirm(self, plan, *, seen: str, options_changed: bool = False):
+        """Import ``plan``, unless it has problems or differs from the one seen
+        (the user's new choices, or people added or enrolled meanwhile)."""
         if plan.problems:
             messages.error(
                 self.request, _("Nothing was imported: fix the problems listed below.")
             )
             return self.render_preview(plan)
         if plan.fingerprint() != seen:
-            messages.warning(
-                self.request,
-                _("The preview changed with your choices. Check it and import again."),
-            )
+            if options_changed:
+                text = _(
+                    "The preview changed with your choices. Check it and import again."
+                )
+            else:
+                text = _(
+                    "Someone changed this training meanwhile. Check and import again."
+                )
+            messages.warning(self.request, text)
             return self.render_preview(plan)
         try:
             result = enrolments_import(
@@ -202,10 +223,7 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
         except IntegrityError:
             # Someone enrolled the same people meanwhile (a second click, another
             # user): nothing was written; the new preview shows them as enrolled.
-            messages.warning(
-                self.request,
-                _("Someone changed this training meanwhile. Check and import again."),
-            )
+            messages.warning(self.request, MEANWHILE)
             return self.render_preview(self.build_plan())
         # The upload stays, consumed (without its file), until it expires: a
         # second confirm then finds it and says it was imported.

@@ -26,6 +26,7 @@ from django_filters.views import FilterView
 
 from participants.forms import agency_datalist
 from participants.models import Agency, Participant
+from participants.services import registry_lock
 from setara.export_log import export_log_record_request
 from setara.submission import create_once, submitted_record
 
@@ -222,6 +223,9 @@ class TrainingEnrolView(PermissionRequiredMixin, SingleObjectMixin, TemplateView
         """Add and enrol a new person, once per form shown (``setara.submission``):
         the form sent again (Back then Save, a double click) says the person was
         already saved instead of adding a copy."""
+        # One door at a time decides who is already in the registry: two tabs
+        # adding the same person at once, the second is shown the first's.
+        registry_lock()
         form = ParticipantEnrolForm(self.request.POST, region=self.object.region)
         matches = form.probable_matches()
         token = form.submitted_token()

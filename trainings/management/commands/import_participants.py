@@ -18,12 +18,13 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from participants.matching import SUGGESTED
 from participants.normalisation import normalise_key
+from participants.services import registry_lock
 from participants.sheets import ImportFileError, check_file_size
 from trainings.imports.plan import (
     CREATE_AGENCY,
@@ -105,14 +106,6 @@ class Command(BaseCommand):
                 _("No training with id %(id)s.") % {"id": options["training"]}
             ) from None
         path = Path(options["file"])
-        try:
-            check_file_size(path.stat().st_size)
-            data = path.read_bytes()
-        except ImportFileError as error:
-            raise CommandError(f"{path.name}: {error}") from None
-        except OSError as error:
-            raise CommandError(f"{path}: {error.strerror}") from None
-
         agency_choices = {
             normalise_key(name): CREATE_AGENCY for name in options["create_agency"]
         }
@@ -123,40 +116,17 @@ class Command(BaseCommand):
             rejected_rows=set(options["reject_match"]),
             accept_name_matches=options["accept_name_matches"],
         )
-        try:
-            parsed = read_participant_file(
-                data,
-                path.name,
-                days=training.days,
-                blank_sex_is_not_recorded=import_options.blank_sex_is_not_recorded,
-            )
-        except ImportFileError as error:
-            raise CommandError(f"{path.name}: {error}") from None
-        except Exception as error:  # a reader bug must not print cell values
-            raise CommandError(
-                _("%(name)s: could not be read (%(error)s).")
-                % {"name": path.name, "error": type(error).__name__}
-            ) from None
-        plan = plan_import(training=training, parsed=parsed, options=import_options)
-        self._warn(plan)
-        if plan.problems:
-            for problem in plan.problems:
-                self.stderr.write(self._problem_line(problem))
-            raise CommandError(
-                _("%(problems)s; nothing was imported.")
-                % {"problems": count_text(len(plan.problems))}
-            )
-        self._describe(plan)
-        if options["dry_run"]:
-            self.stdout.write(_("Dry run: nothing was written."))
-            return
-        try:
-            result = enrolments_import(training=training, plan=plan)
-        except (ValidationError, DatabaseError) as error:
-            messages = getattr(error, "messages", None) or [str(error)]
-            for message in messages:
-                self.stderr.write(message)
-            raise CommandError(_("Nothing was imported.")) from None
+        parsed = self._read(path, training, import_options)
+        # Planned and written under the registry lock, like the web import, so a
+        # person added meanwhile through another door is matched, not copied.
+        with transaction.atomic():
+            registry_lock()
+            plan = plan_import(training=training, parsed=parsed, options=import_options)
+            self._check(plan)
+            if options["dry_run"]:
+                self.stdout.write(_("Dry run: nothing was written."))
+                return
+            result = self._write(training, plan)
         self.stdout.write(
             self.style.SUCCESS(
                 _(
@@ -181,6 +151,53 @@ class Command(BaseCommand):
         prefix is fixed (untranslated) so scripts can tell them apart."""
         for warning in plan.warnings:
             self.stderr.write(f"warning: {warning}")
+
+    def _read(self, path: Path, training, import_options):
+        """The clean rows of the file at ``path``; CommandError when it cannot be
+        read (never printing a cell value)."""
+        try:
+            check_file_size(path.stat().st_size)
+            data = path.read_bytes()
+            return read_participant_file(
+                data,
+                path.name,
+                days=training.days,
+                blank_sex_is_not_recorded=import_options.blank_sex_is_not_recorded,
+            )
+        except ImportFileError as error:
+            raise CommandError(f"{path.name}: {error}") from None
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror}") from None
+        except Exception as error:  # a reader bug must not print cell values
+            raise CommandError(
+                _("%(name)s: could not be read (%(error)s).")
+                % {"name": path.name, "error": type(error).__name__}
+            ) from None
+
+    def _check(self, plan) -> None:
+        """Print the warnings and what the import does; CommandError listing every
+        problem when there is one."""
+        self._warn(plan)
+        if plan.problems:
+            for problem in plan.problems:
+                self.stderr.write(self._problem_line(problem))
+            raise CommandError(
+                _("%(problems)s; nothing was imported.")
+                % {"problems": count_text(len(plan.problems))}
+            )
+        self._describe(plan)
+
+    def _write(self, training, plan):
+        """Write ``plan``; CommandError (nothing written) when the database
+        refuses it."""
+        try:
+            with transaction.atomic():
+                return enrolments_import(training=training, plan=plan)
+        except (ValidationError, DatabaseError) as error:
+            messages = getattr(error, "messages", None) or [str(error)]
+            for message in messages:
+                self.stderr.write(message)
+            raise CommandError(_("Nothing was imported.")) from None
 
     def _agency_choices(self, mappings):
         choices = {}
