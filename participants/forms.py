@@ -97,6 +97,17 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
         ],
         widget=forms.RadioSelect,
     )
+    # Longer than 16 so that a NIK typed in groups ("7309 0155 0190 0099") or
+    # in full-width digits reaches clean_nik, which says what is wrong with it.
+    nik = forms.CharField(
+        label=_("NIK"),
+        max_length=40,
+        required=False,
+        help_text=Participant._meta.get_field("nik").help_text,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 40}
+        ),
+    )
 
     class Meta:
         model = Participant
@@ -114,9 +125,6 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-            "nik": forms.TextInput(
-                attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 16}
-            ),
         }
 
     field_order = [
@@ -197,7 +205,9 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
         return participant_matches(
             full_name=self.data.get(self.add_prefix("full_name"), ""),
             phone=self.data.get(self.add_prefix("phone"), ""),
-            nik="".join(self.data.get(self.add_prefix("nik"), "").split()),
+            nik=collapse_whitespace(self.data.get(self.add_prefix("nik"), "")).replace(
+                " ", ""
+            ),
             agency=self.agency,
             exclude_pk=self.instance.pk,
         )

@@ -4,12 +4,12 @@ A Participant is one real person, reused across trainings; what they did in a gi
 training lives in ``trainings.Enrolment``.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -243,6 +243,10 @@ class AgencyAlias(models.Model):
             raise ValidationError({"name": ValidationError(message, code="unique")})
 
 
+#: Why a name without any letter or digit is refused, on every door.
+NAME_NEEDS_LETTERS = _("Write the name with letters.")
+
+
 class ParticipantQuerySet(models.QuerySet):
     def probable_matches(
         self, entered: Sequence[MatchKeys]
@@ -401,6 +405,9 @@ class Participant(models.Model):
 
     def clean(self):
         errors = {}
+        if self.full_name and not normalise_name(self.full_name):
+            # Only punctuation or symbols: no one could find or tell this person.
+            errors["full_name"] = NAME_NEEDS_LETTERS
         try:
             self.phone = normalise_phone(self.phone)
         except InvalidPhoneNumber:
@@ -422,51 +429,6 @@ class Participant(models.Model):
     def nik_masked(self) -> str:
         """The NIK with all but its last four digits hidden."""
         return mask_nik(self.nik)
-
-
-#: Report key -> the value of ``Participant.sex`` it counts, in column order. Every
-#: count by sex has these three parts and a total counted on its own, so that
-#: L + P + not recorded = total can be checked on paper.
-SEX_KEYS = {
-    "male": Participant.Sex.MALE.value,
-    "female": Participant.Sex.FEMALE.value,
-    "not_recorded": "",
-}
-#: The keys of a count split by sex, in column order: the three parts, then total.
-SEX_COLUMNS = (*SEX_KEYS, "total")
-
-
-def by_sex(make, *, field: str = "participant__sex", prefix: str = "", where=None):
-    """Aggregates split by sex, for ``aggregate()`` or ``annotate()``: a dict
-    ``{<prefix>male, <prefix>female, <prefix>not_recorded, <prefix>total}``.
-
-    ``make(condition)`` builds one aggregate from a Q (or None, for everyone), for
-    example ``counting()``; it is called once per sex, ``field`` being the lookup
-    that reaches ``Participant.sex``, and once for the total, each narrowed to
-    ``where`` (a Q) when given.
-    """
-    aggregates = {}
-    for key, sex in SEX_KEYS.items():
-        condition = Q(**{field: sex})
-        aggregates[f"{prefix}{key}"] = make(condition & where if where else condition)
-    aggregates[f"{prefix}total"] = make(where)
-    return aggregates
-
-
-def counting(field: str = "id", *, distinct: bool = False):
-    """A ``make`` for ``by_sex``: ``Count(field)`` of the rows meeting the condition,
-    of distinct values of ``field`` when ``distinct``."""
-    return lambda condition: Count(field, distinct=distinct, filter=condition)
-
-
-def count_by_sex(sexes: Iterable[str]) -> dict[str, int]:
-    """``{"male", "female", "not_recorded", "total"}`` counted in Python from values
-    of ``Participant.sex`` ("L", "P", ""), for people not (yet) in the database,
-    such as the rows of an import preview."""
-    sexes = list(sexes)
-    counts = {key: sexes.count(sex) for key, sex in SEX_KEYS.items()}
-    counts["total"] = len(sexes)
-    return counts
 
 
 class ExportLog(models.Model):
@@ -543,6 +505,10 @@ class ParticipantMerge(MergeRecord):
         null=True,
         related_name="merges_kept",
     )
+    #: The kept record's number, kept when the record itself is merged away
+    #: later (``survivor`` is then null), so undoing that later merge can link
+    #: this one again.
+    survivor_number = models.BigIntegerField(_("number of the kept record"))
     duplicate_data = models.JSONField(_("merged record"), default=dict)
     survivor_before = models.JSONField(default=dict)
     survivor_after = models.JSONField(default=dict)

@@ -265,11 +265,13 @@ def cell_text(value: Any) -> str:
 
 def parse_name(value: Any) -> str:
     """A name trimmed, with runs of whitespace collapsed, otherwise as written
-    (titles, degrees, single names stay). Raises CellError when empty or longer
-    than the 200 characters a name may have."""
+    (titles, degrees, single names stay). Raises CellError when empty, without
+    any letter or digit, or longer than the 200 characters a name may have."""
     name = parse_text(value, max_length=200)
     if not name:
         raise CellError(_("The name is empty."))
+    if not normalise_name(name):
+        raise CellError(_("Write the name with letters."))
     return name
 
 

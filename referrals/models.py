@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from participants.models import by_sex, counting
+from participants.disaggregation import by_sex, counting
 from participants.normalisation import (
     PHONE_RE,
     InvalidPhoneNumber,

@@ -143,6 +143,11 @@ def _lock_people(survivor: Participant, duplicate: Participant):
         raise ValidationError(
             _("A record whose personal data was erased cannot be merged.")
         )
+    if survivor.nik and duplicate.nik and survivor.nik != duplicate.nik:
+        # The identity rule: two different NIKs are two people, never one.
+        raise ValidationError(
+            _("These records have different NIKs: they are two people.")
+        )
     return survivor, duplicate
 
 
@@ -236,6 +241,7 @@ def participant_merge(
     reason = f"merged participant #{duplicate.pk} into #{survivor.pk}"
     merge = ParticipantMerge(
         survivor=survivor,
+        survivor_number=survivor.pk,
         duplicate_id=duplicate.pk,
         duplicate_data=_snapshot(duplicate),
         survivor_before=_columns(survivor, SURVIVOR_COLUMNS),
@@ -400,4 +406,10 @@ def participant_merge_undo(*, merge: ParticipantMerge, user) -> Participant:
     merge.undone_at = timezone.now()
     merge.undone_by = user
     merge.save(update_fields=["undone_at", "undone_by"])
+    # Earlier merges into the record that is back lost their link when it was
+    # merged away (the foreign key is set to null): link them again, so they
+    # can be undone in turn.
+    ParticipantMerge.objects.filter(
+        survivor__isnull=True, survivor_number=duplicate.pk
+    ).update(survivor=duplicate)
     return duplicate

@@ -26,6 +26,14 @@ from typing import Any
 
 #: Unicode General Categories removed: control, format and surrogate characters.
 REMOVED_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+#: Characters that show nothing although Unicode does not call them format
+#: characters: the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the braille
+#: blank U+2800 and the variation selectors (U+FE00-U+FE0F, U+E0100-U+E01EF).
+BLANK_LOOKING = frozenset(
+    "\u115f\u1160\u3164\uffa0\u2800"
+    + "".join(chr(c) for c in range(0xFE00, 0xFE10))
+    + "".join(chr(c) for c in range(0xE0100, 0xE01F0))
+)
 #: What a multi-line value keeps of the control characters.
 KEPT_IN_MULTILINE = frozenset({"\n", "\t"})
 
@@ -49,6 +57,12 @@ def _drop_invisible(text: str, *, keep: frozenset[str] = frozenset()) -> str:
             chars.append(char)
         elif char.isspace():
             chars.append(" ")
+        elif char in BLANK_LOOKING:
+            continue
+        elif unicodedata.category(char).startswith("M") and (
+            not chars or chars[-1].isspace()
+        ):
+            continue  # a combining mark with no letter to sit on shows nothing
         elif unicodedata.category(char) not in REMOVED_CATEGORIES:
             chars.append(char)
     return "".join(chars)
@@ -63,7 +77,10 @@ def clean_text(value: Any) -> str:
     - every whitespace character (tab, line breaks, no-break spaces U+00A0, U+2007,
       U+202F, ideographic space...) becomes a space;
     - control, format and surrogate characters (categories Cc, Cf, Cs: NUL, BEL,
-      zero-width space, ZWNJ, ZWJ, word joiner, BOM, soft hyphen) are removed;
+      zero-width space, ZWNJ, ZWJ, word joiner, BOM, soft hyphen) are removed, and
+      so are the characters that show nothing (``BLANK_LOOKING``: Hangul fillers,
+      the braille blank, variation selectors) and combining marks with no letter
+      before them;
     - runs of spaces become one space, and the ends are trimmed.
 
     ``clean_text("  Dinas\\u00a0Sosial\\u200b  Maros\\x00 ")`` is

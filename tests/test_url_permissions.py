@@ -419,7 +419,10 @@ def world(admin_user):
             full_name=participant.full_name, sex=participant.sex, agency=agency
         ),
         participant_merge=ParticipantMerge.objects.create(
-            survivor=participant, duplicate_id=999_999, user=admin_user
+            survivor=participant,
+            survivor_number=participant.pk,
+            duplicate_id=999_999,
+            user=admin_user,
         ),
         agency_merge=AgencyMerge.objects.create(
             survivor=agency, duplicate_id=999_999, user=admin_user

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Func
 from django.utils.formats import date_format
 
-from participants.models import SEX_COLUMNS
+from participants.disaggregation import SEX_COLUMNS
 
 
 def days_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:

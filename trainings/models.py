@@ -11,12 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from participants.models import (
-    Agency,
-    Participant,
-    by_sex,
-    counting,
-)
+from participants.disaggregation import by_sex, counting
+from participants.models import Agency, Participant
 from regions.models import within_q
 from setara.fields import MultiLineTextField, SingleLineCharField
 from setara.submission import submission_token_constraint, submission_token_field

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
-from participants.models import NO_AGENCY, SEX_COLUMNS, Agency, Participant
+from participants.disaggregation import SEX_COLUMNS
+from participants.models import NO_AGENCY, Agency, Participant
 from participants.normalisation import national_phone
 from setara.spreadsheets import MONTH_FORMAT, Table
 

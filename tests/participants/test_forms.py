@@ -2,6 +2,7 @@
 full-width digits as digits, as the import does."""
 
 import pytest
+from django.utils import translation
 
 from participants.forms import ParticipantForm
 from participants.models import Participant
@@ -54,3 +55,27 @@ def test_a_placeholder_on_edit_keeps_the_stored_nik():
     assert entered.is_valid(), entered.errors
     entered.save()
     assert Participant.objects.get(pk=person.pk).nik == "7309012345670001"
+
+
+def test_a_nik_typed_in_groups_is_read():
+    entered = form(nik="7309 0155 0190 0099")
+    assert entered.is_valid(), entered.errors
+    assert entered.save().nik == "7309015501900099"
+
+
+def test_a_full_width_nik_shows_who_has_it():
+    owner = ParticipantFactory(nik="7309015501900099")
+    entered = form(nik="７３０９０１５５０１９０００９９")
+    assert [m.participant for m in entered.probable_matches()] == [owner]
+    assert "nik" in entered.errors  # and the box says it is taken
+
+
+@pytest.mark.parametrize("name", ["\u3164\u3164", "\u0301", "...", "- -"])
+def test_a_name_without_letters_is_refused(name):
+    with translation.override("en"):
+        entered = form(full_name=name)
+        assert not entered.is_valid()
+        assert entered.errors["full_name"] in (
+            ["This field is required."],
+            ["Write the name with letters."],
+        )

@@ -333,3 +333,9 @@ class TestPlaceholders:
     def test_every_listed_word_is_a_placeholder(self):
         for word in PLACEHOLDER_WORDS:
             assert is_placeholder(word.upper()), word
+
+
+@pytest.mark.parametrize("cell", ["...", "\u3164", "- / -"])
+def test_a_name_cell_without_letters_is_a_cell_error(cell):
+    with pytest.raises(CellError, match="empty|letters"):
+        parse_name(cell)

@@ -188,6 +188,13 @@ class TestParticipantMerge:
         with pytest.raises(ValidationError, match="erased"):
             merge(pair, coordinator)
 
+    def test_two_different_niks_are_two_people(self, pair, coordinator):
+        Participant.objects.filter(pk=pair["kept"].pk).update(nik="7309015505900099")
+        pair["kept"].refresh_from_db()
+        with pytest.raises(ValidationError, match="different NIKs"):
+            merge(pair, coordinator)
+        assert Participant.objects.filter(pk=pair["other"].pk).exists()
+
     def test_a_record_is_not_merged_with_itself(self, pair, coordinator):
         with pytest.raises(ValidationError):
             participant_merge(
@@ -256,6 +263,25 @@ class TestUndo:
         record = merge(pair, coordinator)
         participant_merge_undo(merge=record, user=admin)
         assert registry_state() == before
+
+    def test_a_chain_of_merges_is_undone_from_the_last(self, pair, coordinator):
+        """A into B, then B into C: undoing B into C brings B back and links the
+        first merge to it again, so A into B can be undone too."""
+        before = registry_state()
+        first = merge(pair, coordinator)
+        third = ParticipantFactory(agency=pair["kept"].agency, nik="", phone="")
+        second = participant_merge(
+            survivor=third, duplicate=pair["kept"], values={}, user=coordinator
+        )
+        participant_merge_undo(merge=second, user=coordinator)
+        first.refresh_from_db()
+        assert first.survivor_id == pair["kept"].pk
+        participant_merge_undo(merge=first, user=coordinator)
+        state = registry_state()
+        state["participants"] = [
+            p for p in state["participants"] if p["id"] != third.pk
+        ]
+        assert state == before
 
     def test_undo_twice_is_refused(self, pair, coordinator):
         record = merge(pair, coordinator)

@@ -47,12 +47,28 @@ class TestCleanText:
             ("e\u200b\u0301", "é"),  # the accent joins its letter again
             ("\ud800name", "name"),  # a lone surrogate (no UTF-8 form)
             ("Hj. Nurhaeda Rahman, S.Sos", "Hj. Nurhaeda Rahman, S.Sos"),
+            ("Jose\u0301", "José"),  # an accent on its letter stays
+            ("\u2764\ufe0f Maros", "❤ Maros"),  # the emoji stays, its selector goes
+            ("Andi \u0301Baso", "Andi Baso"),  # an accent after a space goes
         ],
     )
     def test_cleans(self, value, expected):
         assert clean_text(value) == expected
 
-    @pytest.mark.parametrize("value", [None, "", "   ", "\u200b\u200b", "\x00\u00a0"])
+    @pytest.mark.parametrize(
+        "value",
+        [
+            None,
+            "",
+            "   ",
+            "\u200b\u200b",
+            "\x00\u00a0",
+            "\u3164\u3164",  # Hangul filler (a letter to Unicode, shows nothing)
+            "\u0301\u0301",  # combining accents with no letter under them
+            "\ufe0f",  # variation selector
+            "\u2800",  # braille blank
+        ],
+    )
     def test_empty_after_cleaning_is_empty(self, value):
         assert clean_text(value) == ""
 

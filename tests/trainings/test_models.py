@@ -4,7 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from participants.models import SEX_COLUMNS, Agency
+from participants.disaggregation import SEX_COLUMNS
+from participants.models import Agency
 from tests.factories import (
     AgencyFactory,
     AttendanceFactory,

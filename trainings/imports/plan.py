@@ -11,6 +11,7 @@ from typing import Any
 
 from django.utils.translation import gettext
 
+from participants.disaggregation import count_by_sex
 from participants.matching import (
     NAME_ONLY,
     PROPOSED,
@@ -21,7 +22,7 @@ from participants.matching import (
     reason_labels,
     same_person_in_file,
 )
-from participants.models import Agency, Participant, count_by_sex
+from participants.models import Agency, Participant
 from participants.normalisation import guess_agency_type, mask_nik, national_phone
 from participants.sheets import Problem
 
