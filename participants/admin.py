@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -5,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from .matching import ParticipantMatch
 from .merging import agency_merge, agency_merge_undo
 from .models import (
     Agency,
@@ -14,6 +16,7 @@ from .models import (
     Participant,
     ParticipantMerge,
 )
+from .services import participant_matches, registry_lock
 
 
 class AgencyAliasInline(admin.TabularInline):
@@ -85,8 +88,96 @@ class AgencyAdmin(admin.ModelAdmin):
         )
 
 
+class ParticipantAdminForm(forms.ModelForm):
+    """The admin's participant form: on add, the one identity rule
+    (``participant_matches``) with what was typed; probable matches refuse the
+    save, each listed once, until "save anyway" is ticked.
+
+    ``shows_full_nik`` (set by ``ParticipantAdmin.get_form``): whether the user
+    may see a match's full NIK (``participants.export_personal_data``); otherwise
+    it is masked. On change the check is not run and the box is not shown.
+    """
+
+    shows_full_nik = False
+
+    save_anyway = forms.BooleanField(
+        label=_("This is a different person: save anyway"),
+        required=False,
+        help_text=_(
+            "Tick only after checking that none of the people listed is this person."
+        ),
+    )
+
+    class Meta:
+        model = Participant
+        fields = [
+            "full_name",
+            "sex",
+            "agency",
+            "position",
+            "village",
+            "birth_date",
+            "birth_year",
+            "disability",
+            "phone",
+            "email",
+            "nik",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.fields.pop("save_anyway", None)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is not None or cleaned_data.get("save_anyway"):
+            return cleaned_data
+        # Held until the admin view's transaction ends (the admin saves in one),
+        # so two admins adding the same person cannot both miss each other.
+        registry_lock()
+        matches = participant_matches(
+            full_name=cleaned_data.get("full_name") or "",
+            phone=cleaned_data.get("phone") or "",
+            nik="".join((cleaned_data.get("nik") or "").split()),
+            agency=cleaned_data.get("agency"),
+        )
+        if matches:
+            raise ValidationError(
+                [
+                    _(
+                        "This person is probably already in the registry; check, "
+                        'or tick "%(box)s":'
+                    )
+                    % {"box": self.fields["save_anyway"].label},
+                    *(self._match_line(match) for match in matches),
+                ],
+                code="probable_match",
+            )
+        return cleaned_data
+
+    def _match_line(self, match: ParticipantMatch) -> str:
+        """One line per match, "#<id> <name> (<agency>): <reasons>", with the NIK
+        (masked for those who may not see it) when the NIKs are the same."""
+        person = match.participant
+        values = {
+            "id": person.pk,
+            "name": person.full_name,
+            "agency": person.agency or _("No agency"),
+            "reasons": ", ".join(str(label) for label in match.reason_labels),
+        }
+        if "nik" not in match.reasons:
+            return _("#%(id)s %(name)s (%(agency)s): %(reasons)s") % values
+        nik = person.nik if self.shows_full_nik else person.nik_masked
+        return _("#%(id)s %(name)s (%(agency)s): %(reasons)s; NIK %(nik)s") % {
+            **values,
+            "nik": nik,
+        }
+
+
 @admin.register(Participant)
 class ParticipantAdmin(SimpleHistoryAdmin):
+    form = ParticipantAdminForm
     list_display = ["full_name", "sex", "agency", "position", "phone", "nik_masked"]
     list_filter = ["sex", "disability", "agency__type", "agency"]
     search_fields = ["full_name", "normalised_name", "phone", "nik", "agency__name"]
@@ -117,10 +208,17 @@ class ParticipantAdmin(SimpleHistoryAdmin):
             return [n if n != "nik_masked" else "nik" for n in self.list_display]
         return self.list_display
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.shows_full_nik = request.user.has_perm("participants.export_personal_data")
+        return form
+
     def get_fieldsets(self, request, obj=None):
         # Without export_personal_data (programme staff given admin access) the
         # change form shows the NIK masked, read-only, as the app's pages do.
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:  # adding: the box that saves despite probable matches
+            fieldsets = [*fieldsets, (None, {"fields": ["save_anyway"]})]
         if request.user.has_perm("participants.export_personal_data"):
             return fieldsets
         return [

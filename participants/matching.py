@@ -87,7 +87,7 @@ _NAME_ABBREVIATIONS = {
 
 
 @functools.lru_cache(maxsize=20_000)
-def _comparable(name: str) -> str:
+def comparable_name(name: str) -> str:
     """A normalised name with the abbreviations of ``_NAME_ABBREVIATIONS`` written
     out and its words sorted, as ``name_similarity`` compares it."""
     return " ".join(sorted(_NAME_ABBREVIATIONS.get(t, t) for t in name.split()))
@@ -104,7 +104,7 @@ def name_similarity(a: str, b: str) -> float:
     """
     if not a or not b:
         return 0.0
-    return float(fuzz.ratio(_comparable(a), _comparable(b)))
+    return float(fuzz.ratio(comparable_name(a), comparable_name(b)))
 
 
 def match_strength(reasons: Sequence[str]) -> str:
@@ -355,7 +355,7 @@ def _similar_pairs(entered: Sequence[MatchKeys]) -> dict[tuple[int, int], float]
             by_agency[keys.agency_id].append(index)
     pairs = {}
     for indexes in by_agency.values():
-        names = [_comparable(entered[i].name) for i in indexes]
+        names = [comparable_name(entered[i].name) for i in indexes]
         for position, second in enumerate(indexes):
             found = process.extract(
                 names[position],

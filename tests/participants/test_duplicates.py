@@ -1,12 +1,16 @@
 """Probable duplicates in the registry (participants/duplicates.py)."""
 
 import datetime
+import random
+from itertools import combinations
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from participants.duplicates import duplicate_pairs, pair_page
+from participants.matching import MatchKeys, match_reasons, name_similarity
+from participants.models import Participant
 from tests.factories import AgencyFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,3 +120,80 @@ def test_a_fixed_number_of_queries_whatever_the_registry():
         person(full_name="Nurhaeda Rahman", agency=agency, phone=f"+62812000000{n:02d}")
         person(full_name="Nurhaeda Rahman", agency=agency, phone=f"+62812000000{n:02d}")
     assert _page_queries() == few == 2
+
+
+#: Spellings of a few people: abbreviations written out or not, titles, word
+#: order, one letter changed, and names close to but under the threshold.
+SPELLINGS = [
+    "Muh. Rusdi",
+    "Muhammad Rusdi",
+    "Moh Rusdi",
+    "Mohammad Rusdy",
+    "St. Aminah",
+    "Sitti Aminah",
+    "Siti Aminah",
+    "Abd. Rahman",
+    "Abdul Rahman",
+    "Rahman Abdul",
+    "Hj. Nurhaeda Rahman, S.Sos",
+    "Nurhayda Rahman",
+    "Nurhaeda Rahmah",
+    "Andi Baso",
+    "Andi Basri",
+    "Andi Basso",
+    "Dra. Hasnah",
+    "Hasna",
+    "Rina",
+    "Rini",
+]
+
+
+def _brute_force_pairs() -> dict:
+    """What the list must hold: every pair of living people who share a NIK, a
+    phone or an agency, judged one by one by the rule itself."""
+    people = list(Participant.objects.filter(erased_at__isnull=True).order_by("pk"))
+    expected = {}
+    for first, second in combinations(people, 2):
+        shared = any(
+            getattr(first, field) and getattr(first, field) == getattr(second, field)
+            for field in ("nik", "phone", "agency_id")
+        )
+        keys = MatchKeys(
+            nik=first.nik,
+            phone=first.phone,
+            name=first.normalised_name,
+            agency_id=first.agency_id,
+        )
+        if shared and (found := match_reasons(keys, second)):
+            similarity = name_similarity(first.normalised_name, second.normalised_name)
+            expected[(first.pk, second.pk)] = (found, similarity)
+    return expected
+
+
+def test_the_bulk_comparison_finds_exactly_the_pairs_of_the_rule():
+    rng = random.Random(11)
+    agencies = [AgencyFactory(), AgencyFactory(), None]
+    for index in range(60):
+        name = rng.choice(SPELLINGS)
+        if rng.random() < 0.2:  # one letter changed
+            position = rng.randrange(len(name))
+            name = name[:position] + rng.choice("aeiy") + name[position + 1 :]
+        person(
+            full_name=name,
+            agency=rng.choice(agencies),
+            phone=f"+6281200000{rng.randrange(40):03d}" if index % 4 == 0 else "",
+            nik=f"730901550590{index:04d}" if index % 5 == 0 else "",
+        )
+    muh = person(full_name="Muh. Rusdi", agency=agencies[0])
+    muhammad = person(full_name="Muhammad Rusdi", agency=agencies[0])
+    for agency in agencies[1:]:  # the same name and phone, another agency or none
+        person(full_name="Rina Rahman", agency=agency, phone="+6281299999999")
+    expected = _brute_force_pairs()
+    found = {
+        (pair.first_id, pair.second_id): (pair.reasons, pair.similarity)
+        for pair in duplicate_pairs()
+    }
+    assert found == expected
+    kinds = {reason for reasons, _similarity in expected.values() for reason in reasons}
+    assert {"phone", "name", "name_elsewhere", "similar_name"} <= kinds
+    assert found[(muh.pk, muhammad.pk)] == (["similar_name"], 100.0)
