@@ -168,11 +168,18 @@ class Agency(models.Model):
         super().validate_constraints(exclude={*(exclude or ()), "normalised_name"})
 
     def same_name_agency(self) -> "Agency | None":
-        """Another agency whose name is this one's once normalised, in the same
-        region (both without a region), or None; one query."""
+        """Another agency of the same region (both without a region) that this
+        name already means, or None; one query. A name means an agency when it is
+        its name, its short name or one of its aliases once normalised: a second
+        agency called like that would make every later spelling ambiguous."""
         key = normalise_key(self.name)
+        means = (
+            Q(normalised_name=key)
+            | Q(aliases__normalised_name=key)
+            | Q(short_name__iexact=clean_text(self.name))
+        )
         return (
-            Agency.objects.filter(normalised_name=key, region=self.region_id)
+            Agency.objects.filter(means, region=self.region_id)
             .exclude(pk=self.pk)
             .order_by("pk")
             .first()

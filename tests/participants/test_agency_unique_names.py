@@ -43,6 +43,17 @@ class TestAgencyCreate:
             "Dinas Sosial Maros"
         ]
 
+    @pytest.mark.parametrize("taken", ["Dinsos Maros", "dinsos  maros", "DINSOS"])
+    def test_refuses_a_short_name_or_alias_of_another_agency(self, maros, taken):
+        agency = AgencyFactory(
+            name="Dinas Sosial Kabupaten Maros", short_name="Dinsos", region=maros
+        )
+        AgencyAlias.objects.create(agency=agency, name="Dinsos Maros")
+        with pytest.raises(ValidationError) as error:
+            agency_create(name=taken, region=maros)
+        assert "Dinas Sosial Kabupaten Maros" in error.value.message_dict["name"][0]
+        assert Agency.objects.count() == 1
+
     def test_same_name_in_another_region_is_allowed(self, maros):
         AgencyFactory(name="Dinas Sosial", region=maros)
         other = agency_create(name="dinas  sosial", region=RegencyFactory())
