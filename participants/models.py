@@ -494,6 +494,12 @@ class MergeRecord(models.Model):
         ordering = ["-created_at", "-id"]
 
 
+class MergeQuerySet(models.QuerySet):
+    def standing(self):
+        """Merges not undone."""
+        return self.filter(undone_at__isnull=True)
+
+
 class ParticipantMerge(MergeRecord):
     """Two records of one person merged into one (``setara.merging``): the
     duplicate was deleted (its history keeps it) after its enrolments moved to
@@ -522,6 +528,8 @@ class ParticipantMerge(MergeRecord):
     moved_enrolment_ids = models.JSONField(default=list)
     removed_enrolments = models.JSONField(default=list)
     attendance_changes = models.JSONField(default=list)
+
+    objects = MergeQuerySet.as_manager()
 
     class Meta(MergeRecord.Meta):
         verbose_name = _("participant merge")

@@ -14,7 +14,7 @@ from regions.models import Region
 from setara.history import deleted_row, reinsert
 
 from .matching import MatchKeys, ParticipantMatch
-from .models import Agency, Participant
+from .models import Agency, Participant, ParticipantMerge
 from .normalisation import (
     NIK_RE,
     InvalidPhoneNumber,
@@ -170,9 +170,19 @@ def participant_update(
 @transaction.atomic
 def participant_restore(*, history_id: int, user) -> Participant:
     """Bring back the participant deleted in history row ``history_id`` with the
-    original id; ValidationError when it exists again or another person has taken
-    its NIK meanwhile."""
+    original id; ValidationError when it exists again, another person has taken
+    its NIK meanwhile, or it was merged into another record (its trainings are
+    there: only undoing the merge brings it back whole)."""
     row = deleted_row(Participant, history_id)
+    merge = ParticipantMerge.objects.standing().filter(duplicate_id=row.id).first()
+    if merge is not None:
+        raise ValidationError(
+            _(
+                "This record was merged into #%(id)s. To bring it back with its "
+                "trainings, undo that merge under “Merges made”."
+            )
+            % {"id": merge.survivor_number}
+        )
     row.instance.full_clean()
     [participant] = reinsert(Participant, [row], user)
     return participant

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from participants.models import Participant
+from participants.models import Participant, ParticipantMerge
 from participants.services import participant_restore
 from referrals.models import ReferralInstitution
 from referrals.services import referral_institution_restore
@@ -50,11 +50,20 @@ class DeletedRecordListView(PermissionRequiredMixin, TemplateView):
     template_name = "setara/deleted_records.html"
 
     def get_context_data(self, **kwargs):
+        # A person merged into another is not a deleted record: the merge moved
+        # their trainings, and "Merges made" is where it is undone.
+        merged = set(
+            ParticipantMerge.objects.standing().values_list("duplicate_id", flat=True)
+        )
         sections = [
             (
                 kind,
                 model._meta.verbose_name_plural,
-                deleted_records(model),
+                [
+                    row
+                    for row in deleted_records(model)
+                    if not (model is Participant and row.id in merged)
+                ],
             )
             for kind, (model, _restore) in RESTORABLE.items()
         ]

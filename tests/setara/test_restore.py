@@ -6,11 +6,14 @@ from http import HTTPStatus
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
 from participants.models import Participant
+from participants.services import participant_restore
 from referrals.models import ReferralInstitution
+from setara.merging import participant_merge, participant_merge_undo
 from tests.factories import (
     AttendanceFactory,
     EnrolmentFactory,
@@ -263,5 +266,42 @@ class TestPage:
             person.delete()
         for training in TrainingFactory.create_batch(5):
             training.delete()
-        with django_assert_max_num_queries(12):
+        # 13: the list also reads which deleted people were merged away.
+        with django_assert_max_num_queries(13):
             admin_client.get(reverse("restore:deleted"))
+
+
+class TestMergedRecords:
+    """A record merged into another is not offered as a deleted record: restoring
+    it alone would split the person again (its trainings moved with the merge)."""
+
+    @pytest.fixture
+    def merge(self, admin_user):
+        kept = ParticipantFactory(full_name="Rahmawati")
+        other = ParticipantFactory(full_name="Rahmawati, S.E.")
+        EnrolmentFactory(participant=other)
+        return participant_merge(
+            survivor=kept, duplicate=other, values={}, user=admin_user
+        )
+
+    def test_not_listed_among_deleted_records(self, merge, admin_client):
+        response = admin_client.get(reverse("restore:deleted"))
+        assert "Rahmawati, S.E." not in response.content.decode()
+
+    def test_restoring_it_is_refused_pointing_to_the_merge(self, merge, admin_user):
+        row = Participant.history.filter(
+            id=merge.duplicate_id, history_type="-"
+        ).latest()
+        with translation.override("en"), pytest.raises(ValidationError) as error:
+            participant_restore(history_id=row.history_id, user=admin_user)
+        assert f"merged into #{merge.survivor_number}" in error.value.messages[0]
+        assert not Participant.objects.filter(pk=merge.duplicate_id).exists()
+
+    def test_listed_again_once_the_merge_is_undone_and_deleted(
+        self, merge, admin_user, admin_client
+    ):
+        person = participant_merge_undo(merge=merge, user=admin_user)
+        person.enrolments.all().delete()
+        person.delete()
+        response = admin_client.get(reverse("restore:deleted"))
+        assert "Rahmawati, S.E." in response.content.decode()
