@@ -1,10 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from setara.submission import SubmissionTokenFormMixin, submitted_record
 
 from .matching import ParticipantMatch
 from .merging import agency_merge, agency_merge_undo
@@ -88,7 +91,7 @@ class AgencyAdmin(admin.ModelAdmin):
         )
 
 
-class ParticipantAdminForm(forms.ModelForm):
+class ParticipantAdminForm(SubmissionTokenFormMixin, forms.ModelForm):
     """The admin's participant form: on add, the one identity rule
     (``participant_matches``) with what was typed; probable matches refuse the
     save, each listed once, until "save anyway" is ticked.
@@ -131,11 +134,21 @@ class ParticipantAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        if self.instance.pk is not None or cleaned_data.get("save_anyway"):
+        if self.instance.pk is not None:
             return cleaned_data
         # Held until the admin view's transaction ends (the admin saves in one),
-        # so two admins adding the same person cannot both miss each other.
+        # so two admins adding the same person cannot both miss each other, and a
+        # form sent twice (a double click, Back then Save) finds its first copy.
         registry_lock()
+        saved = submitted_record(Participant, self.submitted_token())
+        if saved is not None:
+            raise ValidationError(
+                _("This person was saved already: #%(id)s %(name)s.")
+                % {"id": saved.pk, "name": saved.full_name},
+                code="already_saved",
+            )
+        if cleaned_data.get("save_anyway"):
+            return cleaned_data
         matches = participant_matches(
             full_name=cleaned_data.get("full_name") or "",
             phone=cleaned_data.get("phone") or "",
@@ -208,7 +221,19 @@ class ParticipantAdmin(SimpleHistoryAdmin):
             return [n if n != "nik_masked" else "nik" for n in self.list_display]
         return self.list_display
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.submission_token = form.submitted_token()
+        super().save_model(request, obj, form, change)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
+        # The token is a form field of the mixin, not the (non-editable) model
+        # field of the same name, which a model form may not list.
+        fields = kwargs.get("fields", ())
+        if "fields" not in kwargs:
+            fields = flatten_fieldsets(self.get_fieldsets(request, obj))
+        if fields is not None:
+            kwargs["fields"] = [name for name in fields if name != "submission_token"]
         form = super().get_form(request, obj, change=change, **kwargs)
         form.shows_full_nik = request.user.has_perm("participants.export_personal_data")
         return form
@@ -217,8 +242,10 @@ class ParticipantAdmin(SimpleHistoryAdmin):
         # Without export_personal_data (programme staff given admin access) the
         # change form shows the NIK masked, read-only, as the app's pages do.
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None:  # adding: the box that saves despite probable matches
-            fieldsets = [*fieldsets, (None, {"fields": ["save_anyway"]})]
+        if obj is None:  # adding: the box that saves despite probable matches,
+            # and the one-time token that makes the form safe to send twice
+            extra = ["save_anyway", "submission_token"]
+            fieldsets = [*fieldsets, (None, {"fields": extra})]
         if request.user.has_perm("participants.export_personal_data"):
             return fieldsets
         return [

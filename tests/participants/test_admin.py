@@ -142,6 +142,30 @@ class TestAdding:
         assert b"This is a different person: save anyway" in response.content
 
 
+class TestSentTwice:
+    """The add form carries a one-time token: sent again (a double click, Back
+    then Save), it says the person was saved instead of adding a copy, even with
+    "save anyway" ticked."""
+
+    def test_the_same_form_sent_again_adds_one_person(self, english_admin, existing):
+        form = english_admin.get(ADD_URL).context["adminform"].form
+        token = str(form.initial["submission_token"])
+        typed = _typed(existing, save_anyway="on", submission_token=token)
+        assert english_admin.post(ADD_URL, typed).status_code == HTTPStatus.FOUND
+        again = english_admin.post(ADD_URL, typed)
+        assert again.status_code == HTTPStatus.OK
+        copy = Participant.objects.exclude(pk=existing.pk).get()
+        assert _errors(again) == [
+            f"This person was saved already: #{copy.pk} Hj. Nurhaeda Rahman."
+        ]
+        assert copy.submission_token is not None
+
+    def test_the_token_field_is_in_the_page(self, english_admin):
+        content = english_admin.get(ADD_URL).content
+        assert b'name="submission_token"' in content
+        assert b'type="hidden"' in content
+
+
 def _holds_the_registry_lock() -> bool:
     with connection.cursor() as cursor:
         cursor.execute(
