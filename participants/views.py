@@ -3,6 +3,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -15,7 +16,7 @@ from django.views.generic import (
 from setara.history import record_history
 
 from .forms import ParticipantForm, agency_datalist
-from .models import Participant
+from .models import Participant, ParticipantMerge
 from .services import participant_delete
 
 
@@ -26,6 +27,24 @@ class ParticipantDetailView(PermissionRequiredMixin, DetailView):
 
     permission_required = "participants.view_participant"
     queryset = Participant.objects.select_related("agency__region")
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # An old link to a record merged into another: go to that one.
+            merge = ParticipantMerge.objects.standing().filter(
+                duplicate_id=kwargs["pk"], survivor__isnull=False
+            )
+            survivor = merge.values_list("survivor", flat=True).first()
+            if survivor is None:
+                raise
+            messages.info(
+                request,
+                _("Participant #%(old)s was merged into #%(new)s.")
+                % {"old": kwargs["pk"], "new": survivor},
+            )
+            return redirect("participants:detail", pk=survivor)
 
     def get_context_data(self, **kwargs):
         user = self.request.user

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from participants.models import Participant, ParticipantMerge
+from setara.merging import participant_merge
 from tests.factories import AgencyFactory, EnrolmentFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +179,20 @@ def test_admins_undo_from_the_merges_list(coordinator_user, admin_user, pair):
     assert Participant.objects.count() == 2
     response = admin_client.post(reverse("merging:undo", args=[merge.pk]), follow=True)
     assert "undone already" in response.content.decode()
+
+
+def test_an_old_link_to_a_merged_record_leads_to_the_kept_one(
+    coordinator_client, coordinator_user, pair
+):
+    kept, other = pair
+    participant_merge(survivor=kept, duplicate=other, values={}, user=coordinator_user)
+    response = coordinator_client.get(reverse("participants:detail", args=[other.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("participants:detail", args=[kept.pk])
+    page = coordinator_client.get(response.url)
+    assert f"Participant #{other.pk} was merged into #{kept.pk}." in (
+        page.content.decode()
+    )
+    assert (
+        coordinator_client.get(reverse("participants:detail", args=[999_999]))
+    ).status_code == 404

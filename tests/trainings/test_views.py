@@ -220,6 +220,18 @@ class TestEnrol:
         assert set(response.context["results"]) == {enrolled, other}
         assert response.context["enrolled_ids"] == {enrolled.pk}
 
+    def test_two_records_with_one_name_are_told_apart_by_number(
+        self, staff_client, training
+    ):
+        """A duplicate not merged yet: the numbers show they are two records."""
+        twins = ParticipantFactory.create_batch(2, full_name="Kasmawati", sex="P")
+        response = staff_client.get(
+            reverse("trainings:enrol", args=[training.pk]), {"q": "Kasmawati"}
+        )
+        page = response.content.decode()
+        for twin in twins:
+            assert f"#{twin.pk} (P)" in page
+
     def test_enrol_existing_person_in_one_click(self, staff_client, training):
         person = ParticipantFactory()
         response = staff_client.post(
