@@ -29,8 +29,8 @@ from rapidfuzz import fuzz, process
 from .matching import (
     MATCH_REASONS,
     NAME_SIMILARITY_THRESHOLD,
-    MatchKeys,
     comparable_name,
+    keys_of,
     match_reasons,
     name_similarity,
     reason_labels,
@@ -100,20 +100,11 @@ def _candidates() -> list[Participant]:
     )
 
 
-def _keys(person: Participant) -> MatchKeys:
-    return MatchKeys(
-        nik=person.nik,
-        phone=person.phone,
-        name=person.normalised_name,
-        agency_id=person.agency_id,
-    )
-
-
 def pair_reasons(first: Participant, second: Participant) -> tuple[list[str], float]:
     """Why ``first`` and ``second`` are probably one person (``match_reasons``,
     strongest first), and the similarity of their names; ``([], similarity)``
     when they are not."""
-    reasons = match_reasons(_keys(first), second)
+    reasons = match_reasons(keys_of(first), second)
     return reasons, name_similarity(first.normalised_name, second.normalised_name)
 
 

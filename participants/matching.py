@@ -211,7 +211,8 @@ def _pair_reasons(
     return reasons
 
 
-def _keys_of(person) -> MatchKeys:
+def keys_of(person) -> MatchKeys:
+    """The ``MatchKeys`` of a Participant already in the registry."""
     return MatchKeys(
         nik=person.nik,
         phone=person.phone,
@@ -230,14 +231,14 @@ def match_reasons(keys: MatchKeys, person) -> list[str]:
     same name in the same agency, and the suggestions (the same name elsewhere, a
     similar name in the same agency).
     """
-    return _pair_reasons(keys, _keys_of(person), erased=person.erased_at is not None)
+    return _pair_reasons(keys, keys_of(person), erased=person.erased_at is not None)
 
 
 def _lookups_of(who) -> list[tuple[str, Any]]:
     """The ``(kind, value)`` look-ups of a Participant or MatchKeys, without empty
     values: NIK, phone, name, and the agency of a named person (close spellings
     are looked for among the people of the same agency)."""
-    keys = who if isinstance(who, MatchKeys) else _keys_of(who)
+    keys = who if isinstance(who, MatchKeys) else keys_of(who)
     pairs = [("nik", keys.nik), ("phone", keys.phone), ("name", keys.name)]
     if keys.name and isinstance(keys.agency_id, int):
         pairs.append(("agency", keys.agency_id))

@@ -159,21 +159,19 @@ def training_table(enrolments, days: int) -> Table:
     """Per training: participations and people present each day by sex, days
     attended, attendance rate and how many attended every day; days past a
     training's end are empty."""
+    sexes = ("L", "P", _("not recorded"), _("total"))  # in SEX_COLUMNS order
     header = [
         _("Training"),
         _("Region"),
         _("Start date"),
         _("End date"),
         _("Days"),
-        *(
-            f"{_('Participations')} {label}"
-            for label in ("L", "P", _("not recorded"), _("total"))
-        ),
+        *(f"{_('Participations')} {label}" for label in sexes),
     ]
     for number in range(1, days + 1):
         header += [
             _("Day %(number)s present %(sex)s") % {"number": number, "sex": label}
-            for label in ("L", "P", _("not recorded"), _("total"))
+            for label in sexes
         ]
     header += [
         _("Person-days attended"),

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from participants.models import Participant, ParticipantMerge
-from setara.merging import participant_merge
+from setara.merging import MERGE_FIELDS, participant_merge
 from tests.factories import AgencyFactory, EnrolmentFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +33,11 @@ def pair():
     )
     EnrolmentFactory.create_batch(2, participant=second)
     return first, second
+
+
+def keep_first() -> dict:
+    """The merge form keeping the first record and every value of it."""
+    return {"keep": "first", **dict.fromkeys(MERGE_FIELDS, "first")}
 
 
 def merge_url(pair):
@@ -110,24 +115,7 @@ class TestMergeScreen:
         assert ParticipantMerge.objects.get().user.username == "coordinator"
 
     def test_merging_again_gives_a_message_not_an_error(self, coordinator_client, pair):
-        data = {
-            "keep": "first",
-            **dict.fromkeys(
-                [
-                    "full_name",
-                    "sex",
-                    "agency",
-                    "position",
-                    "village",
-                    "phone",
-                    "nik",
-                    "email",
-                    "birth_date",
-                    "disability",
-                ],
-                "first",
-            ),
-        }
+        data = keep_first()
         coordinator_client.post(merge_url(pair), data)
         response = coordinator_client.post(merge_url(pair), data, follow=True)
         assert response.status_code == 200
@@ -146,24 +134,7 @@ def test_admins_undo_from_the_merges_list(coordinator_user, admin_user, pair):
         each.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     coordinator_client.force_login(coordinator_user)
     admin_client.force_login(admin_user)
-    data = {
-        "keep": "first",
-        **dict.fromkeys(
-            [
-                "full_name",
-                "sex",
-                "agency",
-                "position",
-                "village",
-                "phone",
-                "nik",
-                "email",
-                "birth_date",
-                "disability",
-            ],
-            "first",
-        ),
-    }
+    data = keep_first()
     coordinator_client.post(merge_url(pair), data)
     merge = ParticipantMerge.objects.get()
     listing = coordinator_client.get(reverse("merging:merges")).content.decode()

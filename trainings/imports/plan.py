@@ -103,7 +103,7 @@ class UnknownAgency:
     @property
     def type_label(self) -> str:
         """The guessed ``type`` as ``Agency.Type`` shows it."""
-        return Agency.Type(self.type).label
+        return Agency.type_label(self.type)
 
     @property
     def needs_choice(self) -> bool:
