@@ -262,7 +262,9 @@ def probable_matches(
     The one definition of "probably the same person": the enrol form asks
     for one person, the sign-in sheet import for every row. One query per
     ``lookup_chunk()`` NIKs, phones, names and agencies (one query for up to a few
-    hundred rows), none when there is nothing to compare.
+    hundred rows), none when there is nothing to compare. The people of a row's
+    agency are compared with it in bulk (``_close_names``), so a row costs about
+    one C comparison per person of its agency, not a Python call.
     """
     lookups = sorted(
         {lookup for keys in entered for lookup in _lookups_of(keys)},
@@ -275,11 +277,16 @@ def probable_matches(
             for lookup in _lookups_of(person):
                 found.setdefault(lookup, {})[person.pk] = person
     strength = {reason: rank for rank, reason in enumerate(MATCH_REASONS)}
+    agencies: dict[Any, tuple[list, list[str]]] = {}
     results = []
     for keys in entered:
         candidates = {}
         for lookup in _lookups_of(keys):
-            candidates.update(found.get(lookup, {}))
+            if lookup[0] == "agency":
+                members = found.get(lookup, {})
+                candidates.update(_close_names(keys.name, lookup, members, agencies))
+            else:
+                candidates.update(found.get(lookup, {}))
         matches = [
             ParticipantMatch(
                 participant=person,
@@ -298,6 +305,29 @@ def probable_matches(
         )
         results.append(matches)
     return results
+
+
+def _close_names(name: str, agency, members: dict, prepared: dict) -> dict:
+    """``{pk: person}`` of ``members`` (the people of one agency) whose names
+    ``name_similarity`` scores close to ``name``: scored in bulk by rapidfuzz
+    (in C) with the same scorer, a point under the threshold so no pair the rule
+    keeps is lost; ``match_reasons`` then decides. ``prepared`` caches each
+    agency's prepared names across the rows of one call."""
+    if agency not in prepared:
+        people = list(members.values())
+        prepared[agency] = (
+            people,
+            [comparable_name(person.normalised_name) for person in people],
+        )
+    people, names = prepared[agency]
+    found = process.extract(
+        comparable_name(name),
+        names,
+        scorer=fuzz.ratio,
+        score_cutoff=NAME_SIMILARITY_THRESHOLD - 1,
+        limit=None,
+    )
+    return {people[index].pk: people[index] for _name, _score, index in found}
 
 
 def _candidates(people: QuerySet, lookups: list[tuple[str, Any]]):

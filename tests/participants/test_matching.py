@@ -18,6 +18,7 @@ from participants.matching import (
     same_person_in_file,
 )
 from participants.models import Participant
+from participants.normalisation import normalise_name
 from tests.factories import AgencyFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -279,3 +280,42 @@ class TestSamePersonInFile:
         assert [(p.first, p.second, p.reasons) for p in pairs] == [
             (0, len(rows) - 1, ["similar_name"])
         ]
+
+
+def test_the_bulk_comparison_in_an_agency_finds_exactly_what_the_rule_finds():
+    """``probable_matches`` scores the people of a row's agency in bulk; the result
+    is what ``match_reasons`` gives person by person."""
+    rng = random.Random(5)
+    spellings = [
+        "Muh. Rusdi",
+        "Muhammad Rusdi",
+        "Moh Rusdy",
+        "St. Aminah",
+        "Sitti Aminah",
+        "Siti Aminah",
+        "Abd. Rahman",
+        "Rahman Abdul",
+        "Nurhaeda Rahman",
+        "Nurhayda Rahman",
+        "Andi Baso",
+        "Andi Basri",
+    ]
+    agencies = [AgencyFactory(), AgencyFactory()]
+    for _ in range(60):
+        ParticipantFactory(
+            full_name=rng.choice(spellings), agency=rng.choice(agencies), phone=""
+        )
+    entered = [
+        MatchKeys(name=normalise_name(name), agency_id=agency.pk)
+        for name in spellings
+        for agency in agencies
+    ]
+    people = list(Participant.objects.all())
+    expected = [
+        sorted(p.pk for p in people if match_reasons(keys, p)) for keys in entered
+    ]
+    found = Participant.objects.probable_matches(entered)
+    assert [sorted(m.participant.pk for m in matches) for matches in found] == (
+        expected
+    )
+    assert any("similar_name" in m.reasons for matches in found for m in matches)
