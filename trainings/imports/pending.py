@@ -62,14 +62,6 @@ class PendingUpload:
             parsed=row.parsed,
         )
 
-    def imported(self) -> bool:
-        """Whether this upload has been imported, reading the database now (it may
-        have been, by another request, since this object was loaded)."""
-        self.consumed = ImportUpload.objects.filter(
-            pk=self.upload_id, consumed_at__isnull=False
-        ).exists()
-        return self.consumed
-
     def read(self) -> bytes:
         """The file's bytes (one query); empty once the upload was imported."""
         data = (

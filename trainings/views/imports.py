@@ -157,6 +157,12 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
         return self.render_preview(plan)
 
     def post(self, request, *args, **kwargs):
+        if "confirm" in request.POST:
+            # One door at a time adds people: the upload and the plan are read
+            # under the lock, so a confirm that waited for another sees the file
+            # imported, or the people added meanwhile as matches (and the
+            # fingerprint tells the user the preview changed).
+            registry_lock()
         shown_plan = self.load()
         if shown_plan is None:
             return self.leave()
@@ -174,14 +180,7 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
                 pk=self.training.pk,
                 token=self.pending.token,
             )
-        # One door at a time adds people: the plan is made again under the lock,
-        # so people another import or page added meanwhile are matched, not
-        # created twice (and the fingerprint tells the user the preview changed).
-        registry_lock()
-        if self.pending.imported():  # by a request that held the lock before
-            self.say_already_imported()
-            return self.leave()
-        plan = self.build_plan()
+        plan = self.build_plan() if changed else shown_plan
         return self.confirm(
             plan, seen=form.cleaned_data["fingerprint"], options_changed=changed
         )
