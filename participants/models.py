@@ -141,8 +141,8 @@ class Agency(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        self.name = clean_text(self.name)
-        self.normalised_name = normalise_key(self.name)
+        # The fields clean the name and derive normalised_name (pre_save); a save
+        # of the name alone must write the key too.
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "name" in update_fields:
             kwargs["update_fields"] = {*update_fields, "normalised_name"}
@@ -225,11 +225,6 @@ class AgencyAlias(models.Model):
 
     def __str__(self):
         return self.name
-
-    def save(self, *args, **kwargs):
-        self.name = clean_text(self.name)
-        self.normalised_name = normalise_key(self.name)
-        super().save(*args, **kwargs)
 
     def clean(self):
         """Refuse a spelling another alias already has once normalised (the
