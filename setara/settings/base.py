@@ -84,6 +84,9 @@ DJANGO_APPS = [
     "django.contrib.humanize",
 ]
 THIRD_PARTY_APPS = [
+    # django-autocomplete-light: region pickers (regions/widgets.py).
+    "dal",
+    "dal_select2",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
@@ -91,12 +94,15 @@ THIRD_PARTY_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
 ]
 LOCAL_APPS = [
     "regions",
     "participants",
     "trainings",
     "referrals",
+    "jobs",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -192,6 +198,18 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+}
+
+# BACKGROUND JOBS
+# ------------------------------------------------------------------------------
+# Django's Tasks API (the django-tasks backport on Django 5.2) with the database
+# backend: the queue is a table in the same database, so any number of workers
+# (`manage.py db_worker`) on any machine share it and no extra server is needed.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
 }
 
 # SECURITY

@@ -26,3 +26,5 @@ AXES_ENABLED = False
 # Serve static files from the source folders, never from a stale collectstatic copy.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Jobs run at once, inside the request, except in the tests of the real worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
