@@ -4,6 +4,7 @@ Every value that differs between a laptop and a server comes from the environmen
 (or a ``.env`` file beside ``manage.py``); see ``.env.example`` for the full list.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -211,6 +212,17 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Files that jobs write (exports, PDFs) are offered this long, then removed by
+# `manage.py jobs_clean_up`; a running job without progress for JOBS_STALE_AFTER
+# is marked failed (its worker died).
+JOBS_FILE_EXPIRY = timedelta(days=env.int("EXPORT_EXPIRY_DAYS", default=7))
+JOBS_STALE_AFTER = timedelta(minutes=env.int("JOBS_STALE_MINUTES", default=60))
+# Uploaded sign-in sheets waiting between preview and confirm.
+IMPORT_UPLOAD_EXPIRY = timedelta(hours=env.int("UPLOAD_EXPIRY_HOURS", default=24))
+# Files of jobs and pending uploads live in the "default" storage: MEDIA_ROOT on
+# this machine, or an S3-compatible bucket (see STORAGES below). They are never
+# served by URL: downloads go through jobs:download, which checks the role.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 # SECURITY
 # ------------------------------------------------------------------------------

@@ -28,3 +28,5 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Jobs run at once, inside the request, except in the tests of the real worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Files of jobs and uploads go to a throw-away folder, never into the checkout.
+MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="setara-test-media-")
