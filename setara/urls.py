@@ -33,5 +33,7 @@ urlpatterns = [
     path("participants/", include("setara.merge_pages")),
     path("participants/", include("participants.urls")),
     path("referrals/", include("referrals.urls")),
+    path("regions/", include("regions.urls")),
+    path("jobs/", include("jobs.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,23 @@ from tests.factories import UserFactory
 
 
 @pytest.fixture
+def regions_sample(db):
+    """The regions of tests/regions/data/sample.csv (Sulawesi Selatan with Maros,
+    Jeneponto and Kota Makassar; Nusa Tenggara Timur with Kota Kupang; a district,
+    desa and kelurahan in each; two villages named Tompobulu), loaded by
+    ``regions.loading.regions_load``; a dict of ``Region`` by code, parents joined.
+    Other regions are left active."""
+    from pathlib import Path
+
+    from regions.loading import regions_load
+    from regions.models import Region
+
+    path = Path(__file__).parent / "regions" / "data" / "sample.csv"
+    regions_load(path, deactivate_missing=False)
+    return {region.code: region for region in Region.objects.with_parents()}
+
+
+@pytest.fixture
 def staff_user(db):
     return UserFactory(username="staff", role=roles.PROGRAMME_STAFF)
 

@@ -30,9 +30,51 @@ class RegencyFactory(DjangoModelFactory):
         django_get_or_create = ["code"]
 
     parent = factory.SubFactory(ProvinceFactory)
-    code = factory.Sequence(lambda n: f"73.{(n % 60) + 30:02d}")
+    # Regency codes are 01-69 (71-99 are cities); 73.09 is the seeded Maros.
+    code = factory.LazyAttributeSequence(
+        lambda o, n: f"{o.parent.code}.{n % 60 + 10:02d}"
+    )
     name = factory.Sequence(lambda n: f"Kabupaten Uji {n}")
     level = Region.Level.REGENCY
+
+
+class DistrictFactory(DjangoModelFactory):
+    """A district (kecamatan) of a new test regency."""
+
+    class Meta:
+        model = Region
+        django_get_or_create = ["code"]
+
+    parent = factory.SubFactory(RegencyFactory)
+    code = factory.LazyAttributeSequence(
+        lambda o, n: f"{o.parent.code}.{n % 99 + 1:02d}"
+    )
+    name = factory.Sequence(lambda n: f"Kecamatan Uji {n}")
+    level = Region.Level.DISTRICT
+
+
+class VillageFactory(DjangoModelFactory):
+    """A village (desa) of a new test district; ``VillageFactory(urban=True)`` is
+    a kelurahan (code 1xxx)."""
+
+    class Meta:
+        model = Region
+        django_get_or_create = ["code"]
+
+    class Params:
+        urban = factory.Trait(
+            level=Region.Level.URBAN_VILLAGE,
+            code=factory.LazyAttributeSequence(
+                lambda o, n: f"{o.parent.code}.{n % 999 + 1001}"
+            ),
+        )
+
+    parent = factory.SubFactory(DistrictFactory)
+    code = factory.LazyAttributeSequence(
+        lambda o, n: f"{o.parent.code}.{n % 999 + 2001}"
+    )
+    name = factory.Sequence(lambda n: f"Desa Uji {n}")
+    level = Region.Level.VILLAGE
 
 
 class AgencyFactory(DjangoModelFactory):

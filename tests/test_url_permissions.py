@@ -49,6 +49,7 @@ from tests.factories import (
     TopicFactory,
     UserFactory,
 )
+from tests.jobs.tasks_for_tests import finished_job
 from trainings.models import Attendance, Enrolment, ImportUpload, Topic, Training
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,7 @@ OK = HTTPStatus.OK
 FORBIDDEN = HTTPStatus.FORBIDDEN
 NOT_ALLOWED = HTTPStatus.METHOD_NOT_ALLOWED
 MOVED = HTTPStatus.MOVED_PERMANENTLY
+NOT_FOUND = HTTPStatus.NOT_FOUND
 LOGIN = "login"
 ADMIN_LOGIN = "admin login"
 REDIRECT = "redirect"
@@ -85,6 +87,11 @@ def admin_only(outcome=OK, *, others=ADMIN_LOGIN, anonymous=LOGIN) -> dict:
     (which tells them they may not enter); anonymous visitors to a login page:
     the app's for the model pages, the admin's for the site's own pages."""
     return {ANON: anonymous, STAFF: others, COORD: others, ADMIN: outcome}
+
+
+def signed_in_job_page(outcome) -> dict:
+    """A page of the admin's own job: others get 404 (not 403)."""
+    return {ANON: LOGIN, STAFF: NOT_FOUND, COORD: NOT_FOUND, ADMIN: outcome}
 
 
 def admin_site_only(outcome=OK, **kwargs) -> dict:
@@ -215,6 +222,24 @@ RULES: dict[str, Rule] = {
     "referrals:pathway_xlsx": Rule(
         page("referrals:pathway_xlsx", lambda w: w.regency.code), signed_in(OK)
     ),
+    # Regions: the picker's search and the lookup page, for every signed-in role
+    # (region names and codes are public facts).
+    "regions:autocomplete": Rule(page("regions:autocomplete"), signed_in(OK)),
+    "regions:lookup": Rule(page("regions:lookup"), signed_in(OK)),
+    # Background jobs: everyone has "My downloads"; a job's page and status are
+    # for its starter and admins, its file for its starter only; the others get
+    # 404, so a job id does not reveal that the job exists. (The job is the
+    # admin's.)
+    "jobs:list": Rule(page("jobs:list"), signed_in(OK)),
+    "jobs:detail": Rule(
+        page("jobs:detail", lambda w: w.job.pk), signed_in_job_page(OK)
+    ),
+    "jobs:status": Rule(
+        page("jobs:status", lambda w: w.job.pk), signed_in_job_page(OK)
+    ),
+    "jobs:download": Rule(
+        page("jobs:download", lambda w: w.job.pk), signed_in_job_page(OK)
+    ),
 }
 
 # The Django admin: the Admin role only. Programme staff and coordinators are not
@@ -294,6 +319,7 @@ ADMIN_MODELS = {
     ("trainings", "enrolment"): ("enrolment", EDITABLE),
     ("trainings", "attendance"): ("attendance", EDITABLE),
     ("trainings", "importupload"): ("import_upload", {**READ_ONLY, "delete": OK}),
+    ("jobs", "job"): ("job", {**READ_ONLY, "delete": OK}),
     ("referrals", "servicetype"): ("service", EDITABLE),
     ("referrals", "targetgroup"): ("target_group", EDITABLE),
     ("referrals", "referralinstitution"): ("institution", EDITABLE),
@@ -450,6 +476,7 @@ def world(admin_user):
         access_failure_log=AccessFailureLog.objects.create(
             username="someone", ip_address="10.0.0.1"
         ),
+        job=finished_job(admin_user),
     )
 
 

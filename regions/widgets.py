@@ -1,0 +1,84 @@
+"""The region picker: a search-as-you-type select (django-autocomplete-light's
+Select2 widget) over ``regions:autocomplete``.
+
+Select2 and jQuery are the copies Django's admin ships (served by whitenoise
+from /static/admin/, no CDN); django-autocomplete-light's scripts start the
+picker on every ``select[data-autocomplete-light-function]``, so a page needs no
+script of its own, only ``{{ form.media }}``. Nothing is inline: the page's
+Content-Security-Policy (``script-src 'self'``) holds.
+"""
+
+from collections.abc import Iterable
+
+from dal_select2.widgets import I18N_PATH, ModelSelect2
+from django import forms
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from .models import Level, Region
+
+#: Characters typed before the picker asks the server.
+MINIMUM_INPUT_LENGTH = 2
+
+
+class RegionSelect(ModelSelect2):
+    """A ``<select>`` picking one region by typing part of its name.
+
+    ``levels`` (``Region.Level`` values) restricts what the picker offers, for
+    example ``VILLAGE_LEVELS``; ``None`` offers every level. The chosen region
+    is rendered with its ``label`` ("Tompobulu, Kec. Tompobulu, Kab. Maros"),
+    read in one query whatever the field's queryset. Usable with any
+    ``ModelChoiceField`` over ``Region`` (forms, django-filter's
+    ``ModelChoiceFilter(queryset=Region.objects.all(), widget=RegionSelect())``).
+    The page must render ``{{ form.media }}``.
+    """
+
+    def __init__(self, levels: Iterable[str] | None = None, attrs=None):
+        self.levels = tuple(Level(level).value for level in levels or ())
+        attrs = {
+            "data-minimum-input-length": MINIMUM_INPUT_LENGTH,
+            "data-placeholder": _("Type a region name"),
+            "data-width": "100%",
+            **(attrs or {}),
+        }
+        super().__init__(url="regions:autocomplete", attrs=attrs)
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        url = reverse("regions:autocomplete")
+        if self.levels:
+            url += "?levels=" + ",".join(self.levels)
+        attrs["data-autocomplete-light-url"] = url
+        return attrs
+
+    def filter_choices_to_render(self, selected_choices):
+        """An empty choice (Select2 shows the placeholder on it) and the chosen
+        region, labelled with its parents (one query)."""
+        pks = [pk for pk in selected_choices if pk and str(pk).isdigit()]
+        regions = Region.objects.with_parents().filter(pk__in=pks) if pks else []
+        self.choices = [("", ""), *((region.pk, region.label) for region in regions)]
+
+    @property
+    def media(self):
+        """jQuery and Select2 from Django's admin, in the admin's order (Select2
+        attaches to the global jQuery before ``jquery.init.js`` moves it to
+        ``django.jQuery``), then django-autocomplete-light's start-up scripts."""
+        language = self._get_language_code()
+        i18n = (f"{I18N_PATH}{language}.js",) if language else ()
+        return forms.Media(
+            js=(
+                "admin/js/vendor/jquery/jquery.js",
+                "admin/js/vendor/select2/select2.full.js",
+                "admin/js/jquery.init.js",
+                "autocomplete_light/autocomplete_light.js",
+                "autocomplete_light/select2.js",
+                *i18n,
+            ),
+            css={
+                "screen": (
+                    "admin/css/vendor/select2/select2.css",
+                    "autocomplete_light/select2.css",
+                    "css/region-select.css",
+                )
+            },
+        )
