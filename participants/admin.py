@@ -7,6 +7,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from regions.forms import RegionField
+from regions.models import VILLAGE_LEVELS
 from setara.submission import SubmissionTokenFormMixin, submitted_record
 
 from .matching import ParticipantMatch
@@ -30,7 +32,7 @@ class AgencyAliasInline(admin.TabularInline):
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
     list_display = ["name", "short_name", "type", "region"]
-    list_filter = ["type", "region"]
+    list_filter = ["type", ("region", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "short_name", "aliases__name"]
     list_select_related = ["region"]
     autocomplete_fields = ["region"]
@@ -103,6 +105,11 @@ class ParticipantAdminForm(SubmissionTokenFormMixin, forms.ModelForm):
 
     shows_full_nik = False
 
+    village_region = RegionField(
+        levels=VILLAGE_LEVELS,
+        required=False,
+        label=_("Village (desa/kelurahan)"),
+    )
     save_anyway = forms.BooleanField(
         label=_("This is a different person: save anyway"),
         required=False,
@@ -118,6 +125,7 @@ class ParticipantAdminForm(SubmissionTokenFormMixin, forms.ModelForm):
             "sex",
             "agency",
             "position",
+            "village_region",
             "village",
             "birth_date",
             "birth_year",
@@ -198,7 +206,19 @@ class ParticipantAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["agency"]
     readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["full_name", "sex", "agency", "position", "village"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "full_name",
+                    "sex",
+                    "agency",
+                    "position",
+                    "village_region",
+                    "village",
+                ]
+            },
+        ),
         (
             _("Personal data"),
             {

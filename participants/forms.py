@@ -3,7 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from regions.models import Region
+from regions.forms import RegionField
+from regions.models import VILLAGE_LEVELS, Region
 
 from .matching import ParticipantMatch
 from .models import Agency, AgencyAlias, Participant
@@ -109,12 +110,20 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
         ),
     )
 
+    village_region = RegionField(
+        levels=VILLAGE_LEVELS,
+        required=False,
+        label=_("Village (desa/kelurahan)"),
+        help_text=_("Type the village's name and pick it from the list."),
+    )
+
     class Meta:
         model = Participant
         fields = [
             "full_name",
             "sex",
             "position",
+            "village_region",
             "village",
             "phone",
             "nik",
@@ -134,6 +143,7 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
         "create_agency",
         "agency_type",
         "position",
+        "village_region",
         "village",
         "phone",
         "nik",
@@ -144,6 +154,10 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["village"].label = _("Village as written (if not found)")
+        self.fields["village"].help_text = _(
+            "Only for a village not in the list above: write it as the person does."
+        )
         instance = self.instance
         if instance.pk:
             if instance.agency_id:

@@ -14,11 +14,18 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from regions.models import VILLAGE_LEVELS, Level, Region
 from setara.fields import NormalisedKeyField, SingleLineCharField
 from setara.submission import submission_token_constraint, submission_token_field
 from setara.text import clean_text
 
 from .matching import MatchKeys, ParticipantMatch, probable_matches
+from .merge_records import (  # noqa: F401 (defined there, models of this app)
+    AgencyMerge,
+    MergeQuerySet,
+    MergeRecord,
+    ParticipantMerge,
+)
 from .normalisation import (
     NIK_RE,
     PHONE_RE,
@@ -331,8 +338,21 @@ class Participant(models.Model):
         blank=True,
         help_text=_("16-digit national identity number (optional)."),
     )
+    village_region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("village (desa/kelurahan)"),
+        on_delete=models.PROTECT,
+        related_name="participants",
+        null=True,
+        blank=True,
+        limit_choices_to={"level__in": VILLAGE_LEVELS},
+        help_text=_("The village (desa or kelurahan) among the regions."),
+    )
     village = SingleLineCharField(
-        _("village (desa/kelurahan)"), max_length=120, blank=True
+        _("village as written"),
+        max_length=120,
+        blank=True,
+        help_text=_("As written, for a village not found among the regions."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -405,6 +425,13 @@ class Participant(models.Model):
     def get_absolute_url(self):
         return reverse("participants:detail", args=[self.pk])
 
+    def clean_fields(self, exclude=None):
+        # A region above the village level is refused by clean(), saying what to
+        # choose, rather than as "not a valid choice" (``limit_choices_to``).
+        if self._region_above_village():
+            exclude = {*(exclude or ()), "village_region"}
+        super().clean_fields(exclude=exclude)
+
     def clean(self):
         errors = {}
         if self.full_name and not normalise_name(self.full_name):
@@ -424,6 +451,10 @@ class Participant(models.Model):
             and self.birth_date.year != self.birth_year
         ):
             errors["birth_year"] = _("The birth year does not match the birth date.")
+        if self._region_above_village():
+            errors["village_region"] = _(
+                "Choose a village (desa/kelurahan), not a %(level)s."
+            ) % {"level": str(Level(self.village_region.level).label).lower()}
         if errors:
             raise ValidationError(errors)
 
@@ -431,6 +462,15 @@ class Participant(models.Model):
     def nik_masked(self) -> str:
         """The NIK with all but its last four digits hidden."""
         return mask_nik(self.nik)
+
+    def _region_above_village(self) -> bool:
+        """Whether ``village_region`` is a province, regency or district (a
+        region that does not exist is the field's own error)."""
+        try:
+            region = self.village_region
+        except Region.DoesNotExist:
+            return False
+        return region is not None and region.level not in VILLAGE_LEVELS
 
 
 class ExportLog(models.Model):
@@ -460,116 +500,3 @@ class ExportLog(models.Model):
 
     def __str__(self):
         return f"{self.export} – {self.user} – {self.created_at:%d/%m/%Y %H:%M}"
-
-
-class MergeRecord(models.Model):
-    """What every merge records: the number of the record merged away, who merged
-    and when, and who undid it and when (``undone_at`` None while it stands)."""
-
-    duplicate_id = models.BigIntegerField(_("number of the merged record"))
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("merged by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("merged at"), auto_now_add=True)
-    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
-    undone_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("undone by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
-
-    class Meta:
-        abstract = True
-        ordering = ["-created_at", "-id"]
-
-
-class MergeQuerySet(models.QuerySet):
-    def standing(self):
-        """Merges not undone."""
-        return self.filter(undone_at__isnull=True)
-
-
-class ParticipantMerge(MergeRecord):
-    """Two records of one person merged into one (``setara.merging``): the
-    duplicate was deleted (its history keeps it) after its enrolments moved to
-    ``survivor``. For the undo: ``duplicate_data`` (its every column),
-    ``survivor_before``/``survivor_after`` (the survivor's columns),
-    ``moved_enrolment_ids``, ``removed_enrolments`` (in trainings both were in:
-    ``{"id", "training_id", "role", "created_at", "attendances": [{"id", "date",
-    "present"}]}``) and ``attendance_changes`` (marks set on the survivor's
-    enrolments: ``{"id", "enrolment_id", "date", "old", "new"}``, ``old`` None
-    when added)."""
-
-    survivor = models.ForeignKey(
-        Participant,
-        verbose_name=_("kept record"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="merges_kept",
-    )
-    #: The kept record's number, kept when the record itself is merged away
-    #: later (``survivor`` is then null), so undoing that later merge can link
-    #: this one again.
-    survivor_number = models.BigIntegerField(_("number of the kept record"))
-    duplicate_data = models.JSONField(_("merged record"), default=dict)
-    survivor_before = models.JSONField(default=dict)
-    survivor_after = models.JSONField(default=dict)
-    moved_enrolment_ids = models.JSONField(default=list)
-    removed_enrolments = models.JSONField(default=list)
-    attendance_changes = models.JSONField(default=list)
-
-    objects = MergeQuerySet.as_manager()
-
-    class Meta(MergeRecord.Meta):
-        verbose_name = _("participant merge")
-        verbose_name_plural = _("participant merges")
-        permissions = [
-            ("merge_participant", _("Can merge duplicate participants")),
-            ("undo_participantmerge", _("Can undo a merge of participants")),
-        ]
-
-    def __str__(self):
-        return _("#%(duplicate)s merged into #%(survivor)s") % {
-            "duplicate": self.duplicate_id,
-            "survivor": self.survivor_id or "?",
-        }
-
-
-class AgencyMerge(MergeRecord):
-    """Two records of one agency merged into one (``participants.merging``): rows
-    that named the duplicate name ``survivor`` and its names are aliases of it.
-    For the undo: ``duplicate_data`` (its every column), ``repointed``
-    (``{"<app_label>.<Model>.<field>": [ids]}``), ``moved_alias_ids`` and
-    ``created_alias_ids``."""
-
-    survivor = models.ForeignKey(
-        Agency,
-        verbose_name=_("kept agency"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="merges_kept",
-    )
-    duplicate_data = models.JSONField(_("merged agency"), default=dict)
-    repointed = models.JSONField(default=dict)
-    moved_alias_ids = models.JSONField(default=list)
-    created_alias_ids = models.JSONField(default=list)
-
-    class Meta(MergeRecord.Meta):
-        verbose_name = _("agency merge")
-        verbose_name_plural = _("agency merges")
-        permissions = [
-            ("merge_agency", _("Can merge duplicate agencies")),
-            ("undo_agencymerge", _("Can undo a merge of agencies")),
-        ]
-
-    def __str__(self):
-        return _("%(duplicate)s merged into %(survivor)s") % {
-            "duplicate": self.duplicate_data.get("name", f"#{self.duplicate_id}"),
-            "survivor": self.survivor or "?",
-        }

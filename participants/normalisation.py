@@ -150,6 +150,32 @@ def normalise_key(value: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 
+#: Words written before a village's or a district's name ("Desa Tompobulu",
+#: "Kel. Bontoa", "Kec. Tompobulu"), compared after ``normalise_key``.
+VILLAGE_PREFIXES = frozenset({"desa", "ds", "kelurahan", "kel"})
+DISTRICT_PREFIXES = frozenset({"kecamatan", "kec", "distrik"})
+
+
+def place_key(value: str, prefixes=VILLAGE_PREFIXES) -> str:
+    """Return a key for comparing a place name as written with a region's name:
+    ``normalise_key``, then the leading ``prefixes`` words dropped and the spaces
+    removed. ``"Desa Tompobulu"``, ``"TOMPO BULU"`` and ``"Ds. Tompobulu"`` all give
+    ``"tompobulu"``; with ``DISTRICT_PREFIXES``, ``"Kec. Tompobulu"`` does too. A
+    name made only of a prefix ("Desa") is kept."""
+    words = normalise_key(value).split()
+    while len(words) > 1 and words[0] in prefixes:
+        words.pop(0)
+    return "".join(words)
+
+
+def district_as_written(value: str) -> str:
+    """A district as written, with one "Kec." in front: ``"Tompobulu"`` and
+    ``"Kecamatan Tompobulu"`` give ``"Kec. Tompobulu"``; empty gives ``""``."""
+    text = collapse_whitespace(value)
+    text = re.sub(r"^(?:kecamatan|kec)\b\.?\s*", "", text, flags=re.IGNORECASE)
+    return f"Kec. {text}" if text else ""
+
+
 def mask_nik(nik: str) -> str:
     """Return a NIK with all but its last four digits hidden: ``************0012``."""
     if not nik:

@@ -86,7 +86,8 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "phone number",
     ),
     "nik": ("nik", "no nik", "nomor nik"),
-    "village": ("desa", "kelurahan", "kel", "desa kelurahan", "village"),
+    "village": ("desa", "kelurahan", "kel", "desa kelurahan", "desa kel", "village"),
+    "district": ("kecamatan", "kec", "district"),
     "birth_date": (
         "tanggal lahir",
         "tgl lahir",
@@ -110,6 +111,7 @@ FIELD_LABELS = {
     "phone": _("Phone"),
     "nik": _("NIK"),
     "village": _("Village"),
+    "district": _("District (kecamatan)"),
     "birth_date": _("Date of birth"),
     "email": _("Email"),
 }

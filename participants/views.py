@@ -26,7 +26,9 @@ class ParticipantDetailView(PermissionRequiredMixin, DetailView):
     who may read it."""
 
     permission_required = "participants.view_participant"
-    queryset = Participant.objects.select_related("agency__region")
+    queryset = Participant.objects.select_related(
+        "agency__region", "village_region__parent__parent__parent"
+    )
 
     def get(self, request, *args, **kwargs):
         try:

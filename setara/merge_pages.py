@@ -73,6 +73,8 @@ def _display(person: Participant, name: str, can_see_nik: bool) -> str:
         value = person.nik if can_see_nik else person.nik_masked
     elif name == "agency":
         value = str(person.agency or "")
+    elif name == "village_region":
+        value = person.village_region.label if person.village_region else ""
     else:
         field = Participant._meta.get_field(name)
         value = getattr(person, name)
@@ -100,7 +102,9 @@ class ParticipantMergeView(PermissionRequiredMixin, TemplateView):
     def _people(self):
         ids = [self.kwargs["first"], self.kwargs["second"]]
         found = (
-            Participant.objects.select_related("agency")
+            Participant.objects.select_related(
+                "agency", "village_region__parent__parent__parent"
+            )
             .annotate(enrolment_count=Count("enrolments"))
             .in_bulk(ids)
         )

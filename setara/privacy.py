@@ -42,6 +42,7 @@ ERASED_FIELDS = {
     "birth_date": None,
     "birth_year": None,
     "village": "",
+    "village_region_id": None,
     "position": "",
 }
 
@@ -126,7 +127,8 @@ def _export_logs_mentioning(participant: Participant, identifiers: list[str]):
 
 
 def _person_data(participant: Participant) -> dict:
-    """The person's record and agency, as JSON-ready dicts."""
+    """The person's record (its village region as ``{"code", "label"}``) and
+    agency, as JSON-ready dicts."""
     fields = [
         f.name
         for f in Participant._meta.concrete_fields
@@ -139,6 +141,10 @@ def _person_data(participant: Participant) -> dict:
         "updated_at": participant.updated_at,
         "erased_at": participant.erased_at,
     }
+    village = participant.village_region
+    record["village_region"] = (
+        {"code": village.code, "label": village.label} if village else None
+    )
     agency = participant.agency
     return {
         "participant": {key: _jsonable(value) for key, value in record.items()},
@@ -260,12 +266,13 @@ def participant_erase(*, participant: Participant, user) -> Participant:
     """Erase ``participant``'s personal data on their request, for good.
 
     The name becomes "Erased participant #<id>"; phone, email, NIK, birth date and
-    year, village and position are emptied, in the record and in every history row
-    of it and of the records merged into it; ``erased_at`` is set. Names in the
-    admin's action log, values in export-log filters and the values kept by merges
-    are blanked too. Sex, disability, agency, enrolments and
-    attendance stay, so past reports keep their anonymous counts. Raises nothing
-    for an already erased person (it erases again, which is harmless).
+    year, village (as written and as a region) and position are emptied, in the
+    record and in every history row of it and of the records merged into it;
+    ``erased_at`` is set. Names in the admin's action log, values in export-log
+    filters and the values kept by merges are blanked too. Sex, disability,
+    agency, enrolments and attendance stay, so past reports keep their anonymous
+    counts. Raises nothing for an already erased person (it erases again, which
+    is harmless).
     """
     identifiers = _identifiers(participant)
     name = gettext("Erased participant #%(id)s") % {"id": participant.pk}
@@ -325,7 +332,9 @@ class ParticipantAccessRequestView(PermissionRequiredMixin, DetailView):
         "participants.view_historicalparticipant",
         "participants.view_exportlog",
     )
-    queryset = Participant.objects.select_related("agency__region")
+    queryset = Participant.objects.select_related(
+        "agency__region", "village_region__parent__parent__parent"
+    )
 
     def render_to_response(self, context, **response_kwargs):
         data = participant_personal_data(self.object)

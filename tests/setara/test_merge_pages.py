@@ -98,7 +98,15 @@ class TestMergeScreen:
         data = {"keep": "second", **dict.fromkeys(["full_name", "sex"], "second")}
         data.update(
             dict.fromkeys(
-                ["agency", "position", "village", "phone", "email", "birth_date"],
+                [
+                    "agency",
+                    "position",
+                    "village_region",
+                    "village",
+                    "phone",
+                    "email",
+                    "birth_date",
+                ],
                 "second",
             )
         )

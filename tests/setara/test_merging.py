@@ -144,6 +144,18 @@ class TestParticipantMerge:
         assert (kept.phone, kept.nik, kept.sex) == (other.phone, other.nik, "P")
         assert kept.full_name == "Nurhaeda Rahman"
 
+    def test_the_village_region_can_come_from_the_duplicate(self, pair, coordinator):
+        from tests.factories import VillageFactory
+
+        village = VillageFactory()
+        Participant.objects.filter(pk=pair["other"].pk).update(village_region=village)
+        merge(pair, coordinator, village_region=village)
+        kept = Participant.objects.get(pk=pair["kept"].pk)
+        assert kept.village_region == village
+        participant_merge_undo(merge=ParticipantMerge.objects.get(), user=coordinator)
+        kept.refresh_from_db()
+        assert kept.village_region is None
+
     def test_every_write_is_in_the_history_with_user_and_reason(
         self, pair, coordinator
     ):

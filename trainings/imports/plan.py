@@ -28,6 +28,7 @@ from participants.sheets import Problem
 
 from ..models import Enrolment
 from .rows import ImportRow, ParsedFile
+from .villages import VillageMatch, match_villages, village_key
 
 #: The ``agency_choices`` value meaning "create a new agency" for a name that
 #: matches several existing agencies (never the default for such a name).
@@ -51,6 +52,9 @@ class ImportOptions:
     (the command line's ``--accept-name-matches``) confirms every match on the
     name in the same agency that is not rejected; suggestions are never accepted
     in bulk.
+    ``village_choices`` maps a village key (``villages.village_key``) that
+    matches several villages to the code of the one the user picked; a key not
+    there keeps the village as text only.
     """
 
     blank_sex_is_not_recorded: bool = False
@@ -58,6 +62,7 @@ class ImportOptions:
     rejected_rows: set[int] = field(default_factory=set)
     confirmed_rows: set[int] = field(default_factory=set)
     accept_name_matches: bool = False
+    village_choices: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """The options as JSON-ready data (for the session)."""
@@ -67,6 +72,7 @@ class ImportOptions:
             "rejected_rows": sorted(self.rejected_rows),
             "confirmed_rows": sorted(self.confirmed_rows),
             "accept_name_matches": self.accept_name_matches,
+            "village_choices": self.village_choices,
         }
 
     @classmethod
@@ -78,6 +84,7 @@ class ImportOptions:
             rejected_rows=set(data.get("rejected_rows") or ()),
             confirmed_rows=set(data.get("confirmed_rows") or ()),
             accept_name_matches=bool(data.get("accept_name_matches")),
+            village_choices=dict(data.get("village_choices") or {}),
         )
 
 
@@ -168,6 +175,7 @@ class RowPlan:
     rejected: bool = False
     match_reasons: list[str] = field(default_factory=list)
     confirmed: bool = False
+    village: Any = None  # the village Region of a new person, or None (text only)
 
     @property
     def strength(self) -> str:
@@ -208,6 +216,8 @@ class ImportPlan:
     file_suggestions: list[FileSuggestion] = field(default_factory=list)
     #: The file's warnings (``ParsedFile.warnings``): shown, never blocking.
     warnings: list[Problem] = field(default_factory=list)
+    #: The file's distinct villages and the regions they match (never blocking).
+    villages: list[VillageMatch] = field(default_factory=list)
 
     @property
     def to_create(self) -> list[RowPlan]:
@@ -254,6 +264,7 @@ class ImportPlan:
             for p in self.rows
         ]
         parts += [f"{a.key}={a.choice}:{a.same_as}" for a in self.unknown_agencies]
+        parts += [f"village {v.key}={v.code}" for v in self.villages]
         parts += [str(p) for p in self.problems]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
@@ -270,10 +281,13 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
     user decides, and a suggestion creates a new person unless confirmed. Rows of
     the file that are one person by the same rule (``same_person_in_file``)
     become one problem per row; suggestions between rows are listed, not
-    blocking. A few queries per thousand rows.
+    blocking. Each row's village is matched with the villages of the training's
+    regency (``villages.match_villages``, one query), never blocking: a village
+    not found or not chosen is kept as text. A few queries per thousand rows.
     """
     rows = parsed.rows
     agencies, unknown = _resolve_agencies(training, rows, options)
+    villages = match_villages(training, rows, options.village_choices)
     keys = [
         MatchKeys(
             nik=row.nik,
@@ -310,6 +324,9 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
         )
         for row, row_matches in zip(rows, matches, strict=True)
     ]
+    for plan in plans:
+        village = villages.get(village_key(plan.row))
+        plan.village = village.region if village is not None else None
     problems = parsed.problems + _duplicates(plans, in_file)
     problems += [_name_match_problem(plan) for plan in plans if plan.undecided]
     problems += [_agency_problem(a) for a in unknown.values() if a.needs_choice]
@@ -321,6 +338,7 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
         options=options,
         skipped_rows=parsed.skipped_rows,
         warnings=parsed.warnings,
+        villages=list(villages.values()),
         file_suggestions=[
             FileSuggestion(
                 first_row=rows[m.first].row,

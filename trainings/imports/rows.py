@@ -21,6 +21,7 @@ from participants.models import Agency, Participant
 from participants.normalisation import (
     CellError,
     cell_text,
+    district_as_written,
     is_blank,
     is_placeholder,
     mask_nik,
@@ -78,6 +79,7 @@ def column_parsers(*, blank_sex_is_not_recorded: bool) -> dict[str, Callable]:
         "phone": parse_phone,
         "nik": parse_nik,
         "village": _text(Participant, "village"),
+        "district": _text(Participant, "village"),
         "birth_date": parse_date,
         "email": parse_email,
     }
@@ -99,6 +101,7 @@ class ImportRow:
     phone: str = ""
     nik: str = ""
     village: str = ""
+    district: str = ""
     birth_date: datetime.date | None = None
     email: str = ""
     attendance: dict[datetime.date, bool] = field(default_factory=dict)
@@ -117,6 +120,15 @@ class ImportRow:
     def nik_masked(self) -> str:
         """The NIK with all but its last four digits hidden."""
         return mask_nik(self.nik)
+
+    @property
+    def village_as_written(self) -> str:
+        """What the participant's free-text ``village`` keeps: the village cell,
+        and the district cell after it when there is one ("Tompobulu, Kec.
+        Tompobulu"), so no column read is dropped even when the village is found
+        among the regions."""
+        district = district_as_written(self.district)
+        return ", ".join(part for part in (self.village, district) if part)
 
 
 @dataclass
@@ -286,7 +298,29 @@ def _clean_row(number, cells, header, days, parsers, parsed) -> ImportRow | None
             problems.append(_cell_problem(number, index, header, cells[index], error))
     if bad:
         return None
-    return ImportRow(row=number, attendance=attendance, **values)
+    row = ImportRow(row=number, attendance=attendance, **values)
+    if _village_too_long(row, number, cells, header, problems):
+        return None
+    return row
+
+
+def _village_too_long(row, number, cells, header, problems) -> bool:
+    """Whether the village and district cells together do not fit the
+    participant's ``village`` (a Problem on the district cell, then)."""
+    limit = Participant._meta.get_field("village").max_length
+    written = row.village_as_written
+    if len(written) <= limit:
+        return False
+    error = CellError(
+        gettext(
+            "The village and the district together are kept as the village as "
+            "written: at most %(max)s characters; these have %(count)s."
+        )
+        % {"max": limit, "count": len(written)}
+    )
+    index = header.fields["district"]
+    problems.append(_cell_problem(number, index, header, cells[index], error))
+    return True
 
 
 def _placeholder_warning(number, index, header, value, name) -> Problem:
