@@ -9,12 +9,18 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
+from regions.forms import RegionField
+from regions.models import REGENCY_LEVELS, Region
 from setara.export_log import export_log_filters, export_log_record
 from setara.spreadsheets import SafeCSV, SafeXLSX
 
 from .models import ReferralInstitution, ServiceType, TargetGroup, verification_cutoff
 from .resources import ReferralInstitutionResource
 from .services import institutions_mark_verified, institutions_set_active
+
+#: The levels of an institution's region: a province (province-level
+#: institutions) or a regency/city (regency-level institutions).
+INSTITUTION_REGION_LEVELS = (Region.Level.PROVINCE.value, *REGENCY_LEVELS)
 
 
 @admin.register(ServiceType)
@@ -71,7 +77,8 @@ class ReferralInstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     ]
     list_filter = [
         "level",
-        "region",
+        # Only the regions institutions are in: never a sidebar of 91,599 regions.
+        ("region", admin.RelatedOnlyFieldListFilter),
         "services",
         "target_groups",
         "is_active",
@@ -87,7 +94,7 @@ class ReferralInstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         "services__name",
     ]
     list_select_related = ["region", "verified_by"]
-    autocomplete_fields = ["region", "agency"]
+    autocomplete_fields = ["agency"]
     filter_horizontal = ["services", "target_groups"]
     readonly_fields = ["last_verified_on", "verified_by", "updated_at"]
     # A website typed without a scheme is taken as https.
@@ -130,6 +137,18 @@ class ReferralInstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             {"fields": ["last_verified_on", "verified_by", "updated_at"]},
         ),
     ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The app's region picker, offering provinces, regencies and cities; the
+        # model's clean() says which of them the chosen level needs.
+        if db_field.name == "region":
+            return RegionField(
+                levels=INSTITUTION_REGION_LEVELS,
+                required=False,
+                label=db_field.verbose_name.capitalize(),
+                help_text=db_field.help_text,
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_import_permission(self, request):
         # django-import-export allows every admin user to import unless a setting

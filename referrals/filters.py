@@ -2,13 +2,14 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from regions.models import Region
+from regions.widgets import RegionSelect
 
 from .models import ReferralInstitution, ServiceType, TargetGroup
 
 
 class ReferralInstitutionFilterSet(django_filters.FilterSet):
     """Filters of the directory page: free text, level, region, service type and
-    target group. A region keeps the institutions that serve it (see
+    target group. A region of any level keeps the institutions that serve it (see
     ``ReferralInstitutionQuerySet.serving``); results come district/city first,
     then province, then national."""
 
@@ -16,8 +17,13 @@ class ReferralInstitutionFilterSet(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(
         label=_("Level"), choices=ReferralInstitution.Level.choices
     )
+    # Any level, picked by typing; the parents are loaded with the choice so the
+    # directory finds the regency of a district or village without a query.
     region = django_filters.ModelChoiceFilter(
-        label=_("Region"), queryset=Region.objects.all(), method="filter_region"
+        label=_("Region"),
+        queryset=Region.objects.with_parents(),
+        widget=RegionSelect(),
+        method="filter_region",
     )
     service = django_filters.ModelChoiceFilter(
         label=_("Service"), field_name="services", queryset=ServiceType.objects.all()

@@ -31,7 +31,7 @@ from participants.normalisation import (
     collapse_whitespace,
     normalise_phone,
 )
-from regions.models import within_q
+from regions.models import Region, within_q
 from setara.fields import MultiLineTextField, SingleLineCharField
 
 #: Short service numbers dialled nationwide without an area code: three-digit
@@ -128,16 +128,28 @@ class ReferralInstitutionQuerySet(models.QuerySet):
         return self.filter(is_active=True)
 
     def serving(self, region):
-        """Institutions that serve ``region`` (a ``regions.Region``).
+        """Institutions that serve ``region`` (a ``regions.Region`` of any level).
 
         A regency/city gets its own institutions, its province's and the national
-        ones; a province gets its own, those of its regencies and the national ones.
-        Combine with ``by_level()`` for the district -> province -> national order.
+        ones; a province gets its own, those of its regencies and the national ones;
+        a district or village gets those of its regency/city, its province and the
+        national ones. Places are matched by code (``within_q`` below, the code's
+        prefixes above), so no query is needed for the parents. Combine with
+        ``by_level()`` for the district -> province -> national order.
         """
-        places = within_q(region)
-        if region.parent_id:
-            places |= Q(region_id=region.parent_id)
+        parts = region.code.split(".")
+        above = [".".join(parts[:n]) for n in range(1, len(parts))]
+        places = within_q(region) | Q(region__code__in=above)
         return self.filter(places | Q(level=ReferralInstitution.Level.NATIONAL))
+
+    def pathway_regions(self):
+        """The regencies and cities (``regions.Region``) with at least one of these
+        institutions at regency/city level, by code: the pathways worth offering
+        before a region is chosen. One query when evaluated."""
+        regency_level = self.filter(level=ReferralInstitution.Level.REGENCY)
+        return Region.objects.filter(pk__in=regency_level.values("region")).order_by(
+            "code"
+        )
 
     def by_level(self):
         """Order district/city first, then province, then national; by name within."""

@@ -1,9 +1,13 @@
+from http import HTTPStatus
+
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from regions.models import Region
+from regions.models import REGENCY_LEVELS, Region
 from setara.history import record_history
 from setara.spreadsheets import SpreadsheetExportMixin
 
@@ -23,24 +27,56 @@ class ReferralInstitutionDirectoryView(PermissionRequiredMixin, FilterView):
     def get_context_data(self, **kwargs):
         form = self.filterset.form
         region = form.cleaned_data.get("region") if form.is_valid() else None
-        pathway_region = region if region and region.parent_id else None
+        pathway_region = regency_of(region) if region else None
         return super().get_context_data(
             pathway_region=pathway_region,
-            # Without a regency chosen, offer every regency's pathway.
-            pathway_regions=[] if pathway_region else Region.objects.regencies(),
+            # Without a regency chosen, offer the pathways of the regencies that
+            # have institutions of their own; any other through the region filter.
+            pathway_regions=[]
+            if region
+            else ReferralInstitution.objects.active().pathway_regions(),
             **kwargs,
         )
 
 
+def regency_of(region: Region) -> Region | None:
+    """The regency/city ``region`` is in (itself for a regency or city), None for
+    a province. Reads the parents already loaded (``Region.objects.with_parents``)
+    or queries them."""
+    while region is not None and region.level not in REGENCY_LEVELS:
+        region = region.parent
+    return region
+
+
 class ReferralPathwayView(PermissionRequiredMixin, DetailView):
-    """The printable referral pathway (alur rujukan) of one regency/city."""
+    """The printable referral pathway (alur rujukan) of one regency/city, by its
+    Kemendagri code, active or not.
+
+    A district or village code redirects to its regency's pathway; a province or
+    an unknown code gets a 404 page that says so and links to the directory."""
 
     permission_required = "referrals.view_referralinstitution"
-    queryset = Region.objects.regencies().select_related("parent")
+    queryset = Region.objects.with_parents()
     slug_field = "code"
     slug_url_kwarg = "code"
     context_object_name = "region"
     template_name = "referrals/referralinstitution_pathway.html"
+
+    def get(self, request, *args, **kwargs):
+        code = kwargs["code"]
+        self.object = self.get_queryset().filter(code=code).first()
+        regency = regency_of(self.object) if self.object else None
+        if regency is None:
+            return TemplateResponse(
+                request,
+                "referrals/pathway_not_found.html",
+                {"code": code, "region": self.object},
+                status=HTTPStatus.NOT_FOUND,
+            )
+        if regency != self.object:
+            return redirect(request.resolver_match.view_name, code=regency.code)
+        context = self.get_context_data(object=self.object)
+        return self.render_to_response(context)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

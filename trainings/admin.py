@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from regions.forms import RegionField
+
+from .forms import VENUE_LEVELS
 from .models import Attendance, Enrolment, ImportUpload, Topic, Training
 from .services import training_delete
 
@@ -23,16 +26,29 @@ class EnrolmentInline(admin.TabularInline):
 @admin.register(Training)
 class TrainingAdmin(SimpleHistoryAdmin):
     list_display = ["title", "start_date", "end_date", "region", "participant_count"]
-    list_filter = ["start_date", "region", "topics"]
+    # Only the regions trainings were held in: never a sidebar of 91,599 regions.
+    list_filter = [
+        "start_date",
+        ("region", admin.RelatedOnlyFieldListFilter),
+        "topics",
+    ]
     search_fields = ["title", "venue", "organiser"]
     date_hierarchy = "start_date"
     # Explicit: the participant count's GROUP BY drops the model's default
     # ordering, which left the autocomplete's pages unordered.
     ordering = ["-start_date", "title"]
     list_select_related = ["region"]
-    autocomplete_fields = ["region"]
     filter_horizontal = ["topics"]
     inlines = [EnrolmentInline]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The app's region picker: the venue's levels only, labelled with the
+        # parents ("Tompobulu, Kec. Tompobulu, Kab. Maros").
+        if db_field.name == "region":
+            return RegionField(
+                levels=VENUE_LEVELS, label=db_field.verbose_name.capitalize()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_participant_count()

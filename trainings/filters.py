@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from participants.models import Agency
 from regions.models import Region, within_q
+from regions.widgets import RegionSelect
 
 from .models import Enrolment, Topic, Training
 
@@ -20,16 +21,27 @@ def _year_choices():
     return [(year, str(year)) for year in years]
 
 
+def region_filter() -> django_filters.ModelChoiceFilter:
+    """A region filter at any level, picked by typing (``RegionSelect``: the page
+    carries the chosen region only, never the 91,599 regions); the filter method
+    keeps the region and everything below it (``regions.models.within_q``).
+    Checking a chosen value is one query, rendering it one more."""
+    return django_filters.ModelChoiceFilter(
+        label=_("Region"),
+        queryset=Region.objects.all(),
+        widget=RegionSelect(),
+        method="filter_region",
+    )
+
+
 class TrainingFilterSet(django_filters.FilterSet):
-    """Filters of the training list: year, region (a province includes its regencies)
-    and topic."""
+    """Filters of the training list: year, region (any level; a province includes
+    its regencies, districts and villages) and topic."""
 
     year = django_filters.ChoiceFilter(
         label=_("Year"), choices=_year_choices, method="filter_year"
     )
-    region = django_filters.ModelChoiceFilter(
-        label=_("Region"), queryset=Region.objects.all(), method="filter_region"
-    )
+    region = region_filter()
     topic = django_filters.ModelChoiceFilter(
         label=_("Topic"), field_name="topics", queryset=Topic.objects.all()
     )
@@ -49,7 +61,8 @@ class ReportFilterSet(django_filters.FilterSet):
     """Filters of the report page and its exports, over participant enrolments.
 
     Period is the training's start date (``period_after`` / ``period_before``, both
-    included); region includes the regencies of a province; agency matches a name,
+    included); region, at any level, includes everything below it (a province its
+    regencies, districts and villages); agency matches a name,
     short name or alias (``Agency.objects.matching``) or part of a name; training is
     a training number (as linked from a training page) or part of a title. Agency
     and training are text fields so the form needs no query for their choices.
@@ -60,9 +73,9 @@ class ReportFilterSet(django_filters.FilterSet):
         field_name="training__start_date",
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
-    # Region and topic choices are read once per page (see __init__): a
-    # ModelChoiceFilter would run one more query to check the chosen value.
-    region = django_filters.ChoiceFilter(label=_("Region"), method="filter_region")
+    region = region_filter()
+    # Topic choices are read once per page (see __init__): a ModelChoiceFilter
+    # would run one more query to check the chosen value.
     topic = django_filters.ChoiceFilter(label=_("Topic"), method="filter_topic")
     agency_type = django_filters.ChoiceFilter(
         label=_("Agency type"),
@@ -83,7 +96,6 @@ class ReportFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         fields = self.form.fields
-        fields["region"].choices = [(r.pk, r.name) for r in Region.objects.all()]
         fields["topic"].choices = [(t.pk, t.name) for t in Topic.objects.all()]
 
     def filter_region(self, queryset, name, value):

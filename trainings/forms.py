@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from participants.forms import ParticipantForm
 from participants.models import Participant
 from participants.sheets import MAX_FILE_MB, ImportFileError, check_file_size
+from regions.forms import RegionField
+from regions.models import REGENCY_LEVELS, VILLAGE_LEVELS, Region
 from setara.submission import SubmissionTokenFormMixin
 
 from .imports.plan import CREATE_AGENCY, ImportOptions
@@ -18,6 +20,8 @@ from .models import Enrolment, Topic, Training
 from .services import training_save
 
 _DATE_WIDGET = {"type": "date"}
+#: Where a training can be held (``Region.Level`` values): not a province.
+VENUE_LEVELS = (*REGENCY_LEVELS, Region.Level.DISTRICT.value, *VILLAGE_LEVELS)
 
 
 class TrainingForm(SubmissionTokenFormMixin, forms.ModelForm):
@@ -31,6 +35,16 @@ class TrainingForm(SubmissionTokenFormMixin, forms.ModelForm):
         queryset=Topic.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
+    )
+    # Where it was held: a regency or city, or a district or village in one;
+    # not a province (reports count each training in its regency/city).
+    region = RegionField(
+        levels=VENUE_LEVELS,
+        label=_("Region"),
+        help_text=_(
+            "The regency or city, district or village where the training is held; "
+            "type part of its name."
+        ),
     )
 
     class Meta:
@@ -52,11 +66,6 @@ class TrainingForm(SubmissionTokenFormMixin, forms.ModelForm):
             "partners": forms.Textarea(attrs={"rows": 3}),
             "objectives": forms.Textarea(attrs={"rows": 5}),
         }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["region"].queryset = self.fields["region"].queryset.order_by("code")
-        self.fields["region"].label_from_instance = lambda r: f"{r.code} {r.name}"
 
     def save(self, commit=True):
         """Save through ``training_save``, which raises ValidationError when new dates
@@ -193,8 +202,9 @@ class ParticipantImportDecisionForm(forms.Form):
     existing one; a name several agencies have starts with no choice), which
     proposed matches to reject, whether each match on the name alone or
     suggestion is the same person (a name-only match starts undecided, a
-    suggestion as a different person), and whether an empty L/P cell means "not
-    recorded".
+    suggestion as a different person), which village a village name several
+    villages have means (the text only by default), and whether an empty L/P
+    cell means "not recorded".
 
     ``fingerprint`` carries the digest of the preview the user saw, so confirming
     a preview that has since changed shows the new one instead.
@@ -202,6 +212,7 @@ class ParticipantImportDecisionForm(forms.Form):
 
     CREATE = "create"
     SAME_AS = "same:"
+    TEXT_ONLY = ""
     SAME_PERSON = "same"
     NEW_PERSON = "new"
 
@@ -272,6 +283,30 @@ class ParticipantImportDecisionForm(forms.Form):
                 name = f"person_{row_plan.row.row}"
                 self.fields[name] = self._decision_field(row_plan)
                 self.match_fields.append((row_plan, name))
+        self.village_fields = self._village_fields(plan)
+
+    def _village_fields(self, plan) -> list:
+        """A choice for each village of the file that matches several villages
+        (or villages of another district): one of them, or the text only (the
+        default; a village never holds up the import). Returns ``(VillageMatch,
+        field name)`` pairs."""
+        pairs = []
+        for village in plan.villages:
+            if not village.ambiguous:
+                continue
+            name = "village_" + hashlib.sha256(village.key.encode()).hexdigest()[:12]
+            self.fields[name] = forms.ChoiceField(
+                label=village.village,
+                choices=[
+                    (self.TEXT_ONLY, _("Keep as text only")),
+                    *((v.code, f"{v.label} ({v.code})") for v in village.candidates),
+                ],
+                initial=village.code,
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+            pairs.append((village, name))
+        return pairs
 
     def _decision_field(self, row_plan) -> forms.ChoiceField:
         """The "same person" or "different person" choice for a match on the name
@@ -304,6 +339,10 @@ class ParticipantImportDecisionForm(forms.Form):
     def bound_agency_fields(self):
         """``(UnknownAgency, bound field)`` pairs, in the plan's order."""
         return [(unknown, self[name]) for unknown, name in self.agency_fields]
+
+    def bound_village_fields(self):
+        """``(VillageMatch, bound field)`` pairs, in the plan's order."""
+        return [(village, self[name]) for village, name in self.village_fields]
 
     def bound_match_fields(self):
         """Row number -> the bound "not the same person" box, or "same person?"
@@ -348,9 +387,16 @@ class ParticipantImportDecisionForm(forms.Form):
                 rejected.add(row_plan.row.row)
             elif value == self.SAME_PERSON:
                 confirmed.add(row_plan.row.row)
+        # Choices for villages no longer in the file are dropped.
+        village_choices = {
+            village.key: data.get(name)
+            for village, name in self.village_fields
+            if data.get(name)
+        }
         return ImportOptions(
             blank_sex_is_not_recorded=data.get("blank_sex_is_not_recorded", False),
             agency_choices=agency_choices,
             rejected_rows=rejected,
             confirmed_rows=confirmed,
+            village_choices=village_choices,
         )

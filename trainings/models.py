@@ -1,6 +1,7 @@
 """Trainings, who took part in them (enrolments) and on which days (attendance)."""
 
 import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +9,7 @@ from django.db import models
 from django.db.models import Count, F, Func, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -18,6 +20,7 @@ from setara.fields import MultiLineTextField, SingleLineCharField
 from setara.submission import submission_token_constraint, submission_token_field
 
 from .dates import DayCount, days_between, format_date_range
+from .reports import RegionSummaryMixin
 
 
 class Topic(models.Model):
@@ -153,7 +156,7 @@ class Training(models.Model):
         return format_date_range(self.start_date, self.end_date)
 
 
-class EnrolmentQuerySet(models.QuerySet):
+class EnrolmentQuerySet(RegionSummaryMixin, models.QuerySet):
     def participants(self):
         """Enrolments in the participant role (not facilitators or committee)."""
         return self.filter(role=Enrolment.Role.PARTICIPANT)
@@ -225,7 +228,9 @@ class EnrolmentQuerySet(models.QuerySet):
         """The headline numbers of a report in one query, as a flat dict.
 
         ``trainings``: trainings with at least one of these enrolments; ``max_days``:
-        days of the longest of them (0 when there is none). For each sex suffix
+        days of the longest of them (0 when there is none); ``villages``: villages
+        reached, the distinct villages (``Participant.village_region``) of these
+        participants, those without one left out. For each sex suffix
         ``_male``, ``_female``, ``_not_recorded`` and ``_total``:
         ``participations`` (enrolments), ``persons`` (distinct participants),
         ``person_days`` (days marked present), ``type_<agency type>`` (enrolments
@@ -235,6 +240,7 @@ class EnrolmentQuerySet(models.QuerySet):
         aggregates = {
             "trainings": Count("training", distinct=True),
             "max_days": Max(DayCount("training__start_date", "training__end_date")),
+            "villages": Count("participant__village_region", distinct=True),
             **by_sex(counting(), prefix="participations_"),
             **by_sex(counting("participant", distinct=True), prefix="persons_"),
             **by_sex(
@@ -343,7 +349,8 @@ class EnrolmentQuerySet(models.QuerySet):
     def participant_summary(self):
         """One row per person, by name: ``participant_id``, the participant's
         ``full_name``, ``sex``, ``birth_date``, ``disability``, ``position``,
-        ``phone``, ``nik``, ``village``, ``agency_name``, ``agency_type``, and
+        ``phone``, ``nik``, ``village``, ``village_region_id``, ``agency_name``,
+        ``agency_type``, and
         ``participations`` (enrolments) and ``days_attended_total`` over these
         enrolments."""
         return (
@@ -358,6 +365,7 @@ class EnrolmentQuerySet(models.QuerySet):
                 phone=F("participant__phone"),
                 nik=F("participant__nik"),
                 village=F("participant__village"),
+                village_region_id=F("participant__village_region_id"),
                 agency_name=F("participant__agency__name"),
                 agency_type=F("participant__agency__type"),
             )
@@ -498,17 +506,29 @@ class Attendance(models.Model):
                 )
 
 
+def import_upload_path(upload: "ImportUpload", filename: str) -> str:
+    """Where an upload's file lies in storage:
+    ``imports/<year>/<month>/<random>/<name>``. The random part (not the session's
+    token, which stays a secret of the session) makes the path unguessable and
+    unique."""
+    return f"imports/{timezone.now():%Y/%m}/{secrets.token_urlsafe(12)}/{filename}"
+
+
 class ImportUpload(models.Model):
     """A sign-in sheet uploaded for import, waiting between preview and confirm.
 
-    In the database, so the confirm works on any app server. Only the uploading
-    user, in the session that holds ``token``, can use it (see
+    The row is in the database and the file in Django's default storage (one
+    ``MEDIA_ROOT`` shared by the app servers of one machine, or an S3-compatible
+    bucket), so the confirm works on any app server. Only the uploading user, in
+    the session that holds ``token``, can use it (see
     ``trainings.imports.pending.UploadStore``). ``parsed`` caches the file's
     clean rows as JSON text for the days and options in ``parsed_key`` (text, not
     a JSON column: PostgreSQL's jsonb refuses the NUL a cell may hold).
     ``consumed_at`` is set, in the import's own transaction, when the import is
     written, so a second confirm writes nothing; the file and rows are dropped then.
-    Rows older than a day are deleted on the next upload.
+    Rows older than ``IMPORT_UPLOAD_EXPIRY`` are deleted with their file on the
+    next upload and by ``manage.py jobs_clean_up``
+    (``trainings.imports.pending.uploads_clean_up``).
     """
 
     token = models.CharField(max_length=64, unique=True, editable=False)
@@ -529,7 +549,10 @@ class ImportUpload(models.Model):
         editable=False,
     )
     filename = models.CharField(_("file name"), max_length=200)
-    data = models.BinaryField()
+    # Empty once imported (the file is deleted then).
+    file = models.FileField(
+        _("file"), upload_to=import_upload_path, max_length=300, blank=True
+    )
     options = models.JSONField(default=dict)
     parsed_key = models.CharField(max_length=200, blank=True)
     parsed = models.TextField(blank=True)

@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from participants.disaggregation import SEX_COLUMNS
 from participants.models import NO_AGENCY, Agency, Participant
 from participants.normalisation import national_phone
+from regions.models import Region
 from setara.spreadsheets import MONTH_FORMAT, Table
 
 from .dates import day_rows, days_between
 from .models import Attendance, Enrolment, Training
+from .reports import REGION_CODE_PREFIX
 
 #: Trainings per page of the per-training report.
 TRAININGS_PER_PAGE = 25
@@ -44,7 +46,7 @@ def sex_header() -> list[str]:
 
 def summary_table(summary: dict) -> Table:
     """Headline measures: trainings held, participations, unique persons and
-    person-days, each by sex."""
+    person-days, each by sex, and villages reached (not split by sex)."""
     rows = [
         [
             _("Trainings held (with participants counted here)"),
@@ -65,6 +67,14 @@ def summary_table(summary: dict) -> Table:
         [
             _("Person-days attended (days marked present)"),
             *sex_cells(summary, "person_days_"),
+        ],
+        [
+            _("Villages reached (distinct villages of participants)"),
+            None,
+            None,
+            None,
+            summary["villages"],
+            None,
         ],
     ]
     return Table(_("Summary"), [_("Measure"), *sex_header()], rows)
@@ -131,6 +141,76 @@ def month_table(month_rows) -> Table:
         rows,
         formats={0: MONTH_FORMAT},
     )
+
+
+def region_names(codes) -> dict[str, str]:
+    """``{code: name}`` of the regions with these Kemendagri ``codes``, inactive
+    ones too (past trainings keep their region); one query."""
+    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def region_table(level: str, rows: list[dict], names: dict, summary: dict) -> Table:
+    """Trainings, participations and unique persons by sex for each province
+    (``level`` "province") or regency/city ("regency"): ``rows`` from
+    ``EnrolmentQuerySet.region_summary(level)``, ``names`` from
+    ``region_names``, with a total row from ``summary``
+    (``report_summary()``): a person trained in two regencies counts once there.
+    A regency row for a training held at province level reads "<province>
+    (province level)"."""
+
+    if level == "province":
+        title, label = _("By province"), _("Province")
+    else:
+        title, label = _("By regency/city"), _("Regency/city")
+
+    def name(code):
+        text = names.get(code, code)
+        if level != "province" and len(code) == REGION_CODE_PREFIX["province"]:
+            return _("%(province)s (province level)") % {"province": text}
+        return text
+
+    def measure(word):
+        return [f"{word} {column}" for column in sex_header()]
+
+    header = [
+        label,
+        _("Code"),
+        _("Trainings"),
+        *measure(_("Participations")),
+        *measure(_("Unique persons")),
+    ]
+    body = [
+        [
+            name(row["region_code"]),
+            row["region_code"],
+            row["trainings"],
+            *sex_cells(row, "participations_"),
+            *sex_cells(row, "persons_"),
+        ]
+        for row in rows
+    ]
+    total = [
+        _("Total"),
+        "",
+        summary["trainings"],
+        *sex_cells(summary, "participations_"),
+        *sex_cells(summary, "persons_"),
+    ]
+    return Table(title, header, [*body, total], text_columns=frozenset({1}))
+
+
+def region_tables(summary: dict, enrolments) -> list[Table]:
+    """The tables by province and by regency/city of ``enrolments`` (filtered
+    participant enrolments; ``summary`` is their ``report_summary()``): three
+    queries, the two summaries and the names of their regions."""
+    provinces = list(enrolments.region_summary("province"))
+    regencies = list(enrolments.region_summary("regency"))
+    codes = {row["region_code"] for row in provinces + regencies}
+    names = region_names(codes)
+    return [
+        region_table("province", provinces, names, summary),
+        region_table("regency", regencies, names, summary),
+    ]
 
 
 def training_rows(enrolments) -> Iterator[dict]:
@@ -206,8 +286,8 @@ def training_table(enrolments, days: int) -> Table:
 
 def report_tables(enrolments) -> list[Table]:
     """Every table of the report on ``enrolments`` (participant enrolments, already
-    filtered), for export: summary, agency type, agency, disability, month and
-    per-training attendance."""
+    filtered), for export: summary, agency type, agency, disability, month,
+    province, regency/city and per-training attendance."""
     summary = enrolments.report_summary()
     days = summary["max_days"]
     return [
@@ -216,6 +296,7 @@ def report_tables(enrolments) -> list[Table]:
         agency_table(summary, enrolments.agency_summary().iterator()),
         disability_table(summary),
         month_table(enrolments.month_summary()),
+        *region_tables(summary, enrolments),
         training_table(enrolments, days),
     ]
 
@@ -235,7 +316,9 @@ def _person_header() -> list[str]:
         _("Agency"),
         _("Agency type"),
         _("Position"),
-        _("Village (desa/kelurahan)"),
+        _("Village code"),
+        _("Village (region)"),
+        _("Village as written"),
         _("Disability"),
     ]
 
@@ -261,10 +344,13 @@ def roster_table(training: Training, *, personal: bool) -> Table:
     header.append(_("Days present"))
 
     def rows():
-        enrolments = training.enrolments.for_roster()
+        enrolments = training.enrolments.for_roster().select_related(
+            "participant__village_region__parent__parent__parent"
+        )
         for number, enrolment in enumerate(enrolments, start=1):
             person = enrolment.participant
             agency = person.agency
+            village = person.village_region
             marks = enrolment.attendance_marks(days)
             cells = [
                 number,
@@ -273,6 +359,8 @@ def roster_table(training: Training, *, personal: bool) -> Table:
                 agency.name if agency else None,
                 agency.get_type_display() if agency else None,
                 person.position,
+                village.code if village else None,
+                village.label if village else None,
                 person.village,
                 person.get_disability_display(),
                 enrolment.get_role_display(),
@@ -301,15 +389,27 @@ def participant_table(enrolments, *, personal: bool) -> Table:
         header += _personal_header()
     header += [_("Participations"), _("Days attended")]
     disability = {value: str(label) for value, label in Participant.Disability.choices}
+    # Looked up once, not per row (Agency.type_label translates on every call).
+    agency_types = {value: str(label) for value, label in Agency.Type.choices}
 
     def rows():
+        # The village labels in one query (the summary rows carry the id only).
+        villages = {
+            village.pk: village
+            for village in Region.objects.with_parents().filter(
+                pk__in=enrolments.values("participant__village_region")
+            )
+        }
         for row in enrolments.participant_summary().iterator(chunk_size=2000):
+            village = villages.get(row["village_region_id"])
             cells = [
                 row["full_name"],
                 row["sex"] or None,
                 row["agency_name"],
-                Agency.type_label(row["agency_type"], default=None),
+                agency_types.get(row["agency_type"]),
                 row["position"],
+                village.code if village else None,
+                village.label if village else None,
                 row["village"],
                 disability[row["disability"]],
             ]
@@ -373,9 +473,13 @@ def page_table(table: Table, *, total_row: bool = False) -> dict:
 
 def page_tables(summary: dict, enrolments, months: list[dict]) -> dict:
     """The report page's tables by name (``summary``, ``agency_type``, ``agency``,
-    ``disability``, ``month``), laid out by ``page_table``; one more query (the
-    agencies). ``months`` are the rows of ``enrolments.month_summary()``."""
+    ``disability``, ``month``, ``province``, ``regency``), laid out by
+    ``page_table``; four more queries (the agencies, ``region_tables``).
+    ``months`` are the rows of ``enrolments.month_summary()``."""
+    province, regency = region_tables(summary, enrolments)
     return {
+        "province": page_table(province, total_row=True),
+        "regency": page_table(regency, total_row=True),
         "summary": page_table(summary_table(summary)),
         "agency_type": page_table(agency_type_table(summary), total_row=True),
         "agency": page_table(

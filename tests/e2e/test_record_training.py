@@ -61,7 +61,10 @@ def test_officer_records_a_two_day_training_on_a_phone(page, login):
     form.locator("input[name=topics]").first.check()
     form.locator("#id_start_date").fill(DAY_1.isoformat())
     form.locator("#id_end_date").fill(DAY_2.isoformat())
-    form.locator("#id_region").select_option(label="73.09 Kabupaten Maros")
+    # The region picker: typed, then chosen from the suggestions.
+    form.locator("#id_region + .select2 .select2-selection").click()
+    page.locator(".select2-search__field").fill("kab maros")
+    page.locator(".select2-results__option", has_text="Kabupaten Maros").click()
     form.locator("#id_venue").fill("Aula Kantor Bupati Maros")
     assert _fits_the_screen(page)
     form.locator("#id_title").fill("Pelatihan OCSEA bagi Penyedia Layanan")

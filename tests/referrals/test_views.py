@@ -271,6 +271,9 @@ class TestPathway:
 
 
 def test_directory_offers_each_regency_pathway_before_filtering(staff_client):
+    """Each regency or city with institutions of its own; the others through the
+    region filter."""
+    ReferralInstitutionFactory(region=maros())
     response = staff_client.get(reverse("referrals:directory"))
     assert 'href="/referrals/pathway/73.09/"' in response.content.decode()
 
