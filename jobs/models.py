@@ -9,11 +9,15 @@ need.
 """
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from setara.fields import SingleLineCharField
 
@@ -38,6 +42,12 @@ class JobQuerySet(models.QuerySet):
 
     def unfinished(self):
         return self.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+
+    def recent(self, days: int = 30, now=None):
+        """Jobs started in the last ``days`` days, newest first, with their
+        starter (for "My downloads")."""
+        since = (now or timezone.now()) - timedelta(days=days)
+        return self.filter(created_at__gte=since).select_related("created_by")
 
 
 class Job(models.Model):
@@ -118,9 +128,16 @@ class Job(models.Model):
     def __str__(self):
         return self.title
 
+    def get_absolute_url(self):
+        return reverse("jobs:detail", args=[self.pk])
+
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
 
     @property
     def percent(self) -> int | None:
@@ -137,4 +154,44 @@ class Job(models.Model):
             self.status == self.Status.SUCCEEDED
             and bool(self.file)
             and (self.expires_at is None or self.expires_at > timezone.now())
+        )
+
+    @property
+    def is_expired(self) -> bool:
+        """A finished job whose file was offered and is not any more (past
+        ``expires_at``, or removed by the clean-up)."""
+        return (
+            self.status == self.Status.SUCCEEDED
+            and bool(self.filename)
+            and not self.is_downloadable
+        )
+
+    @property
+    def progress_text(self) -> str:
+        """Text such as "120 of 3,000 rows written" ("120 rows written" while the
+        total is unknown), in the active language."""
+        done = number_format(self.progress_done, force_grouping=True)
+        if self.progress_total is None:
+            return ngettext(
+                "%(done)s row written", "%(done)s rows written", self.progress_done
+            ) % {"done": done}
+        total = number_format(self.progress_total, force_grouping=True)
+        return ngettext(
+            "%(done)s of %(total)s row written",
+            "%(done)s of %(total)s rows written",
+            self.progress_total,
+        ) % {"done": done, "total": total}
+
+    def downloadable_by(self, user) -> bool:
+        """Whether ``user`` may download the file now: the job succeeded, its file
+        has not expired, ``user`` started it and still holds its ``permission``.
+
+        Nobody else, admins included: an admin sees others' jobs (and why they
+        failed) but does not take their files, which may hold personal data the
+        admin has no reason to read; the admin can run the same export."""
+        return (
+            self.is_downloadable
+            and user.pk is not None
+            and self.created_by_id == user.pk
+            and (not self.permission or user.has_perm(self.permission))
         )

@@ -165,6 +165,7 @@ def job_run(job_id, work: Callable[[Job, Progress], JobOutput | None]) -> None:
     # small jobs), the work gets a savepoint, so its failure leaves the request's
     # transaction usable for marking the job failed.
     nested = connections[router.db_for_write(Job)].in_atomic_block
+    output = None
     try:
         with translation.override(job.language):
             with transaction.atomic() if nested else contextlib.nullcontext():
@@ -178,6 +179,8 @@ def job_run(job_id, work: Callable[[Job, Progress], JobOutput | None]) -> None:
         _fail(job, message)
     finally:
         progress.close()
+        if output is not None and output.file is not None:
+            output.file.close()
 
 
 def _succeed(job: Job, output: JobOutput, progress: Progress) -> None:

@@ -4,7 +4,8 @@
 enqueues the app's task with the job's id; the view then redirects to the job's
 page (``jobs:detail``). ``jobs_clean_up`` removes expired files and marks jobs
 whose worker died as failed; ``manage.py jobs_clean_up`` runs it (cron, or the
-periodic task in ``jobs.tasks``).
+the ``JOBS_CLEAN_UP_HOOKS`` after it, from cron); ``jobs_delete`` removes jobs
+with their files (the admin's delete).
 """
 
 import contextlib
@@ -12,9 +13,12 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django_tasks_db.models import DBTaskResult
 
 from .models import Job
 
@@ -105,3 +109,45 @@ def jobs_clean_up(now=None) -> dict[str, int]:
             pk=job.pk, status=Job.Status.RUNNING, updated_at__lt=stale
         ).update(status=Job.Status.FAILED, error_message=message, finished_at=now)
     return {"files_deleted": files_deleted, "jobs_failed": jobs_failed}
+
+
+def jobs_clean_up_all(now=None) -> dict[str, int]:
+    """``jobs_clean_up`` and then every hook in ``settings.JOBS_CLEAN_UP_HOOKS``
+    (dotted paths of callables ``hook(now) -> dict[str, int]``, e.g. the removal
+    of unconfirmed import uploads), merged into one dict of counts. A hook that
+    raises stops the run (the error goes to cron's mail), after the steps before
+    it have done their work."""
+    now = now or timezone.now()
+    counts = jobs_clean_up(now)
+    counts["task_results_deleted"] = task_results_prune(now)
+    for path in settings.JOBS_CLEAN_UP_HOOKS:
+        for key, value in import_string(path)(now).items():
+            counts[key] = counts.get(key, 0) + value
+    return counts
+
+
+def task_results_prune(now) -> int:
+    """Delete the queue's own rows (``django_tasks_db``) of tasks that finished
+    more than ``JOBS_TASK_RESULTS_KEPT`` ago; the ``Job`` rows keep what the pages
+    need. Returns how many were deleted."""
+    before = now - settings.JOBS_TASK_RESULTS_KEPT
+    old = DBTaskResult.objects.finished().filter(finished_at__lt=before)
+    deleted, _counts = old.delete()
+    return deleted
+
+
+@transaction.atomic
+def jobs_delete(*, jobs) -> int:
+    """Delete the jobs of the queryset ``jobs`` and, once that is committed, their
+    files from storage (a file already gone is ignored). Returns the number of
+    jobs deleted. The queue's own rows (django_tasks_db) are left to it."""
+    names = list(jobs.exclude(file="").values_list("file", flat=True))
+    deleted, _counts = jobs.delete()
+
+    def delete_files():
+        for name in names:
+            with contextlib.suppress(FileNotFoundError):
+                default_storage.delete(name)
+
+    transaction.on_commit(delete_files)
+    return deleted

@@ -8,6 +8,13 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
+from setara.roles import sync_roles
+
+
+def sync_roles_forward(apps, schema_editor):
+    """Admins (every permission) get the jobs' ones: they see all jobs."""
+    sync_roles(apps)
+
 
 class Migration(migrations.Migration):
 
@@ -15,6 +22,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        # After the latest role syncs, so this one sees every model.
+        ("participants", "0005_participant_merge"),
+        ("trainings", "0008_import_upload_and_submission_token"),
     ]
 
     operations = [
@@ -55,4 +65,5 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['created_by', '-created_at'], name='jobs_job_created_d1be9f_idx')],
             },
         ),
+        migrations.RunPython(sync_roles_forward, migrations.RunPython.noop),
     ]

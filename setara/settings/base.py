@@ -4,6 +4,7 @@ Every value that differs between a laptop and a server comes from the environmen
 (or a ``.env`` file beside ``manage.py``); see ``.env.example`` for the full list.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +12,8 @@ import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from .storage import storage_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -193,7 +196,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # MEDIA_ROOT, or an S3-compatible bucket when STORAGE_BUCKET is set
+    # (setara/settings/storage.py). MEDIA_URL is deliberately routed nowhere.
+    "default": storage_settings(os.environ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -214,15 +219,28 @@ TASKS = {
 }
 # Files that jobs write (exports, PDFs) are offered this long, then removed by
 # `manage.py jobs_clean_up`; a running job without progress for JOBS_STALE_AFTER
-# is marked failed (its worker died).
-JOBS_FILE_EXPIRY = timedelta(days=env.int("EXPORT_EXPIRY_DAYS", default=7))
-JOBS_STALE_AFTER = timedelta(minutes=env.int("JOBS_STALE_MINUTES", default=60))
+# is marked failed (its worker died). An empty variable (as in .env.example) means
+# the default.
+JOBS_FILE_EXPIRY = timedelta(days=int(env.str("EXPORT_EXPIRY_DAYS", default="") or 7))
+JOBS_STALE_AFTER = timedelta(
+    minutes=int(env.str("JOBS_STALE_MINUTES", default="") or 60)
+)
 # Uploaded sign-in sheets waiting between preview and confirm.
-IMPORT_UPLOAD_EXPIRY = timedelta(hours=env.int("UPLOAD_EXPIRY_HOURS", default=24))
+IMPORT_UPLOAD_EXPIRY = timedelta(
+    hours=int(env.str("UPLOAD_EXPIRY_HOURS", default="") or 24)
+)
+# An import confirm of a file with more rows than this runs as a job on a worker;
+# smaller files are written in the request (faster: no job page to wait on).
+IMPORT_JOB_MIN_ROWS = int(env.str("IMPORT_JOB_MIN_ROWS", default="") or 2000)
 # Files of jobs and pending uploads live in the "default" storage: MEDIA_ROOT on
 # this machine, or an S3-compatible bucket (see STORAGES below). They are never
 # served by URL: downloads go through jobs:download, which checks the role.
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or BASE_DIR / "media")
+# The queue's own rows of finished tasks are deleted by the clean-up after this.
+JOBS_TASK_RESULTS_KEPT = timedelta(days=14)
+# Extra clean-up steps `manage.py jobs_clean_up` runs after the jobs' own: dotted
+# paths of callables taking the current time and returning {"what": count}.
+JOBS_CLEAN_UP_HOOKS: list[str] = ["trainings.imports.pending.uploads_clean_up"]
 
 # SECURITY
 # ------------------------------------------------------------------------------
@@ -296,7 +314,10 @@ LOGGING = {
             "filters": ["hide_personal_data"],
         }
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": env.str("LOG_LEVEL", default="") or "INFO",
+    },
     # django-axes logs every login at INFO; keep lockouts and failures only.
     # WeasyPrint (sign-in sheet PDF) logs each layout step at INFO.
     "loggers": {
