@@ -3,6 +3,7 @@ and dates, sheet titles Excel accepts, and the export view base that logs once."
 
 import csv
 import datetime
+import decimal
 import io
 
 import pytest
@@ -16,6 +17,7 @@ from setara.spreadsheets import (
     cell_safe,
     csv_value,
     iter_csv,
+    write_csv,
     write_xlsx,
 )
 
@@ -53,8 +55,10 @@ def test_widths_and_text_columns(tmp_path):
     path = tmp_path / "t.xlsx"
     write_xlsx([table], path)
     sheet = load_workbook(path).active
-    assert sheet.column_dimensions["A"].width == 30
-    assert sheet.column_dimensions["B"].width == 10  # from the header, at least 10
+    # Excel's width attribute adds the cell padding to the characters asked for.
+    assert int(sheet.column_dimensions["A"].width) == 30
+    # From the header, at least 10.
+    assert int(sheet.column_dimensions["B"].width) == 10
     assert [c.value for c in sheet["B"][1:]] == ["+62811", "0812"]
     assert all(c.data_type == "s" for c in sheet["B"][1:])
     assert sheet.freeze_panes == "A2"
@@ -114,3 +118,54 @@ def test_csv_holds_the_same_cells():
     assert "\x00" not in text and "\x07" not in text
     rows = list(csv.reader(io.StringIO(text[1:], newline="")))
     assert rows == [["Nama"], ["Andi Rusdi\u200b ２"], ["'@SUM(1)"]]
+
+
+# Writing to a file with progress (background jobs) ------------------------------
+
+
+def numbered(count):
+    return Table("T", ["n", "name"], ([n, f"Peserta {n}"] for n in range(count)))
+
+
+def test_write_xlsx_to_a_file_reports_progress_and_returns_the_rows():
+    calls = []
+    out = io.BytesIO()
+    tables = [numbered(2500), numbered(10)]
+    assert write_xlsx(tables, out, progress=calls.append) == 2510
+    assert calls == [1000, 2000, 2510]
+    assert not out.closed  # the caller's file stays open for the job to store
+    book = load_workbook(out, read_only=True)
+    assert [sheet.title for sheet in book] == ["T", "T (2)"]
+    rows = list(book["T"].iter_rows(values_only=True))
+    assert len(rows) == 1 + 2500
+    assert rows[-1] == (2499, "Peserta 2499")
+
+
+def test_write_csv_matches_iter_csv_with_progress():
+    calls = []
+    out = io.BytesIO()
+    table = Table("T", ["n", "name"], [[1, "=1+1"], [2, "Ani"]])
+    assert write_csv([table], out, progress=calls.append) == 2
+    assert calls == [2]
+    data = out.getvalue()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 byte-order mark, for Excel
+    table.rows = [[1, "=1+1"], [2, "Ani"]]
+    assert data.decode("utf-8") == "".join(iter_csv([table]))
+    assert write_csv([numbered(0)], io.BytesIO(), progress=calls.append) == 0
+    assert calls[-1] == 0
+
+
+def test_rarer_values_keep_their_type_or_become_safe_text(tmp_path):
+    class Label:
+        def __str__(self):
+            return "=Label\x00"
+
+    row = [True, decimal.Decimal("2.5"), datetime.datetime(2024, 1, 2, 3, 4), Label()]
+    path = tmp_path / "t.xlsx"
+    write_xlsx([Table("'Quoted'", ["a", "b", "c", "d"], [row])], path)
+    sheet = load_workbook(path).active
+    assert sheet.title == "Quoted"  # no apostrophe at either end: Excel refuses it
+    flag, number, when, label = sheet[2]
+    assert (flag.value, number.value) == (True, 2.5)
+    assert when.is_date and when.value == datetime.datetime(2024, 1, 2, 3, 4)
+    assert (label.value, label.data_type, label.quotePrefix) == ("=Label", "s", True)
