@@ -37,3 +37,24 @@ def test_coordinator_reads_the_report_and_downloads_the_participant_list(page, l
         sheet = load_workbook(io.BytesIO(file.read())).active
     assert sheet.max_row == 1 + 19
     assert sheet.freeze_panes == "A2"
+
+
+def test_coordinator_exports_the_participant_list_as_a_job(page, login):
+    """The report's export button starts a job: its page shows the finished job
+    (jobs run at once in tests) with the download link, and the file holds
+    everyone of the filters."""
+    call_command("load_demo", stdout=io.StringIO())
+    UserFactory(username="koordinator", role=roles.COORDINATOR)
+    login("koordinator")
+
+    page.goto("/trainings/report/?agency_type=law_enforcement")
+    page.get_by_role("button", name="Daftar peserta (.xlsx)").click()
+    page.wait_for_url("**/jobs/*/")
+    link = page.locator("a.js-job-download")
+    link.wait_for(state="visible")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.startswith("setara-peserta-")
+    with open(download.value.path(), "rb") as file:
+        sheet = load_workbook(io.BytesIO(file.read())).active
+    assert sheet.max_row == 1 + 3

@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from jobs.models import Job
 from participants.models import ExportLog
 from setara.export_log import export_log_filters, export_log_record
 from tests.factories import (
@@ -124,9 +125,13 @@ class TestParticipantExports:
         EnrolmentFactory(training__start_date=datetime.date(2022, 3, 1))
         url = reverse("trainings:report_participants", args=["xlsx"])
         filters = {"period_after": "2023-01-01", "region": ""}
-        response = coordinator_client.get(url, filters)
-        assert response.status_code == HTTPStatus.OK
-        rows = load_workbook(io.BytesIO(_body(response))).active.max_row - 1
+        response = coordinator_client.post(url, query_params=filters)
+        assert response.status_code == HTTPStatus.FOUND
+        assert not ExportLog.objects.exists()  # nothing has left the system yet
+        job = Job.objects.get()
+        download = coordinator_client.get(reverse("jobs:download", args=[job.pk]))
+        assert download.status_code == HTTPStatus.OK
+        rows = load_workbook(io.BytesIO(_body(download))).active.max_row - 1
         assert rows == 3
         entry = ExportLog.objects.get()
         assert entry.export == "trainings:report_participants"
@@ -154,11 +159,14 @@ class TestParticipantExports:
 class TestExportsWithoutPersonalData:
     @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
     def test_report_tables_write_no_row(self, training, coordinator_client, fmt):
-        response = coordinator_client.get(
+        response = coordinator_client.post(
             reverse("trainings:report_export", args=[fmt])
         )
-        assert response.status_code == HTTPStatus.OK
-        _body(response)
+        assert response.status_code == HTTPStatus.FOUND
+        job = Job.objects.get()
+        assert job.status == Job.Status.SUCCEEDED
+        download = coordinator_client.get(reverse("jobs:download", args=[job.pk]))
+        _body(download)
         assert not ExportLog.objects.exists()
 
     def test_training_summary_writes_no_row(self, training, coordinator_client):

@@ -1,5 +1,8 @@
 """Exports of reports and participant lists: .xlsx and .csv that open safely in
-Excel and LibreOffice, with typed cells and only the columns the user may see."""
+Excel and LibreOffice, with typed cells and only the columns the user may see.
+
+The report's exports are made by background jobs (run at once in tests): these
+tests read the job's file; tests/trainings/test_export_jobs.py tests the jobs."""
 
 import csv
 import datetime
@@ -15,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
+from jobs.models import Job
 from participants.models import Participant
 from tests.factories import (
     AttendanceFactory,
@@ -23,6 +27,7 @@ from tests.factories import (
     TrainingFactory,
     UserFactory,
 )
+from tests.trainings.export_files import export_content, start_export
 from trainings.models import Training
 
 pytestmark = pytest.mark.django_db
@@ -49,12 +54,19 @@ def day(number, date, language="id"):
     return t("Day %(number)s (%(date)s)", language, number=number, date=date)
 
 
-def workbook(response):
-    return load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+def content(response_or_bytes) -> bytes:
+    """A streamed response's body, or the bytes of a job's file as they are."""
+    if isinstance(response_or_bytes, bytes):
+        return response_or_bytes
+    return b"".join(response_or_bytes.streaming_content)
 
 
-def csv_rows(response):
-    text = b"".join(response.streaming_content).decode("utf-8")
+def workbook(response_or_bytes):
+    return load_workbook(io.BytesIO(content(response_or_bytes)))
+
+
+def csv_rows(response_or_bytes):
+    text = content(response_or_bytes).decode("utf-8")
     assert text.startswith("\ufeff")
     return list(csv.reader(io.StringIO(text[1:])))
 
@@ -229,11 +241,12 @@ class TestReportExport:
         self, maros, coordinator_client
     ):
         page = coordinator_client.get(reverse("trainings:report"))
-        response = coordinator_client.get(
-            reverse("trainings:report_export", args=["xlsx"])
+        book = workbook(
+            export_content(
+                coordinator_client, reverse("trainings:report_export", args=["xlsx"])
+            )
         )
-        book = workbook(response)
-        assert len(book.worksheets) == 6
+        assert len(book.worksheets) == 8  # with the province and regency tables
         for sheet in book.worksheets:
             assert sheet.freeze_panes == "A2"
         tables = page.context["tables"]
@@ -252,13 +265,14 @@ class TestReportExport:
                 assert numbers == page_numbers, name
 
     def test_csv_has_every_table_with_its_title(self, maros, staff_client):
-        response = staff_client.get(
+        response = export_content(
+            staff_client,
             reverse("trainings:report_export", args=["csv"]),
             {"agency_type": "community"},
         )
         rows = csv_rows(response)
         titles = [row[0] for row in rows if len(row) == 1]
-        assert len(titles) == 6
+        assert len(titles) == 8
         # The summary table follows its title and header: trainings, then
         # participations.
         summary_start = rows.index([t("Summary")])
@@ -267,7 +281,8 @@ class TestReportExport:
         assert participations[1:5] == ["1", "4", "0", "5"]
 
     def test_filtered_people_list(self, maros, coordinator_client):
-        response = coordinator_client.get(
+        response = export_content(
+            coordinator_client,
             reverse("trainings:report_participants", args=["xlsx"]),
             {"agency_type": "law_enforcement"},
         )
@@ -277,10 +292,14 @@ class TestReportExport:
         assert t("Phone") in [cell.value for cell in sheet[1]]
 
     def test_invalid_filters_give_400_not_a_file(self, staff_client):
-        response = staff_client.get(
-            reverse("trainings:report_export", args=["xlsx"]), {"period_before": "x"}
-        )
-        assert response.status_code == HTTPStatus.BAD_REQUEST
+        url = reverse("trainings:report_export", args=["xlsx"])
+        for response in [
+            staff_client.get(url, {"period_before": "x"}),
+            start_export(staff_client, url, {"period_before": "x"}),
+        ]:
+            assert response.status_code == HTTPStatus.BAD_REQUEST
+            assert "Content-Disposition" not in response
+        assert not Job.objects.exists()
 
 
 class TestWho:
@@ -297,19 +316,22 @@ class TestWho:
         for url in [
             reverse("trainings:report"),
             reverse("trainings:report_export", args=["csv"]),
+            reverse("trainings:report_participants", args=["csv"]),
             reverse("trainings:export_participants", args=[maros.pk, "csv"]),
         ]:
             assert client.get(url).status_code == HTTPStatus.FORBIDDEN
+            assert client.post(url).status_code == HTTPStatus.FORBIDDEN
+        assert not Job.objects.exists()
 
     def test_admin_gets_personal_columns(self, maros, admin_client):
-        response = admin_client.get(
-            reverse("trainings:report_participants", args=["csv"])
+        response = export_content(
+            admin_client, reverse("trainings:report_participants", args=["csv"])
         )
         assert "NIK" in csv_rows(response)[0]
 
     def test_staff_people_list_has_no_personal_columns(self, maros, staff_client):
-        response = staff_client.get(
-            reverse("trainings:report_participants", args=["csv"])
+        response = export_content(
+            staff_client, reverse("trainings:report_participants", args=["csv"])
         )
         header = csv_rows(response)[0]
         assert "NIK" not in header
@@ -328,10 +350,11 @@ class TestWho:
 class TestExportQueries:
     @staticmethod
     def _count(client, url):
+        """Queries of the export's request: the direct stream of a small training,
+        or the start of a report export with its job (run at once in tests)."""
         with CaptureQueriesContext(connection) as context:
-            response = client.get(url)
-            body = b"".join(response.streaming_content)
-        assert response.status_code == HTTPStatus.OK and body
+            body = export_content(client, url)
+        assert body
         return len(context)
 
     def test_participant_list_queries_do_not_grow_with_people(self, coordinator_client):

@@ -3,17 +3,27 @@
 Exports are open to everyone who can see trainings; phone numbers, NIK and birth
 dates are added only for users with ``participants.export_personal_data``
 (coordinators, admins). Programme staff get the same file without those columns.
+
+The report's exports run as background jobs (``trainings.exports``,
+``trainings.tasks``): a POST starts one and redirects to its page (``jobs:detail``);
+a GET of the same address shows the button. One training's exports stream straight
+back up to ``exports.DIRECT_EXPORT_MAX_ENROLMENTS`` enrolments.
 """
 
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from jobs.models import Job
+from jobs.services import job_start
+from setara.export_log import export_log_filters
 from setara.spreadsheets import SpreadsheetExportMixin
 
-from .. import charts, tables
+from .. import charts, exports, tables, tasks
 from ..filters import ReportFilterSet
 from ..models import Enrolment, Training
 
@@ -91,51 +101,156 @@ class ReportTrainingsView(ReportMixin, PermissionRequiredMixin, View):
         return TemplateResponse(request, "trainings/report_trainings.html", context)
 
 
-class ReportExportView(
-    ReportMixin, SpreadsheetExportMixin, PermissionRequiredMixin, View
-):
-    """The filtered report's tables as .xlsx (a sheet per table) or .csv; counts
-    only, so not logged."""
+class ExportJobMixin:
+    """Starting an export as a background job (``jobs.services.job_start``) from a
+    POST, and the page a GET of the export's address shows instead (a bookmark):
+    what the file will hold and the button that starts it. A GET never starts a
+    job. The view sets ``task`` and ``what`` (the button's words without the
+    format) and implements ``job_params(fmt)``, ``job_about()``,
+    ``job_permission()``; a personal file also ``job_total()`` and sets
+    ``personal_data``."""
 
-    filename = "setara-report"
+    task = None
+    what = ""
+    personal_data = False
+
+    def job_params(self, fmt: str) -> dict:
+        raise NotImplementedError
+
+    def job_about(self) -> str:
+        raise NotImplementedError
+
+    def job_permission(self) -> str:
+        raise NotImplementedError
+
+    def job_total(self) -> int | None:
+        return None
+
+    def back_url(self) -> str:
+        """Where the confirm page's Back button goes: the report, with the
+        filters."""
+        query = self.request.GET.urlencode()
+        return reverse("trainings:report") + (f"?{query}" if query else "")
+
+    def start_job(self, fmt: str):
+        """Start (or find, when sent twice) the job; redirect to its page."""
+        request = self.request
+        job = job_start(
+            task=self.task,
+            user=request.user,
+            kind=Job.Kind.EXPORT,
+            title=exports.job_title(str(self.what), fmt, self.job_about()),
+            params=self.job_params(fmt),
+            permission=self.job_permission(),
+            personal=self.personal_data,
+            log_export=request.resolver_match.view_name if self.personal_data else "",
+            log_filters=(
+                export_log_filters(request.GET, request.resolver_match.kwargs)
+                if self.personal_data
+                else None
+            ),
+            total=self.job_total(),
+        )
+        return redirect("jobs:detail", job.pk)
+
+    def confirm_response(self, fmt: str):
+        """The page of a GET: what the export holds and the button to start it."""
+        context = {
+            "what": self.what,
+            "fmt": fmt,
+            "about": self.job_about(),
+            "action": self.request.get_full_path(),
+            "personal": self.personal_data,
+            "back_url": self.back_url(),
+        }
+        return TemplateResponse(self.request, "trainings/export_confirm.html", context)
+
+
+class ReportExportView(ReportMixin, ExportJobMixin, PermissionRequiredMixin, View):
+    """The filtered report's tables as .xlsx (a sheet per table) or .csv, made by
+    a job; counts only, so not logged."""
+
+    task = tasks.report_tables_export
+    what = _("Report tables")
 
     def get(self, request, fmt):
         self.filterset = self.get_filterset()
         if self.invalid_filters(self.filterset):
             return self.invalid_response(self.filterset)
-        return self.export_response(fmt)
+        return self.confirm_response(fmt)
 
-    def get_tables(self):
-        return tables.report_tables(self.filterset.qs)
+    def post(self, request, fmt):
+        self.filterset = self.get_filterset()
+        if self.invalid_filters(self.filterset):
+            return self.invalid_response(self.filterset)
+        return self.start_job(fmt)
+
+    def job_params(self, fmt):
+        return {"query": exports.filter_query(self.filterset), "fmt": fmt}
+
+    def job_about(self):
+        return exports.filters_in_words(self.filterset)
+
+    def job_permission(self):
+        return exports.REPORT_PERMISSIONS[0]
 
 
 class ReportParticipantsExportView(ReportExportView):
-    """The people of the filtered report, one row each, as .xlsx or .csv."""
+    """The people of the filtered report, one row each, as .xlsx or .csv, made by
+    a job; phone, NIK and birth date only for ``PERSONAL_PERMISSION``."""
 
-    permission_required = ("trainings.view_training", "participants.view_participant")
+    permission_required = exports.PARTICIPANT_PERMISSIONS
     personal_data = True
-    filename = "setara-participants"
+    task = tasks.report_participants_export
+    what = _("Participant list")
 
-    def get_tables(self):
-        return [tables.participant_table(self.filterset.qs, personal=self.personal)]
+    def job_params(self, fmt):
+        return {**super().job_params(fmt), "personal": self.personal}
 
-    def get_row_count(self):
+    def job_permission(self):
+        return exports.participant_permissions(self.personal)[-1]
+
+    def job_total(self):
         return self.filterset.qs.participant_summary().count()
 
 
-class TrainingExportMixin(ReportMixin, SpreadsheetExportMixin, PermissionRequiredMixin):
-    """An export of one training (``pk`` in the URL, ``fmt`` xlsx or csv)."""
+class TrainingExportMixin(
+    ReportMixin, SpreadsheetExportMixin, ExportJobMixin, PermissionRequiredMixin
+):
+    """An export of one training (``pk`` in the URL, ``fmt`` xlsx or csv): streamed
+    straight back up to ``DIRECT_EXPORT_MAX_ENROLMENTS`` enrolments, a job above
+    (a GET then shows the page that starts it)."""
 
     def get(self, request, pk, fmt="xlsx"):
         self.object = get_object_or_404(Training, pk=pk)
-        return self.export_response(fmt)
+        if self.is_small():
+            return self.export_response(fmt)
+        return self.confirm_response(fmt)
+
+    def post(self, request, pk, fmt="xlsx"):
+        self.object = get_object_or_404(Training, pk=pk)
+        if self.is_small():
+            return self.export_response(fmt)
+        return self.start_job(fmt)
+
+    def is_small(self) -> bool:
+        self.enrolment_count = self.object.enrolments.count()
+        return self.enrolment_count <= exports.DIRECT_EXPORT_MAX_ENROLMENTS
+
+    def job_about(self):
+        return self.object.title
+
+    def back_url(self):
+        return self.object.get_absolute_url()
 
 
 class TrainingParticipantsExportView(TrainingExportMixin, View):
     """A training's participant list with attendance per day, .xlsx or .csv."""
 
-    permission_required = ("trainings.view_training", "participants.view_participant")
+    permission_required = exports.PARTICIPANT_PERMISSIONS
     personal_data = True
+    task = tasks.training_participants_export
+    what = _("Participants and attendance")
 
     def get_filename(self):
         return f"training-{self.object.pk}-participants"
@@ -144,14 +259,32 @@ class TrainingParticipantsExportView(TrainingExportMixin, View):
         return [tables.roster_table(self.object, personal=self.personal)]
 
     def get_row_count(self):
-        return self.object.enrolments.count()
+        return self.enrolment_count
+
+    def job_params(self, fmt):
+        return {"training": self.object.pk, "fmt": fmt, "personal": self.personal}
+
+    def job_permission(self):
+        return exports.participant_permissions(self.personal)[-1]
+
+    def job_total(self):
+        return self.enrolment_count
 
 
 class TrainingSummaryExportView(TrainingExportMixin, View):
     """A training's sex-disaggregated summary tables as .xlsx."""
+
+    task = tasks.training_summary_export
+    what = _("Summary by sex")
 
     def get_filename(self):
         return f"training-{self.object.pk}-summary"
 
     def get_tables(self):
         return tables.report_tables(tables.enrolments_of(self.object))
+
+    def job_params(self, fmt):
+        return {"training": self.object.pk, "fmt": fmt}
+
+    def job_permission(self):
+        return exports.REPORT_PERMISSIONS[0]
