@@ -1,10 +1,11 @@
 """Writes that span trainings, enrolments, attendance and the participant registry."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -289,9 +290,18 @@ class UploadAlreadyImported(Exception):
     tab, Back then Import); nothing was written this time."""
 
 
+#: Rows of an import written per batch; ``progress`` is reported after each.
+IMPORT_BATCH_ROWS = 1000
+
+
 @transaction.atomic
 def enrolments_import(
-    *, training: Training, plan: ImportPlan, user=None, upload_id: int | None = None
+    *,
+    training: Training,
+    plan: ImportPlan,
+    user=None,
+    upload_id: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> EnrolmentsImportResult:
     """Write an import plan (``trainings.imports.plan.plan_import``) in one
     transaction: the new agencies, aliases for agencies the user mapped, the new
@@ -310,7 +320,11 @@ def enrolments_import(
     consumed already, UploadAlreadyImported is raised and nothing is written. Two
     concurrent confirms both reach the conditional UPDATE; the second waits for the
     first's row lock, then (PostgreSQL re-checks the condition after the wait)
-    updates no row.
+    updates no row. The upload's file is deleted from storage once this commits.
+
+    ``progress(done, total)``, if given, is called after each batch of
+    ``IMPORT_BATCH_ROWS`` rows with the rows of ``plan.to_enrol`` written so far
+    and in all; the batches are still one transaction (all or nothing).
     """
     if plan.problems:
         raise ValidationError([str(problem) for problem in plan.problems])
@@ -319,13 +333,37 @@ def enrolments_import(
     if upload_id is not None:
         _import_upload_consume(upload_id=upload_id)
     new_agencies = _import_agencies(training=training, plan=plan)
-    people = _import_people(plan=plan, new_agencies=new_agencies, user=user)
     result = EnrolmentsImportResult(
-        created=len(people),
         already_enrolled=len(plan.already_enrolled),
         agencies_created=len(set(new_agencies.values())),
     )
     enrol = plan.to_enrol
+    for start in range(0, len(enrol), IMPORT_BATCH_ROWS):
+        batch = enrol[start : start + IMPORT_BATCH_ROWS]
+        _import_batch(
+            training, batch, new_agencies=new_agencies, user=user, result=result
+        )
+        if progress is not None:
+            progress(start + len(batch), len(enrol))
+    return result
+
+
+def _import_batch(
+    training: Training,
+    enrol: list,
+    *,
+    new_agencies: dict[str, Agency],
+    user,
+    result: EnrolmentsImportResult,
+) -> None:
+    """Write one batch of a plan's ``to_enrol`` rows (people, enrolments,
+    attendance), adding to ``result``'s counts."""
+    people = _import_people(
+        row_plans=[p for p in enrol if p.action == "create"],
+        new_agencies=new_agencies,
+        user=user,
+    )
+    result.created += len(people)
     created_people = iter(people)
     enrolments = []
     for row_plan in enrol:
@@ -342,18 +380,23 @@ def enrolments_import(
         for date, present in sorted(row_plan.row.attendance.items())
     ]
     bulk_create_with_history(attendance, Attendance, default_user=user)
-    result.attendance = len(attendance)
-    return result
+    result.attendance += len(attendance)
 
 
 def _import_upload_consume(*, upload_id: int) -> None:
-    """Mark the upload imported and drop its file and parsed rows; raises
-    UploadAlreadyImported when it was imported already, ValidationError when it
-    is gone (expired and deleted meanwhile)."""
+    """Mark the upload imported and drop its file (from storage, once the
+    transaction commits) and parsed rows; raises UploadAlreadyImported when it was
+    imported already, ValidationError when it is gone (expired and deleted
+    meanwhile)."""
+    name = (
+        ImportUpload.objects.filter(pk=upload_id).values_list("file", flat=True).first()
+    )
     consumed = ImportUpload.objects.filter(pk=upload_id, consumed_at=None).update(
-        consumed_at=timezone.now(), data=b"", parsed=""
+        consumed_at=timezone.now(), file="", parsed=""
     )
     if consumed == 1:
+        if name:
+            transaction.on_commit(lambda: default_storage.delete(name))
         return
     if ImportUpload.objects.filter(pk=upload_id).exists():
         raise UploadAlreadyImported
@@ -389,11 +432,11 @@ def _import_agencies(*, training: Training, plan: ImportPlan) -> dict[str, Agenc
 
 
 def _import_people(
-    *, plan: ImportPlan, new_agencies: dict[str, Agency], user
+    *, row_plans: list, new_agencies: dict[str, Agency], user
 ) -> list[Participant]:
-    """Create the people of the plan's "create" rows, in row order."""
+    """Create the people of these "create" rows of a plan, in row order."""
     people = []
-    for row_plan in plan.to_create:
+    for row_plan in row_plans:
         row = row_plan.row
         person = Participant(
             full_name=row.full_name,
@@ -403,13 +446,15 @@ def _import_people(
             position=row.position,
             phone=row.phone,
             nik=row.nik,
-            village=row.village,
+            village=row.village_as_written,
+            village_region=row_plan.village,
             email=row.email,
             birth_date=row.birth_date,
             birth_year=row.birth_date.year if row.birth_date else None,
         )
-        # The agency comes from the plan; validating it would cost a query a row.
-        person.clean_fields(exclude=["agency"])
+        # The agency and village come from the plan; validating them would cost a
+        # query a row.
+        person.clean_fields(exclude=["agency", "village_region"])
         people.append(person)
     bulk_create_with_history(people, Participant, default_user=user)
     return people

@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
@@ -26,6 +27,13 @@ from trainings.imports import pending
 from trainings.models import Attendance, Enrolment, ImportUpload
 
 pytestmark = pytest.mark.django_db
+
+
+def stored_bytes(name: str) -> bytes:
+    """The bytes of the file ``name`` in the default storage."""
+    with default_storage.open(name, "rb") as file:
+        return file.read()
+
 
 MAROS = (
     Path(__file__).parent.parent
@@ -125,7 +133,9 @@ def test_upload_page_needs_the_permission_to_add_participants(client, training):
     assert response.status_code == HTTPStatus.FORBIDDEN
 
 
-def test_maros_sheet_preview_then_confirm(staff_client, training):
+def test_maros_sheet_preview_then_confirm(
+    staff_client, training, django_capture_on_commit_callbacks
+):
     file = SimpleUploadedFile(MAROS.name, MAROS.read_bytes())
     url = preview_url(upload(staff_client, training, file))
     assert Participant.objects.count() == 0  # nothing written by the upload
@@ -138,16 +148,20 @@ def test_maros_sheet_preview_then_confirm(staff_client, training):
     assert "Fatmawati Daeng Ngai" in preview.content.decode()
     assert Participant.objects.count() == 0  # nor by the preview
     kept = ImportUpload.objects.get()  # the upload and its parsed rows
-    assert bytes(kept.data) == MAROS.read_bytes()
+    stored = kept.file.name
+    assert stored.startswith("imports/") and stored.endswith(MAROS.name)
+    assert stored_bytes(stored) == MAROS.read_bytes()
     assert kept.parsed and kept.consumed_at is None
 
-    response = staff_client.post(url, confirm_data(preview))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(url, confirm_data(preview))
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == training.get_absolute_url()
     assert training.enrolments.participants().sex_summary()["total"] == 19
     assert Attendance.objects.filter(date="2023-10-19", present=True).count() == 18
     kept.refresh_from_db()  # consumed: the file and its rows are gone
-    assert (bytes(kept.data), kept.parsed) == (b"", "")
+    assert (kept.file.name, kept.parsed) == ("", "")
+    assert not default_storage.exists(stored)
     assert kept.consumed_at is not None
 
     page = staff_client.get(response.url)

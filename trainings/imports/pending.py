@@ -1,32 +1,41 @@
 """The uploaded file between the preview and the confirm step.
 
-``UploadStore`` keeps uploads in the database (``trainings.models.ImportUpload``),
-so the preview and the confirm may be served by different app servers; each is
-under a random token that only the uploading session holds, and belongs to the
-user who uploaded it. ``PendingUpload`` is one of them, with the user's choices
-so far. The file's clean rows are kept with it, so preview and confirm do not read
-the file again. The import consumes the upload in its own transaction
-(``trainings.services.enrolments_import``), so it runs once.
+``UploadStore`` keeps each upload as a database row
+(``trainings.models.ImportUpload``) and its file in Django's default storage
+(``MEDIA_ROOT`` or an S3-compatible bucket), so the preview and the confirm may be
+served by different app servers; each is under a random token that only the
+uploading session holds, and belongs to the user who uploaded it.
+``PendingUpload`` is one of them, with the user's choices so far. The file's clean
+rows are kept with it, so preview and confirm do not read the file again. The
+import consumes the upload in its own transaction
+(``trainings.services.enrolments_import``), so it runs once, and deletes the file.
+Uploads older than ``settings.IMPORT_UPLOAD_EXPIRY`` are deleted, file and row,
+by ``uploads_clean_up`` (on the next upload, and by ``manage.py jobs_clean_up``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import os
 import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
+from django.utils.text import get_valid_filename
 
 from ..models import ImportUpload
 from .plan import ImportOptions
 from .rows import ParsedFile, read_participant_file
 
-#: Uploads older than this are deleted (seconds).
-PENDING_MAX_AGE = 24 * 3600
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{20,64}$")
 
 
@@ -50,7 +59,7 @@ class PendingUpload:
 
     @classmethod
     def from_row(cls, row: ImportUpload) -> PendingUpload:
-        """The PendingUpload of an ImportUpload row (its ``data`` may be deferred)."""
+        """The PendingUpload of an ImportUpload row."""
         return cls(
             token=row.token,
             training_id=row.training_id,
@@ -63,13 +72,20 @@ class PendingUpload:
         )
 
     def read(self) -> bytes:
-        """The file's bytes (one query); empty once the upload was imported."""
-        data = (
+        """The file's bytes from storage (one query for its name); empty once the
+        upload was imported or when the file is gone (deleted as expired)."""
+        name = (
             ImportUpload.objects.filter(pk=self.upload_id)
-            .values_list("data", flat=True)
+            .values_list("file", flat=True)
             .first()
         )
-        return bytes(data or b"")
+        if not name:
+            return b""
+        try:
+            with default_storage.open(name, "rb") as file:
+                return file.read()
+        except FileNotFoundError:
+            return b""
 
     def parse(self, *, days: Sequence[datetime.date]) -> ParsedFile:
         """The file's clean rows for these training days and the current options.
@@ -126,43 +142,48 @@ class UploadStore:
 
     def add(self, *, training_id: int, filename: str, data: bytes,
             options: ImportOptions) -> PendingUpload:  # fmt: skip
-        """Store ``data`` and return its PendingUpload; uploads older than
-        ``PENDING_MAX_AGE`` (anyone's) are deleted on the way, and the session
-        forgets tokens whose upload is gone."""
-        ImportUpload.objects.filter(created_at__lt=self._cutoff()).delete()
+        """Store ``data`` (the file in the default storage, the row in the
+        database) and return its PendingUpload; expired uploads (anyone's) are
+        deleted on the way, and the session forgets tokens whose upload is
+        gone."""
+        _expired_delete(timezone.now())
         kept = set(
             ImportUpload.objects.filter(token__in=self._tokens()).values_list(
                 "token", flat=True
             )
         )
-        row = ImportUpload.objects.create(
+        row = ImportUpload(
             token=secrets.token_urlsafe(24),
             training_id=training_id,
             user=self.user,
             filename=_base_name(filename),
-            data=data,
             options=options.to_dict(),
         )
+        stored_name = get_valid_filename(row.filename) if row.filename else ""
+        row.file.save(stored_name or "upload", ContentFile(data), save=False)
+        try:
+            row.save()
+        except BaseException:
+            default_storage.delete(row.file.name)
+            raise
+        # A request that fails after this (a 500) rolls the row back and leaves
+        # the file without a row: uploads_clean_up sweeps it a month later.
         self._set_tokens([t for t in self._tokens() if t in kept] + [row.token])
         return PendingUpload.from_row(row)
 
     def get(self, token: str, training_id: int) -> PendingUpload | None:
         """The upload under ``token`` for this training (one query, without the
         file's bytes), or None if this session and user do not hold the token or
-        the upload is gone (deleted, or older than ``PENDING_MAX_AGE``). An upload
+        the upload is gone (deleted, or older than ``IMPORT_UPLOAD_EXPIRY``). An upload
         already imported is returned with ``consumed`` True."""
         if not _TOKEN_RE.match(token or "") or token not in self._tokens():
             return None
-        row = (
-            ImportUpload.objects.defer("data")
-            .filter(
-                token=token,
-                training_id=training_id,
-                user_id=self.user.pk,
-                created_at__gte=self._cutoff(),
-            )
-            .first()
-        )
+        row = ImportUpload.objects.filter(
+            token=token,
+            training_id=training_id,
+            user_id=self.user.pk,
+            created_at__gte=self._cutoff(),
+        ).first()
         return PendingUpload.from_row(row) if row else None
 
     def save_options(self, pending: PendingUpload) -> None:
@@ -172,10 +193,85 @@ class UploadStore:
         )
 
     def discard(self, pending: PendingUpload) -> None:
-        """Delete the upload (file and parsed rows) and forget its token."""
-        ImportUpload.objects.filter(pk=pending.upload_id).delete()
+        """Delete the upload (row, file and parsed rows) and forget its token."""
+        _delete_uploads(ImportUpload.objects.filter(pk=pending.upload_id))
         self._set_tokens([t for t in self._tokens() if t != pending.token])
 
     @staticmethod
     def _cutoff() -> datetime.datetime:
-        return timezone.now() - datetime.timedelta(seconds=PENDING_MAX_AGE)
+        return timezone.now() - settings.IMPORT_UPLOAD_EXPIRY
+
+
+def _delete_uploads(uploads) -> int:
+    """Delete these ImportUpload rows, then (once the deletion is committed) their
+    files; returns how many rows were deleted. A file already gone is ignored."""
+    names = [name for name in uploads.values_list("file", flat=True) if name]
+    deleted, _per_model = uploads.delete()
+
+    def delete_files():
+        for name in names:
+            default_storage.delete(name)  # a missing file is no error
+
+    transaction.on_commit(delete_files)
+    return deleted
+
+
+def uploads_clean_up(now: datetime.datetime) -> dict[str, int]:
+    """Delete the uploads older than ``settings.IMPORT_UPLOAD_EXPIRY`` at ``now``
+    (anyone's, imported or not): their rows, and their files from the default
+    storage once the deletion is committed. Then sweep the files left without a
+    row (a request that failed after writing the file, a deleted training): every
+    file of a month folder ``imports/<yyyy>/<mm>/`` that ended more than the
+    expiry before ``now``, since every upload of that month has expired.
+
+    Returns ``{"uploads_deleted": <rows>, "upload_files_swept": <files>}``.
+    Called by ``manage.py jobs_clean_up`` (a hook in
+    ``settings.JOBS_CLEAN_UP_HOOKS``); an upload deletes the expired rows only.
+    Safe to run on several servers at once (a file already gone is ignored).
+    """
+    return {
+        "uploads_deleted": _expired_delete(now),
+        "upload_files_swept": _old_months_sweep(now - settings.IMPORT_UPLOAD_EXPIRY),
+    }
+
+
+def _expired_delete(now: datetime.datetime) -> int:
+    expired = ImportUpload.objects.filter(
+        created_at__lt=now - settings.IMPORT_UPLOAD_EXPIRY
+    )
+    return _delete_uploads(expired)
+
+
+def _old_months_sweep(cutoff: datetime.datetime) -> int:
+    """Delete the files under ``imports/<yyyy>/<mm>/`` for months that ended
+    before ``cutoff``; returns how many files were deleted."""
+    try:
+        years, _files = default_storage.listdir("imports")
+    except FileNotFoundError:
+        return 0
+    swept = 0
+    for year in years:
+        months, _files = default_storage.listdir(f"imports/{year}")
+        for month in months:
+            if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+                continue
+            next_year, next_month = divmod(int(year) * 12 + int(month), 12)
+            month_end = datetime.datetime(
+                next_year, next_month + 1, 1, tzinfo=datetime.UTC
+            )
+            if month_end <= cutoff:
+                swept += _tree_delete(f"imports/{year}/{month}")
+    return swept
+
+
+def _tree_delete(folder: str) -> int:
+    """Delete every file under ``folder`` in the default storage (and, on a
+    local disk, the emptied folders); returns how many files were deleted."""
+    folders, files = default_storage.listdir(folder)
+    for name in files:
+        default_storage.delete(f"{folder}/{name}")
+    deleted = len(files) + sum(_tree_delete(f"{folder}/{sub}") for sub in folders)
+    # Not a local disk (a bucket has no folders), or not empty: nothing to do.
+    with contextlib.suppress(NotImplementedError, OSError):
+        os.rmdir(default_storage.path(folder))
+    return deleted

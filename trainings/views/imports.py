@@ -14,6 +14,12 @@ from participants.services import registry_lock
 from participants.sheets import ImportFileError
 
 from ..forms import ParticipantImportDecisionForm, ParticipantImportForm
+from ..imports.jobs import (
+    import_confirm_start,
+    import_job_running,
+    import_summary,
+    runs_as_job,
+)
 from ..imports.pending import UploadStore
 from ..imports.plan import ImportOptions, plan_import
 from ..models import Training
@@ -135,6 +141,7 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
                     "participants.export_personal_data"
                 ),
                 shown_limit=PREVIEW_ROW_LIMIT,
+                runs_as_job=runs_as_job(len(plan.rows)),
             )
         )
 
@@ -157,6 +164,10 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
         return self.render_preview(plan)
 
     def post(self, request, *args, **kwargs):
+        if "confirm" in request.POST and (job := self.running_job()):
+            # Import pressed again (a double click, Back, another server) while
+            # the job imports this file: its page, without waiting for the lock.
+            return redirect("jobs:detail", job.pk)
         if "confirm" in request.POST:
             # One door at a time adds people: the upload and the plan are read
             # under the lock, so a confirm that waited for another sees the file
@@ -185,9 +196,19 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
             plan, seen=form.cleaned_data["fingerprint"], options_changed=changed
         )
 
+    def running_job(self):
+        """The job importing this session's upload, still waiting or running, or
+        None."""
+        pending = self.uploads.get(self.kwargs["token"], self.training.pk)
+        if pending is None or pending.consumed:
+            return None
+        return import_job_running(user=self.request.user, upload_id=pending.upload_id)
+
     def confirm(self, plan, *, seen: str, options_changed: bool = False):
         """Import ``plan``, unless it has problems or differs from the one seen
-        (the user's new choices, or people added or enrolled meanwhile)."""
+        (the user's new choices, or people added or enrolled meanwhile). A file
+        of more than ``IMPORT_JOB_MIN_ROWS`` rows is imported by a job (its page
+        shows the progress); a smaller one here, at once."""
         if plan.problems:
             messages.error(
                 self.request, _("Nothing was imported: fix the problems listed below.")
@@ -204,6 +225,15 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
                 )
             messages.warning(self.request, text)
             return self.render_preview(plan)
+        if runs_as_job(len(plan.rows)):
+            job = import_confirm_start(
+                user=self.request.user,
+                training=self.training,
+                pending=self.pending,
+                fingerprint=seen,
+                rows=len(plan.to_enrol),
+            )
+            return redirect("jobs:detail", job.pk)
         try:
             result = enrolments_import(
                 training=self.training,
@@ -226,17 +256,5 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
             return self.render_preview(self.build_plan())
         # The upload stays, consumed (without its file), until it expires: a
         # second confirm then finds it and says it was imported.
-        messages.success(
-            self.request,
-            _(
-                "Imported %(total)s participants: %(created)s new, %(matched)s "
-                "already in the registry; %(enrolled)s were already enrolled."
-            )
-            % {
-                "total": result.created + result.matched,
-                "created": result.created,
-                "matched": result.matched,
-                "enrolled": result.already_enrolled,
-            },
-        )
+        messages.success(self.request, import_summary(result))
         return redirect(self.training)

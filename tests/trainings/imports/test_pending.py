@@ -1,10 +1,15 @@
-"""The upload kept between preview and confirm: in the database (any app server
-can confirm), per session and user, read once, expiring after a day."""
+"""The upload kept between preview and confirm: a row in the database and a file
+in the default storage (any app server can confirm), per session and user, read
+once, expiring after a day."""
 
 import datetime
+import io
 
 import pytest
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.utils import timezone
 
 from tests.factories import TrainingFactory, UserFactory
@@ -15,6 +20,13 @@ from trainings.imports.plan import ImportOptions
 from trainings.models import ImportUpload
 
 pytestmark = pytest.mark.django_db
+
+
+def stored_bytes(name: str) -> bytes:
+    """The bytes of the file ``name`` in the default storage."""
+    with default_storage.open(name, "rb") as file:
+        return file.read()
+
 
 DAYS = [datetime.date(2023, 10, 18)]
 DATA = xlsx([["Nama", "L/P"], ["Rahma", "P"]])
@@ -48,7 +60,11 @@ def test_an_upload_is_a_database_row_under_a_random_token(store, training, user)
     upload = add(store, training)
     row = ImportUpload.objects.get()
     assert (row.token, row.training, row.user) == (upload.token, training, user)
-    assert bytes(row.data) == DATA
+    # The file is in the storage, under a random folder that is not the token.
+    folder, name = row.file.name.rsplit("/", 1)
+    assert folder.startswith(f"imports/{timezone.now():%Y/%m}/")
+    assert name == "daftar_hadir.xlsx" and upload.token not in folder
+    assert stored_bytes(row.file.name) == DATA
     assert upload.filename == row.filename == "daftar hadir.xlsx"
     assert len(upload.token) >= 32
     assert store.session[UploadStore.SESSION_KEY] == [upload.token]
@@ -109,7 +125,7 @@ def test_a_get_does_not_load_the_file(store, training, django_assert_num_queries
     upload = add(store, training)
     with django_assert_num_queries(1) as context:
         store.get(upload.token, training.pk)
-    assert '"data"' not in context.captured_queries[0]["sql"]
+    assert '"file"' in context.captured_queries[0]["sql"]  # its name only
 
 
 def test_saved_options_come_back_with_the_upload(store, training):
@@ -121,18 +137,23 @@ def test_saved_options_come_back_with_the_upload(store, training):
     assert store.get(upload.token, training.pk).options == upload.options
 
 
-def test_discard_deletes_the_upload_and_forgets_the_token(store, training):
+def test_discard_deletes_the_upload_and_forgets_the_token(
+    store, training, django_capture_on_commit_callbacks
+):
     upload = add(store, training)
     upload.parse(days=DAYS)
-    store.discard(upload)
+    name = ImportUpload.objects.get().file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        store.discard(upload)
     assert not ImportUpload.objects.exists()
+    assert not default_storage.exists(name)
     assert store.get(upload.token, training.pk) is None
     assert store.session[UploadStore.SESSION_KEY] == []
 
 
 def test_a_consumed_upload_comes_back_marked_consumed(store, training):
     upload = add(store, training)
-    ImportUpload.objects.update(consumed_at=timezone.now(), data=b"")
+    ImportUpload.objects.update(consumed_at=timezone.now(), file="")
     again = store.get(upload.token, training.pk)
     assert again.consumed
     assert again.read() == b""
@@ -145,7 +166,8 @@ def test_uploads_older_than_a_day_expire_and_are_deleted_on_the_next_upload(
     anothers = add(UploadStore(SessionStore(), UserFactory()), training)
     ImportUpload.objects.update(
         created_at=timezone.now()
-        - datetime.timedelta(seconds=pending.PENDING_MAX_AGE + 1)
+        - settings.IMPORT_UPLOAD_EXPIRY
+        - datetime.timedelta(seconds=1)
     )
     assert store.get(old.token, training.pk) is None
     new = add(store, training)
@@ -157,4 +179,52 @@ def test_uploads_older_than_a_day_expire_and_are_deleted_on_the_next_upload(
 def test_deleting_the_training_deletes_its_uploads(store, training):
     add(store, training)
     training.delete()
+    assert not ImportUpload.objects.exists()
+
+
+def test_clean_up_deletes_expired_uploads_with_their_files(
+    store, training, django_capture_on_commit_callbacks
+):
+    old, kept = add(store, training), add(store, training)
+    ImportUpload.objects.filter(token=old.token).update(
+        created_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+    old_name = ImportUpload.objects.get(token=old.token).file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = pending.uploads_clean_up(timezone.now())
+    assert counts["uploads_deleted"] == 1
+    assert not default_storage.exists(old_name)
+    assert list(ImportUpload.objects.values_list("token", flat=True)) == [kept.token]
+    assert kept.read() == DATA
+
+
+def test_clean_up_sweeps_files_left_without_a_row_in_past_months(store, training):
+    """A file whose row is gone (a failed request, a deleted training) goes once
+    its month and the expiry are over; this month's files stay."""
+    add(store, training)
+    current = ImportUpload.objects.get().file.name
+    orphan = default_storage.save("imports/2020/02/abc/old.xlsx", io.BytesIO(DATA))
+    now = timezone.now()
+    assert pending.uploads_clean_up(now)["upload_files_swept"] == 1
+    assert not default_storage.exists(orphan)
+    assert default_storage.exists(current)
+    # March 2020's folder is swept only once March and a day are over.
+    march = default_storage.save("imports/2020/03/abc/x.xlsx", io.BytesIO(DATA))
+    april_1st = datetime.datetime(2020, 4, 1, 12, tzinfo=datetime.UTC)
+    assert pending.uploads_clean_up(april_1st)["upload_files_swept"] == 0
+    assert pending.uploads_clean_up(april_1st + datetime.timedelta(days=1)) == {
+        "uploads_deleted": 0,
+        "upload_files_swept": 1,
+    }
+    assert not default_storage.exists(march)
+
+
+def test_the_clean_up_command_runs_the_uploads_clean_up(store, training):
+    old = add(store, training)
+    ImportUpload.objects.filter(token=old.token).update(
+        created_at=timezone.now() - datetime.timedelta(hours=25)
+    )
+    out = io.StringIO()
+    call_command("jobs_clean_up", stdout=out)
+    assert "uploads_deleted 1" in out.getvalue()
     assert not ImportUpload.objects.exists()

@@ -12,6 +12,9 @@ create new people. Exit status 0 when every row was imported (people already
 enrolled count as imported); otherwise 1, with one line per problem on stderr and
 nothing written. Warnings (a placeholder NIK or phone such as "belum ada" read as
 empty) are printed on stderr as "warning: ..." lines and do not change the status.
+A row's village ("Desa/Kelurahan", narrowed by "Kecamatan") found once among the
+villages of the training's regency is recorded with its region; a village several
+villages have, or none, is kept as text only (never a problem).
 """
 
 from pathlib import Path
@@ -46,7 +49,9 @@ def count_text(count: int) -> str:
 class Command(BaseCommand):
     help = (
         "Import participants and their attendance from an .xlsx or .csv sign-in "
-        "sheet into a training. Nothing is written if any row has a problem."
+        "sheet into a training. Nothing is written if any row has a problem. A "
+        "village found once in the training's regency is recorded as that "
+        "village; one that several villages have, or none, is kept as text."
     )
 
     def add_arguments(self, parser):
