@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("regions", "participants", "trainings", "referrals", "jobs")
+APPS = ("regions", "participants", "trainings", "referrals", "jobs", "registrations")
 PACKAGES = ("setara", *APPS)
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80

@@ -19,6 +19,7 @@ from setara.fields import NormalisedKeyField, SingleLineCharField
 from setara.submission import submission_token_constraint, submission_token_field
 from setara.text import clean_text
 
+from .functioning import FunctioningAnswers
 from .matching import MatchKeys, ParticipantMatch, probable_matches
 from .merge_records import (  # noqa: F401 (defined there, models of this app)
     AgencyMerge,
@@ -282,8 +283,9 @@ class ParticipantQuerySet(models.QuerySet):
         return self.filter(q).distinct()
 
 
-class Participant(models.Model):
-    """One real person, reused across trainings."""
+class Participant(FunctioningAnswers):
+    """One real person, reused across trainings. The WG-SS answers on functioning
+    (``FunctioningAnswers``) are optional, asked by the self-registration form."""
 
     class Sex(models.TextChoices):
         MALE = "L", _("Male (L)")

@@ -107,6 +107,7 @@ LOCAL_APPS = [
     "trainings",
     "referrals",
     "jobs",
+    "registrations",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -204,6 +205,23 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+}
+
+# CACHE
+# ------------------------------------------------------------------------------
+# Rate limits of the public registration pages count in the cache, so every app
+# server must share it: Redis in production (REDIS_URL=redis://127.0.0.1:6379/0);
+# without it, each process keeps its own counts in memory (the SQLite demo).
+REDIS_URL = env.str("REDIS_URL", default="")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # BACKGROUND JOBS
