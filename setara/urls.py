@@ -35,5 +35,6 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("regions/", include("regions.urls")),
     path("jobs/", include("jobs.urls")),
+    path("", include("registrations.urls")),
     path("admin/", admin.site.urls),
 ]
