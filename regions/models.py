@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from setara.fields import SingleLineCharField
 
@@ -54,8 +55,9 @@ class Level(models.TextChoices):
     REGENCY = "regency", _("Regency")
     CITY = "city", _("City")
     DISTRICT = "district", _("District")
-    VILLAGE = "village", _("Village")
-    URBAN_VILLAGE = "urban_village", _("Urban village")
+    # "Village" alone elsewhere means desa or kelurahan; as a level it is a desa.
+    VILLAGE = "village", pgettext_lazy("region level", "Village (desa)")
+    URBAN_VILLAGE = "urban_village", _("Urban village (kelurahan)")
 
 
 VILLAGE_LEVELS = (Level.VILLAGE.value, Level.URBAN_VILLAGE.value)

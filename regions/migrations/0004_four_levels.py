@@ -12,8 +12,8 @@ LEVELS = [
     ("regency", "Regency"),
     ("city", "City"),
     ("district", "District"),
-    ("village", "Village"),
-    ("urban_village", "Urban village"),
+    ("village", "Village (desa)"),
+    ("urban_village", "Urban village (kelurahan)"),
 ]
 
 

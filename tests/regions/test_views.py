@@ -122,7 +122,7 @@ class TestLookupPage:
         assert response.context["region"] == maros
         assert (
             dict(response.context["below"])
-            == {"District": 2, "Village": 2, "Urban village": 1}
+            == {"District": 2, "Village (desa)": 2, "Urban village (kelurahan)": 1}
             or len(response.context["below"]) == 3
         )
 
