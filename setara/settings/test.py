@@ -1,6 +1,9 @@
 """Settings for the test suite: fast password hashing, in-memory mail and cache."""
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
@@ -29,4 +32,6 @@ WHITENOISE_AUTOREFRESH = True
 # Jobs run at once, inside the request, except in the tests of the real worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 # Files of jobs and uploads go to a throw-away folder, never into the checkout.
-MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="setara-test-media-")
+MEDIA_ROOT = tempfile.mkdtemp(prefix="setara-test-media-")
+# ... and removed when the test process ends (each xdist worker has its own).
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
