@@ -139,6 +139,8 @@ def measure_export_job(url: str) -> dict:
         "export_peak_mb": round(peak),
         "export_file_mb": round(job.size / 1e6, 1),
         "export_progress_done": job.progress_done,
+        # Set by the worker when it starts (the click does not count).
+        "export_progress_total": job.progress_total,
     }
 
 

@@ -27,3 +27,18 @@ class RegionField(forms.ModelChoiceField):
 
     def label_from_instance(self, obj):
         return obj.label
+
+
+class RemembersChosenRegion:
+    """A mixin for a ``ModelChoiceField`` over ``Region`` shown with
+    ``RegionSelect``: the region a submitted value names, once checked (one query),
+    is handed to the widget (``RegionSelect.remember``), so showing the form again
+    does not read it a second time. Give the field a queryset with the parents
+    loaded (``Region.objects.with_parents()``) so the label needs no query.
+    """
+
+    def to_python(self, value):
+        region = super().to_python(value)
+        if isinstance(region, Region) and isinstance(self.widget, RegionSelect):
+            self.widget.remember(region)
+        return region

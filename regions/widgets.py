@@ -51,11 +51,22 @@ class RegionSelect(ModelSelect2):
         attrs["data-autocomplete-light-url"] = url
         return attrs
 
+    def remember(self, region: Region) -> None:
+        """Render ``region`` when it is the chosen value without reading it again:
+        its field has just checked it (``regions.forms.RemembersChosenRegion``).
+        ``region`` must have its parents loaded (``Region.objects.with_parents()``)
+        or its label reads them."""
+        self.remembered = {str(region.pk): region}
+
     def filter_choices_to_render(self, selected_choices):
         """An empty choice (Select2 shows the placeholder on it) and the chosen
-        region, labelled with its parents (one query)."""
-        pks = [pk for pk in selected_choices if pk and str(pk).isdigit()]
-        regions = Region.objects.with_parents().filter(pk__in=pks) if pks else []
+        region, labelled with its parents (one query, none when its field handed
+        it over with ``remember``)."""
+        remembered = getattr(self, "remembered", {})
+        pks = [str(pk) for pk in selected_choices if pk and str(pk).isdigit()]
+        regions = [remembered[pk] for pk in pks if pk in remembered]
+        if missing := [pk for pk in pks if pk not in remembered]:
+            regions += Region.objects.with_parents().filter(pk__in=missing)
         self.choices = [("", ""), *((region.pk, region.label) for region in regions)]
 
     @property

@@ -246,10 +246,12 @@ def report_tables_work(job: Job, progress) -> JobOutput:
 
 def report_participants_work(job: Job, progress) -> JobOutput:
     """The people of the job's filters, one row each; personal columns when the
-    job asked for them (and its user still may)."""
+    job asked for them (and its user still may). Counts them first, so the job's
+    page reads "N of M" (the request that started the job does not count)."""
     personal = bool(job.params.get("personal"))
     check_user(job, participant_permissions(personal))
     filterset = job_filterset(job)
+    progress(0, filterset.qs.values("participant_id").distinct().count())
     table = tables.participant_table(filterset.qs, personal=personal)
     stem = file_stem(_("participants"), filterset)
     return spreadsheet_output([table], job.params["fmt"], stem, progress)

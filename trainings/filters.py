@@ -5,6 +5,7 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Agency
+from regions.forms import RemembersChosenRegion
 from regions.models import Region, within_q
 from regions.widgets import RegionSelect
 
@@ -21,14 +22,24 @@ def _year_choices():
     return [(year, str(year)) for year in years]
 
 
+class _RegionChoiceField(RemembersChosenRegion, django_filters.fields.ModelChoiceField):
+    """django-filter's model choice field that hands the checked region to its
+    picker."""
+
+
+class _RegionChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = _RegionChoiceField
+
+
 def region_filter() -> django_filters.ModelChoiceFilter:
     """A region filter at any level, picked by typing (``RegionSelect``: the page
     carries the chosen region only, never the 91,599 regions); the filter method
     keeps the region and everything below it (``regions.models.within_q``).
-    Checking a chosen value is one query, rendering it one more."""
-    return django_filters.ModelChoiceFilter(
+    Checking a chosen value is one query (with its parents), and rendering it
+    reuses that region."""
+    return _RegionChoiceFilter(
         label=_("Region"),
-        queryset=Region.objects.all(),
+        queryset=Region.objects.with_parents(),
         widget=RegionSelect(),
         method="filter_region",
     )

@@ -1,40 +1,113 @@
-"""Report counts by place: where the trainings were held, rolled up to their
-regency/city and province by the Kemendagri code (``73.09.11.2001`` is in
-``73.09`` and ``73``), counted in the database.
+"""Report counts by place and month: where the trainings were held, rolled up to
+their regency/city and province by the Kemendagri code (``73.09.11.2001`` is in
+``73.09`` and ``73``), and when they started, counted in the database.
 
 A mixin of ``trainings.models.EnrolmentQuerySet`` (kept here so that module stays
 short); it names fields only, so it imports no model.
 """
 
-from django.db.models import Count
-from django.db.models.functions import Substr
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Max,
+    Value,
+    When,
+)
+from django.db.models.functions import Substr, TruncMonth
 
 from participants.disaggregation import by_sex, counting
+from regions.models import LEVEL_DEPTH
 
 #: How many leading characters of a Kemendagri code name the province ("73") and
 #: the regency/city ("73.09") a region lies in, by ``region_summary`` level.
 REGION_CODE_PREFIX = {"province": 2, "regency": 5}
+#: The depth (``regions.models.LEVEL_DEPTH``) of each ``region_summary`` level.
+_LEVEL_DEPTH = {"province": 0, "regency": 1}
+#: The groupings of ``breakdown_summary``, in the order of its rows.
+BREAKDOWNS = ("month", "province", "regency")
+
+
+def _counts() -> dict:
+    """The counts of every breakdown row: trainings, and participations and
+    distinct persons by sex."""
+    return {
+        "trainings": Count("training", distinct=True),
+        **by_sex(counting(), prefix="participations_"),
+        **by_sex(counting("participant", distinct=True), prefix="persons_"),
+    }
+
+
+def _region_name(level: str):
+    """The name of the province (``level`` "province") or regency/city
+    ("regency") a training was held in, reached through the parents of its region
+    (a region's parent is its code without the last part, so the ancestor at a
+    depth is the region whose code is that prefix): an aggregate, the same on
+    every row of a group, so the names need no second query. A training held at
+    province level gives the province's name among the regencies."""
+    whens = []
+    for region_level, depth in LEVEL_DEPTH.items():
+        steps = max(0, depth - _LEVEL_DEPTH[level])
+        path = "training__region" + "__parent" * steps + "__name"
+        whens.append(When(training__region__level=region_level, then=F(path)))
+    return Max(Case(*whens, output_field=CharField()))
 
 
 class RegionSummaryMixin:
-    """Summaries by region of an enrolment queryset."""
+    """Summaries by region and month of an enrolment queryset."""
 
     def region_summary(self, level: str):
         """One row per province (``level`` "province") or regency/city ("regency")
         of the trainings' regions, by code: ``region_code`` (the first 2 or 5
         characters of the training region's code, so a training held in a district
         or village counts in its regency and province; a training held at province
-        level has the province code among the regencies), ``trainings``, and for
-        each sex suffix ``participations_<sex>`` (enrolments) and
-        ``persons_<sex>`` (distinct participants). One query; raises KeyError for
-        another ``level``."""
+        level has the province code among the regencies), ``region_name`` (that
+        province's or regency's name), ``trainings``, and for each sex suffix
+        ``participations_<sex>`` (enrolments) and ``persons_<sex>`` (distinct
+        participants). One query; raises KeyError for another ``level``."""
         code = Substr("training__region__code", 1, REGION_CODE_PREFIX[level])
         return (
             self.values(region_code=code)
-            .annotate(
-                trainings=Count("training", distinct=True),
-                **by_sex(counting(), prefix="participations_"),
-                **by_sex(counting("participant", distinct=True), prefix="persons_"),
-            )
+            .annotate(region_name=_region_name(level), **_counts())
             .order_by("region_code")
+        )
+
+    def breakdown_summary(self):
+        """The report's breakdowns by month, province and regency/city in one
+        query (a UNION ALL of three groupings), rows in that order: ``breakdown``
+        ("month", "province" or "regency", as ``BREAKDOWNS``), ``month`` (the first
+        day of the month the trainings started, on month rows), ``region_code`` and
+        ``region_name`` (on province and regency rows, as ``region_summary``),
+        ``trainings``, ``participations_<sex>`` and ``persons_<sex>`` (month
+        rows count participations only: None for the others). Months and
+        codes ascending within their breakdown."""
+        no_code = Value(None, output_field=CharField())
+        months = self.order_by().values(
+            breakdown=Value("month", output_field=CharField()),
+            month=TruncMonth("training__start_date", output_field=DateField()),
+            region_code=no_code,
+        )
+        # The page shows participations by month only: the distinct counts,
+        # the costly part, are left out (NULL, None in Python).
+        not_counted = {
+            name: Value(None, output_field=IntegerField())
+            for name in _counts()
+            if not name.startswith("participations_")
+        }
+        counts = {**_counts(), **not_counted}
+        parts = [months.annotate(region_name=no_code, **counts)]
+        for level in BREAKDOWNS[1:]:
+            code = Substr("training__region__code", 1, REGION_CODE_PREFIX[level])
+            places = self.order_by().values(
+                breakdown=Value(level, output_field=CharField()),
+                month=Value(None, output_field=DateField()),
+                region_code=code,
+            )
+            parts.append(places.annotate(region_name=_region_name(level), **_counts()))
+        first, *others = parts
+        return first.union(*others, all=True).order_by(
+            "breakdown", "month", "region_code"
         )

@@ -22,7 +22,7 @@ from setara.spreadsheets import MONTH_FORMAT, Table
 
 from .dates import day_rows, days_between
 from .models import Attendance, Enrolment, Training
-from .reports import REGION_CODE_PREFIX
+from .reports import BREAKDOWNS, REGION_CODE_PREFIX
 
 #: Trainings per page of the per-training report.
 TRAININGS_PER_PAGE = 25
@@ -143,17 +143,11 @@ def month_table(month_rows) -> Table:
     )
 
 
-def region_names(codes) -> dict[str, str]:
-    """``{code: name}`` of the regions with these Kemendagri ``codes``, inactive
-    ones too (past trainings keep their region); one query."""
-    return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
-
-
-def region_table(level: str, rows: list[dict], names: dict, summary: dict) -> Table:
+def region_table(level: str, rows: list[dict], summary: dict) -> Table:
     """Trainings, participations and unique persons by sex for each province
     (``level`` "province") or regency/city ("regency"): ``rows`` from
-    ``EnrolmentQuerySet.region_summary(level)``, ``names`` from
-    ``region_names``, with a total row from ``summary``
+    ``EnrolmentQuerySet.region_summary(level)`` (or the rows of that breakdown of
+    ``breakdown_summary()``), with a total row from ``summary``
     (``report_summary()``): a person trained in two regencies counts once there.
     A regency row for a training held at province level reads "<province>
     (province level)"."""
@@ -163,8 +157,9 @@ def region_table(level: str, rows: list[dict], names: dict, summary: dict) -> Ta
     else:
         title, label = _("By regency/city"), _("Regency/city")
 
-    def name(code):
-        text = names.get(code, code)
+    def name(row):
+        code = row["region_code"]
+        text = row["region_name"] or code
         if level != "province" and len(code) == REGION_CODE_PREFIX["province"]:
             return _("%(province)s (province level)") % {"province": text}
         return text
@@ -181,7 +176,7 @@ def region_table(level: str, rows: list[dict], names: dict, summary: dict) -> Ta
     ]
     body = [
         [
-            name(row["region_code"]),
+            name(row),
             row["region_code"],
             row["trainings"],
             *sex_cells(row, "participations_"),
@@ -199,17 +194,23 @@ def region_table(level: str, rows: list[dict], names: dict, summary: dict) -> Ta
     return Table(title, header, [*body, total], text_columns=frozenset({1}))
 
 
-def region_tables(summary: dict, enrolments) -> list[Table]:
-    """The tables by province and by regency/city of ``enrolments`` (filtered
-    participant enrolments; ``summary`` is their ``report_summary()``): three
-    queries, the two summaries and the names of their regions."""
-    provinces = list(enrolments.region_summary("province"))
-    regencies = list(enrolments.region_summary("regency"))
-    codes = {row["region_code"] for row in provinces + regencies}
-    names = region_names(codes)
+def breakdowns(rows) -> dict[str, list[dict]]:
+    """The rows of ``EnrolmentQuerySet.breakdown_summary()`` by breakdown:
+    ``{"month": [...], "province": [...], "regency": [...]}`` (each present, maybe
+    empty), in the query's order."""
+    grouped = {name: [] for name in BREAKDOWNS}
+    for row in rows:
+        grouped[row["breakdown"]].append(row)
+    return grouped
+
+
+def region_tables(summary: dict, grouped: dict[str, list[dict]]) -> list[Table]:
+    """The tables by province and by regency/city; ``grouped`` is
+    ``breakdowns()`` of the enrolments' ``breakdown_summary()`` and ``summary``
+    their ``report_summary()``. No query."""
     return [
-        region_table("province", provinces, names, summary),
-        region_table("regency", regencies, names, summary),
+        region_table("province", grouped["province"], summary),
+        region_table("regency", grouped["regency"], summary),
     ]
 
 
@@ -290,13 +291,14 @@ def report_tables(enrolments) -> list[Table]:
     province, regency/city and per-training attendance."""
     summary = enrolments.report_summary()
     days = summary["max_days"]
+    grouped = breakdowns(enrolments.breakdown_summary())
     return [
         summary_table(summary),
         agency_type_table(summary),
         agency_table(summary, enrolments.agency_summary().iterator()),
         disability_table(summary),
-        month_table(enrolments.month_summary()),
-        *region_tables(summary, enrolments),
+        month_table(grouped["month"]),
+        *region_tables(summary, grouped),
         training_table(enrolments, days),
     ]
 
@@ -471,12 +473,13 @@ def page_table(table: Table, *, total_row: bool = False) -> dict:
     }
 
 
-def page_tables(summary: dict, enrolments, months: list[dict]) -> dict:
+def page_tables(summary: dict, enrolments, grouped: dict[str, list[dict]]) -> dict:
     """The report page's tables by name (``summary``, ``agency_type``, ``agency``,
     ``disability``, ``month``, ``province``, ``regency``), laid out by
-    ``page_table``; four more queries (the agencies, ``region_tables``).
-    ``months`` are the rows of ``enrolments.month_summary()``."""
-    province, regency = region_tables(summary, enrolments)
+    ``page_table``; one more query (the agencies). ``grouped`` is ``breakdowns()``
+    of ``enrolments.breakdown_summary()``."""
+    province, regency = region_tables(summary, grouped)
+    months = grouped["month"]
     return {
         "province": page_table(province, total_row=True),
         "regency": page_table(regency, total_row=True),

@@ -227,22 +227,30 @@ class TestOnce:
         django_assert_max_num_queries,
         django_assert_num_queries,
     ):
-        """Session, user, permissions, topics, region, the count of people, the
-        job (lock the user, look for the same job, insert, task id, read back)
-        and the savepoints around them: the same however many people there are."""
+        """Session, user, permissions, topics, region, the job (lock the user,
+        look for the same job, insert, task id, read back) and the savepoints
+        around them: the same however many people there are, and no count of
+        them (the worker counts, then the job's page reads "N of M")."""
         topic = TopicFactory()
         query = {"topic": str(topic.pk), "region": str(maros_region().pk)}
         training = TrainingFactory(region=maros_region())
         training.topics.add(topic)
         EnrolmentFactory.create_batch(2, training=training)
-        with django_assert_max_num_queries(19) as few:
+        with django_assert_max_num_queries(18) as few:
             response = start_export(coordinator_client, url(PEOPLE), query)
         assert response.status_code == HTTPStatus.FOUND
+        assert not any("participants_participant" in q["sql"] for q in few)
         EnrolmentFactory.create_batch(20, training=training)
         Job.objects.all().delete()
         with django_assert_num_queries(len(few.captured_queries)):
             response = start_export(coordinator_client, url(PEOPLE), query)
-        assert job_of(response).progress_total == 22
+        job = job_of(response)
+        assert job.progress_total is None
+        tasks.report_participants_export.call(str(job.pk))
+        job.refresh_from_db()
+        assert (job.progress_done, job.progress_total) == (22, 22)
+        with translation.override("en"):
+            assert job.progress_text == "22 of 22 rows written"
 
 
 class TestWorker:

@@ -38,6 +38,10 @@ def sexes(row, prefix):
     )
 
 
+def region_rows(enrolments):
+    return tables.breakdowns(enrolments.breakdown_summary())
+
+
 def cells(table):
     return [[cell["text"] for cell in row] for row in table["rows"]]
 
@@ -84,14 +88,37 @@ class TestRegionSummary:
         with django_assert_num_queries(1):
             list(enrolments.region_summary("regency"))
         summary = enrolments.report_summary()
-        with django_assert_num_queries(3):
-            tables.region_tables(summary, enrolments)
+        with django_assert_num_queries(1):
+            tables.region_tables(summary, region_rows(enrolments))
+
+    def test_names_come_with_the_counts(self, places):
+        rows = Enrolment.objects.participants().region_summary("regency")
+        assert {row["region_code"]: row["region_name"] for row in rows} == {
+            "53.71": "Kota Kupang",
+            "73.09": "Kabupaten Maros",
+            "73.71": "Kota Makassar",
+        }
+
+    def test_breakdowns_in_one_query_agree_with_each_summary(
+        self, places, django_assert_num_queries
+    ):
+        enrolments = Enrolment.objects.participants()
+        with django_assert_num_queries(1):
+            grouped = tables.breakdowns(enrolments.breakdown_summary())
+        assert list(grouped) == ["month", "province", "regency"]
+        for level in ("province", "regency"):
+            assert [
+                {k: v for k, v in row.items() if k not in ("breakdown", "month")}
+                for row in grouped[level]
+            ] == list(enrolments.region_summary(level))
+        months = list(enrolments.month_summary())
+        assert [{k: row[k] for k in months[0]} for row in grouped["month"]] == months
 
     def test_tables_name_the_regions_and_total_each_person_once(self, places):
         enrolments = Enrolment.objects.participants()
         with translation.override("en"):
             province, regency = tables.region_tables(
-                enrolments.report_summary(), enrolments
+                enrolments.report_summary(), region_rows(enrolments)
             )
             rows = list(regency.rows)
         assert [row[:3] for row in province.rows] == [
@@ -113,7 +140,7 @@ class TestRegionSummary:
         enrolments = Enrolment.objects.participants()
         with translation.override("en"):
             _province, regency = tables.region_tables(
-                enrolments.report_summary(), enrolments
+                enrolments.report_summary(), region_rows(enrolments)
             )
             first = list(regency.rows)[0]
         assert first[:2] == ["Sulawesi Selatan (province level)", "73"]

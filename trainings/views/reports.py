@@ -58,7 +58,9 @@ class ReportMixin:
 
 class ReportView(ReportMixin, PermissionRequiredMixin, View):
     """Sex-disaggregated report: headline measures, agency type, agency,
-    disability and month tables, and two charts."""
+    disability, month, province and regency/city tables, and two charts. Three
+    report queries whatever the data: the headline (``report_summary``), the
+    breakdowns by month and place (``breakdown_summary``) and the agencies."""
 
     def get(self, request):
         filterset = self.get_filterset()
@@ -66,13 +68,13 @@ class ReportView(ReportMixin, PermissionRequiredMixin, View):
             return self.invalid_response(filterset)
         enrolments = filterset.qs
         summary = enrolments.report_summary()
-        months = list(enrolments.month_summary())
+        grouped = tables.breakdowns(enrolments.breakdown_summary())
         context = {
             "filter": filterset,
             "summary": summary,
-            "tables": tables.page_tables(summary, enrolments, months),
+            "tables": tables.page_tables(summary, enrolments, grouped),
             "type_chart": charts.type_chart(summary),
-            "month_chart": charts.month_chart(months),
+            "month_chart": charts.month_chart(grouped["month"]),
         }
         return TemplateResponse(request, "trainings/report.html", context)
 
@@ -107,7 +109,8 @@ class ExportJobMixin:
     what the file will hold and the button that starts it. A GET never starts a
     job. The view sets ``task`` and ``what`` (the button's words without the
     format) and implements ``job_params(fmt)``, ``job_about()``,
-    ``job_permission()``; a personal file also ``job_total()`` and sets
+    ``job_permission()``; ``job_total()`` when the total is known without
+    counting (the worker can report it), and a personal file sets
     ``personal_data``."""
 
     task = None
@@ -197,7 +200,9 @@ class ReportExportView(ReportMixin, ExportJobMixin, PermissionRequiredMixin, Vie
 
 class ReportParticipantsExportView(ReportExportView):
     """The people of the filtered report, one row each, as .xlsx or .csv, made by
-    a job; phone, NIK and birth date only for ``PERSONAL_PERMISSION``."""
+    a job; phone, NIK and birth date only for ``PERSONAL_PERMISSION``. The click
+    does not count them (a second or more over everyone): the worker does, first
+    (``exports.report_participants_work``)."""
 
     permission_required = exports.PARTICIPANT_PERMISSIONS
     personal_data = True
@@ -209,9 +214,6 @@ class ReportParticipantsExportView(ReportExportView):
 
     def job_permission(self):
         return exports.participant_permissions(self.personal)[-1]
-
-    def job_total(self):
-        return self.filterset.qs.participant_summary().count()
 
 
 class TrainingExportMixin(
