@@ -53,8 +53,10 @@ max_requests_jitter = 100
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
 #: Access log to standard output (the service manager keeps it), without query
-#: strings or Referer (see above).
+#: strings or Referer (see above); every value escaped, so a path or header with a
+#: line break or NUL cannot forge or break lines (``setara/gunicorn_logging.py``).
 accesslog = "-"
+logger_class = "setara.gunicorn_logging.AccessLogger"
 access_log_format = (
     '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 )

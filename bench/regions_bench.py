@@ -15,7 +15,8 @@ the view reads them) and through the ``regions:autocomplete`` view with a logged
 client, best of ``--repeat`` runs after a warm-up.
 
 Prints ``name value`` lines: ``regions``, ``load_seconds``, ``reload_seconds``,
-``search_ms <query>`` and ``view_ms <query>`` (milliseconds), ``ok`` (1 when
+``search_ms <query>``, ``view_ms <query>`` and ``near_view_ms <query>`` (the
+view with ``near=53.71``; milliseconds), ``ok`` (1 when
 both loads are under ``LOAD_TARGET_SECONDS`` and every search under
 ``SEARCH_TARGET_MS``); the exit status is 1 otherwise.
 """
@@ -42,7 +43,15 @@ QUERIES = [
     "kupang",
     "su",  # two letters: the widest prefix the picker sends
     "ba",
+    "ntt",  # a province's short name
+    "tompobulu maros",  # a name, then a place above it
+    "manulai kupang",
+    "ba kupang",  # the widest name with a place
+    "su sulsel",
+    "su ba",
 ]
+#: The same searches from a training in Kota Kupang (the village picker's hint).
+NEAR = "53.71"
 
 
 def best_ms(function, repeat: int) -> float:
@@ -82,6 +91,10 @@ def measure(repeat: int) -> dict:
         )
         result[f"view_ms {query}"] = best_ms(
             lambda: client.get(url, {"q": query}),  # noqa: B023
+            repeat,
+        )
+        result[f"near_view_ms {query}"] = best_ms(
+            lambda: client.get(url, {"q": query, "near": NEAR}),  # noqa: B023
             repeat,
         )
     return result

@@ -167,6 +167,16 @@ class Job(models.Model):
         )
 
     @property
+    def is_stale(self) -> bool:
+        """A running job that has not reported for ``JOBS_STALE_AFTER``: its
+        worker died (``jobs.services.jobs_fail_stale`` marks it failed)."""
+        return (
+            self.status == self.Status.RUNNING
+            and self.updated_at is not None
+            and self.updated_at < timezone.now() - settings.JOBS_STALE_AFTER
+        )
+
+    @property
     def progress_text(self) -> str:
         """Text such as "120 of 3,000 rows written" ("120 rows written" while the
         total is unknown), in the active language."""

@@ -16,6 +16,7 @@ half a file.
 
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +33,46 @@ from django.utils.translation import gettext as _
 from .models import Job
 
 logger = logging.getLogger(__name__)
+
+#: A running job's row is touched (``updated_at``) at least this often, also in
+#: long phases without progress (a query, saving a workbook, the import's plan),
+#: so a job silent for ``JOBS_STALE_AFTER`` (5 minutes) has lost its worker.
+HEARTBEAT_SECONDS = 30
+
+
+class Heartbeat:
+    """Touch the job row's ``updated_at`` every ``interval`` seconds from a
+    thread (with its own database connection, in autocommit) while the work runs;
+    a context manager. Nothing is written before the first interval has passed,
+    so a short job never opens the thread's connection. When the worker process
+    dies, so does the thread, and the job goes silent."""
+
+    def __init__(self, job: Job, interval: float = HEARTBEAT_SECONDS):
+        self.job_pk = job.pk
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name=f"job-heartbeat-{job.pk}", daemon=True
+        )
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._stop.set()
+        self._thread.join(timeout=self.interval)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                Job.objects.filter(pk=self.job_pk, status=Job.Status.RUNNING).update(
+                    updated_at=timezone.now()
+                )
+        except Exception:
+            logger.warning("Heartbeat of job %s stopped", self.job_pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's connections only
 
 
 class JobFailed(Exception):
@@ -165,9 +206,12 @@ def job_run(job_id, work: Callable[[Job, Progress], JobOutput | None]) -> None:
     # small jobs), the work gets a savepoint, so its failure leaves the request's
     # transaction usable for marking the job failed.
     nested = connections[router.db_for_write(Job)].in_atomic_block
+    # Not inside a request's transaction (tests, the immediate backend): there
+    # the job row is locked until the request commits.
+    heartbeat = contextlib.nullcontext() if nested else Heartbeat(job)
     output = None
     try:
-        with translation.override(job.language):
+        with translation.override(job.language), heartbeat:
             with transaction.atomic() if nested else contextlib.nullcontext():
                 output = work(job, progress) or JobOutput()
             _succeed(job, output, progress)

@@ -2,27 +2,99 @@
 
 ``job_start`` is how a view hands long work to the queue: it records a ``Job`` and
 enqueues the app's task with the job's id; the view then redirects to the job's
-page (``jobs:detail``). ``jobs_clean_up`` removes expired files and marks jobs
-whose worker died as failed; ``manage.py jobs_clean_up`` runs it (cron, or the
-the ``JOBS_CLEAN_UP_HOOKS`` after it, from cron); ``jobs_delete`` removes jobs
+page (``jobs:detail``), or, when it raises ``TooManyJobs`` (the user's limit of
+unfinished jobs), shows its message. ``jobs_clean_up`` removes expired files and
+marks jobs whose worker died as failed; ``manage.py jobs_clean_up`` runs it and
+the ``JOBS_CLEAN_UP_HOOKS`` after it (from cron); ``jobs_delete`` removes jobs
 with their files (the admin's delete).
 """
 
 import contextlib
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
+
+from setara.text import clean_text
 
 from .models import Job
 
 logger = logging.getLogger(__name__)
+
+#: The queue's own rows (django_tasks_db) still marked running this long after
+#: they started belong to a worker that died: the clean-up deletes them.
+TASK_RESULTS_RUNNING_MAX = timedelta(days=1)
+
+
+class TooManyJobs(ValidationError):
+    """Raised by ``job_start`` when the user already has
+    ``JOBS_MAX_UNFINISHED_PER_USER`` jobs waiting or running; ``messages[0]`` says
+    so in the active language (views show it and send the user to "My
+    downloads")."""
+
+    def __init__(self, limit: int):
+        super().__init__(
+            ngettext(
+                "You already have %(count)s export or import waiting or running. "
+                "Wait until it has finished (see “My downloads”), then start this "
+                "one again.",
+                "You already have %(count)s exports or imports waiting or running. "
+                "Wait until one has finished (see “My downloads”), then start this "
+                "one again.",
+                limit,
+            )
+            % {"count": limit},
+            code="too_many_jobs",
+        )
+
+
+def stopped_message(language: str) -> str:
+    """What a job whose worker died says, in ``language``."""
+    with translation.override(language):
+        return _(
+            "The job stopped without finishing (its worker was stopped). "
+            "Nothing was saved. Start it again."
+        )
+
+
+def job_title_clean(title: str) -> str:
+    """``title`` as ``Job.title`` stores it (``setara.text.clean_text``), cut to
+    its ``max_length`` with "..." at the end when longer (an ellipsis character
+    would become three dots when the field cleans it, and overflow)."""
+    limit = Job._meta.get_field("title").max_length
+    title = clean_text(title)
+    if len(title) > limit:
+        # A prefix of a cleaned text stays as long once cleaned (ends trimmed).
+        title = clean_text(title[: limit - 3]) + "..."
+    return title
+
+
+def jobs_fail_stale(jobs, now=None) -> int:
+    """Mark failed the running jobs of the queryset ``jobs`` that have not
+    reported for ``JOBS_STALE_AFTER`` (the runner reports at least every
+    ``jobs.runner.HEARTBEAT_SECONDS``, so their worker died), with the message of
+    ``stopped_message``. Returns how many were marked."""
+    now = now or timezone.now()
+    stale = now - settings.JOBS_STALE_AFTER
+    failed = 0
+    for job in jobs.filter(status=Job.Status.RUNNING, updated_at__lt=stale):
+        failed += Job.objects.filter(
+            pk=job.pk, status=Job.Status.RUNNING, updated_at__lt=stale
+        ).update(
+            status=Job.Status.FAILED,
+            error_message=stopped_message(job.language),
+            finished_at=now,
+        )
+    return failed
 
 
 @transaction.atomic
@@ -51,21 +123,28 @@ def job_start(
     Safe to submit twice: while the same user has a job of the same task with the
     same ``params`` waiting or running, that job is returned instead of a new one
     (the user's row is locked first, so two app servers cannot both create one).
-    The job records the active language, in which its file is written.
+    A running job of the user that stopped reporting (``jobs_fail_stale``: its
+    worker died) is marked failed first, so it neither is returned nor counts.
+    The job records the active language, in which its file is written, and
+    ``title`` cleaned and cut to fit (``job_title_clean``).
+
+    Raises ``TooManyJobs`` (a ``ValidationError``) when the user already has
+    ``JOBS_MAX_UNFINISHED_PER_USER`` other jobs waiting or running.
     """
     params = params or {}
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-    running = (
-        Job.objects.unfinished()
-        .filter(created_by=user, task_name=task.module_path, params=params)
-        .first()
-    )
+    jobs_fail_stale(Job.objects.filter(created_by=user))
+    unfinished = Job.objects.unfinished().filter(created_by=user)
+    running = unfinished.filter(task_name=task.module_path, params=params).first()
     if running is not None:
         return running
+    limit = settings.JOBS_MAX_UNFINISHED_PER_USER
+    if unfinished.count() >= limit:
+        raise TooManyJobs(limit)
     job = Job.objects.create(
         kind=kind,
         task_name=task.module_path,
-        title=title,
+        title=job_title_clean(title),
         created_by=user,
         params=params,
         permission=permission,
@@ -97,17 +176,7 @@ def jobs_clean_up(now=None) -> dict[str, int]:
             job.file.delete(save=False)
         Job.objects.filter(pk=job.pk).update(file="")
         files_deleted += 1
-    stale = now - settings.JOBS_STALE_AFTER
-    jobs_failed = 0
-    for job in Job.objects.filter(status=Job.Status.RUNNING, updated_at__lt=stale):
-        with translation.override(job.language):
-            message = _(
-                "The job stopped without finishing (its worker was stopped). "
-                "Nothing was saved. Start it again."
-            )
-        jobs_failed += Job.objects.filter(
-            pk=job.pk, status=Job.Status.RUNNING, updated_at__lt=stale
-        ).update(status=Job.Status.FAILED, error_message=message, finished_at=now)
+    jobs_failed = jobs_fail_stale(Job.objects.all(), now)
     return {"files_deleted": files_deleted, "jobs_failed": jobs_failed}
 
 
@@ -128,12 +197,18 @@ def jobs_clean_up_all(now=None) -> dict[str, int]:
 
 def task_results_prune(now) -> int:
     """Delete the queue's own rows (``django_tasks_db``) of tasks that finished
-    more than ``JOBS_TASK_RESULTS_KEPT`` ago; the ``Job`` rows keep what the pages
-    need. Returns how many were deleted."""
+    more than ``JOBS_TASK_RESULTS_KEPT`` ago, and of tasks still marked running
+    ``TASK_RESULTS_RUNNING_MAX`` after they started (their worker died; the
+    queue never finishes them). The ``Job`` rows keep what the pages need.
+    Returns how many were deleted."""
     before = now - settings.JOBS_TASK_RESULTS_KEPT
     old = DBTaskResult.objects.finished().filter(finished_at__lt=before)
     deleted, _counts = old.delete()
-    return deleted
+    dead = DBTaskResult.objects.running().filter(
+        started_at__lt=now - TASK_RESULTS_RUNNING_MAX
+    )
+    dead_deleted, _counts = dead.delete()
+    return deleted + dead_deleted
 
 
 @transaction.atomic

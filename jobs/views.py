@@ -23,14 +23,19 @@ from setara.export_log import export_log_record
 
 from .filters import JobFilterSet
 from .models import Job
+from .services import jobs_fail_stale
 
 
 def job_for(user, pk) -> Job:
     """The job ``pk`` if ``user`` may see it (theirs, or any for an admin);
-    ``Http404`` otherwise."""
+    ``Http404`` otherwise. A job whose worker died (``Job.is_stale``) is marked
+    failed first, so its page does not say "Running" until the clean-up runs."""
     job = get_object_or_404(Job.objects.select_related("created_by"), pk=pk)
     if job.created_by_id != user.pk and not user.has_perm("jobs.view_job"):
         raise Http404
+    if job.is_stale:
+        jobs_fail_stale(Job.objects.filter(pk=job.pk))
+        job.refresh_from_db()
     return job
 
 
@@ -39,14 +44,18 @@ def job_status(job: Job, user) -> dict:
     ``Job.Status`` value) and its ``status_label``; ``done``, ``total`` (null while
     unknown) and ``percent`` (0-100, null while unknown); ``progress_text``;
     ``download_url`` (null unless ``user`` may download the file now);
-    ``error`` (the failure message or null); ``next_url`` and ``message`` from
-    the job's ``result`` (an import's training page and summary), or null."""
+    ``expired`` (true when the job's file was offered and has expired: the label
+    then says "Expired"); ``error`` (the failure message or null); ``next_url``
+    and ``message`` from the job's ``result`` (an import's training page and
+    summary), or null."""
     download_url = None
     if job.downloadable_by(user):
         download_url = reverse("jobs:download", args=[job.pk])
+    expired = job.is_expired
     return {
         "status": job.status,
-        "status_label": job.get_status_display(),
+        "status_label": _("Expired") if expired else job.get_status_display(),
+        "expired": expired,
         "done": job.progress_done,
         "total": job.progress_total,
         "percent": job.percent,

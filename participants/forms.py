@@ -169,6 +169,8 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
                 self.fields["nik"].help_text = _(
                     "Stored: %(nik)s. Leave empty to keep it."
                 ) % {"nik": instance.nik_masked}
+        # The training's (or agency's) regency first in the village picker.
+        self.fields["village_region"].widget.near_to(self.region)
 
     def clean_nik(self):
         typed = self.cleaned_data.get("nik", "")

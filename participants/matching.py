@@ -347,14 +347,25 @@ def _candidates(people: QuerySet, lookups: list[tuple[str, Any]]):
     return people.filter(condition).select_related("agency")
 
 
+#: ``same_person_in_file`` pairs a row with at most this many earlier rows of each
+#: group sharing a value (the earliest ones) and with its this many closest
+#: spellings: a file whose rows all share the office's phone, or are all
+#: "Peserta 1".."Peserta 2000" of one agency, stays linear instead of giving
+#: millions of pairs.
+FILE_PAIRS_PER_ROW = 5
+
+
 def same_person_in_file(entered: Sequence[MatchKeys]) -> list[FileMatch]:
-    """Every pair of ``entered`` (the rows of one file) that is probably one person
+    """The pairs of ``entered`` (the rows of one file) that are probably one person
     by the rule of ``match_reasons``, suggestions included, in the order of the
     second row then the first; each pair once, with every reason that holds.
 
-    Pairs are looked for among rows sharing a NIK, a phone or a name, and close
-    spellings among the rows of each agency (rapidfuzz, in C), so a file of
-    thousands of rows takes well under a second. No query.
+    Pairs are looked for among rows sharing a NIK, a phone, a name, or a name in
+    one agency, and close spellings among the rows of each agency (rapidfuzz, in
+    C). Each row is paired with at most the ``FILE_PAIRS_PER_ROW`` earliest rows
+    of each such group and its ``FILE_PAIRS_PER_ROW`` closest spellings, so every
+    row that repeats an earlier one is found with the earliest row it repeats,
+    and a file of thousands of rows takes well under a second. No query.
     """
     buckets: dict[tuple[str, Any], list[int]] = defaultdict(list)
     for index, keys in enumerate(entered):
@@ -363,10 +374,13 @@ def same_person_in_file(entered: Sequence[MatchKeys]) -> list[FileMatch]:
                 buckets[(kind, value)].append(index)
         if keys.name:
             buckets[("name", keys.name)].append(index)
+            if keys.agency_id is not None:
+                # The same name in the same agency, however many elsewhere.
+                buckets[("name", keys.name, keys.agency_id)].append(index)
     pairs: dict[tuple[int, int], float | None] = {}
     for indexes in buckets.values():
         for position, second in enumerate(indexes):
-            for first in indexes[:position]:
+            for first in indexes[: min(position, FILE_PAIRS_PER_ROW)]:
                 pairs[(first, second)] = None
     pairs.update(_similar_pairs(entered))
     matches = []
@@ -393,7 +407,8 @@ def _similar_pairs(entered: Sequence[MatchKeys]) -> dict[tuple[int, int], float]
                 names[:position],
                 scorer=fuzz.ratio,
                 score_cutoff=NAME_SIMILARITY_THRESHOLD,
-                limit=None,
+                # Same names (scored 100) are paired by their group already.
+                limit=FILE_PAIRS_PER_ROW + 1,
             )
             for _choice, score, other in found:
                 first = indexes[other]

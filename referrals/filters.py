@@ -1,8 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from regions.models import Region
-from regions.widgets import RegionSelect
+from regions.filters import region_filter
 
 from .models import ReferralInstitution, ServiceType, TargetGroup
 
@@ -19,12 +18,7 @@ class ReferralInstitutionFilterSet(django_filters.FilterSet):
     )
     # Any level, picked by typing; the parents are loaded with the choice so the
     # directory finds the regency of a district or village without a query.
-    region = django_filters.ModelChoiceFilter(
-        label=_("Region"),
-        queryset=Region.objects.with_parents(),
-        widget=RegionSelect(),
-        method="filter_region",
-    )
+    region = region_filter()
     service = django_filters.ModelChoiceFilter(
         label=_("Service"), field_name="services", queryset=ServiceType.objects.all()
     )

@@ -134,6 +134,44 @@ _LEVEL_WORDS = {
     "kel": (Level.URBAN_VILLAGE,),
     "kelurahan": (Level.URBAN_VILLAGE,),
 }
+#: Short names of provinces in common use (news, government letters, the
+#: provinces' own sites), each read as that province by ``RegionQuerySet.search``:
+#: typed alone ("ntt") or as a place after a name ("manulai ntt"). Keys are
+#: normalised text, values Kemendagri province codes (the decree's, see the module
+#: docstring). Only names in wide use are listed; the newer Papua provinces have
+#: no settled short name except Papua Barat Daya's "PBD".
+PROVINCE_ALIASES = {
+    "nad": "11",  # Nanggroe Aceh Darussalam, the former name
+    "sumut": "12",
+    "sumbar": "13",
+    "sumsel": "16",
+    "babel": "19",
+    "kepri": "21",
+    "dki": "31",
+    "jakarta": "31",  # the decree's name starts "Daerah Khusus Ibukota"
+    "jabar": "32",
+    "jateng": "33",
+    "diy": "34",
+    "jogja": "34",
+    "jatim": "35",
+    "ntb": "52",
+    "ntt": "53",
+    "kalbar": "61",
+    "kalteng": "62",
+    "kalsel": "63",
+    "kaltim": "64",
+    "kaltara": "65",
+    "sulut": "71",
+    "sulteng": "72",
+    "sulsel": "73",
+    "sultra": "74",
+    "sulbar": "76",
+    "malut": "82",
+    "pabar": "92",
+    "pbd": "96",
+}
+#: Most words after the name that ``RegionQuerySet.search`` reads as places.
+_MAX_PLACE_WORDS = 3
 #: Leading words dropped from regency and city names in ``search_name``.
 _NAME_PREFIX_RE = re.compile(r"^(kabupaten|kota)( administrasi)? ")
 
@@ -200,54 +238,125 @@ class RegionQuerySet(models.QuerySet):
         """Regions with their parents joined, so ``label`` needs no query."""
         return self.select_related("parent__parent__parent")
 
-    def search(self, text: str, *, limit: int | None = None):
-        """Regions whose name starts with ``text``, best first: the exact name,
-        then longer names; higher levels first, then by name and code.
+    def search(
+        self,
+        text: str,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        near: str | None = None,
+    ):
+        """Regions whose name starts with ``text``, best first: regions within
+        ``near`` (a Kemendagri code, e.g. the training's regency "53.71"), then
+        within its province, then the rest; in each, the exact name, then longer
+        names; higher levels first, then by name and code.
 
         ``text`` is compared case-, accent-, space- and punctuation-insensitively
         (``normalise_search_text``). A leading level word narrows the level
         ("kab maros", "kota makassar", "kec tompobulu", "desa ...", "kel ...",
         "prov ...") or is read as part of the name ("Kota Baru" the village).
         "Kabupaten"/"Kota" are not part of the indexed name of regencies and
-        cities, so "maros" finds Kabupaten Maros. Empty text finds nothing.
+        cities, so "maros" finds Kabupaten Maros. A province's short name
+        (``PROVINCE_ALIASES``: "ntt", "sulsel") finds the province. Words after
+        the first may name a place above ("tompobulu maros", "manulai kota
+        kupang", "manulai ntt"): the first word is then the start of the name and
+        the other words, together or each, the start of a parent's,
+        grandparent's or great-grandparent's name (or a province's short name).
+        Empty text finds nothing; ``near`` that is not a code is ignored.
 
         One query, answered by the ``region_search`` index. With ``limit`` (the
-        pickers), the best ``limit`` primary keys are chosen inside the index
-        first, so joins added later (``with_parents()``) touch those rows only:
-        a two-letter prefix matches thousands of villages (timings in
-        bench/regions_bench.py). Filter before calling ``search`` when
-        ``limit`` is given.
+        pickers), the best ``limit`` primary keys after ``offset`` are chosen
+        inside the index first, so joins added later (``with_parents()``) touch
+        those rows only: a two-letter prefix matches thousands of villages
+        (timings in bench/regions_bench.py). Filter before calling ``search``
+        when ``limit`` is given.
         """
         query = normalise_search_text(text)
         if not query:
             return self.none()
         vendor = connections[self.db].vendor
-        condition = _prefix_q("search_name", query, vendor)
-        exact = Q(search_name=query)
-        first, _space, rest = query.partition(" ")
-        if first in _LEVEL_WORDS and rest:
-            levels = _LEVEL_WORDS[first]
-            at_level = Q(level__in=levels)
-            condition |= at_level & _prefix_q("search_name", rest, vendor)
-            exact |= at_level & Q(search_name=rest)
-        found = _ranked(self.filter(condition), exact)
+        condition, exact = _search_conditions(query, vendor)
+        near = near if near and re.fullmatch(ANY_CODE_RE, near) else None
+        found = _ranked(self.filter(condition), exact, near)
         if limit is None:
             return found
-        best = found.values("pk")[:limit]
-        return _ranked(self.model._default_manager.filter(pk__in=best), exact)
+        best = found.values("pk")[offset : offset + limit]
+        return _ranked(self.model._default_manager.filter(pk__in=best), exact, near)
 
 
-def _ranked(queryset, exact: Q):
-    """``queryset`` best first for ``RegionQuerySet.search``: rows matching
+def _search_conditions(query: str, vendor: str) -> tuple[Q, Q]:
+    """``(matches, exact)`` for ``RegionQuerySet.search`` of normalised ``query``:
+    which regions it finds, and which of those it names exactly."""
+    condition = _prefix_q("search_name", query, vendor)
+    exact = Q(search_name=query)
+    first, _space, rest = query.partition(" ")
+    if first in _LEVEL_WORDS and rest:
+        at_level = Q(level__in=_LEVEL_WORDS[first])
+        condition |= at_level & _prefix_q("search_name", rest, vendor)
+        exact |= at_level & Q(search_name=rest)
+    if alias := PROVINCE_ALIASES.get(query.replace(" ", "")):  # "Sul-Sel" too
+        province = Q(level=Level.PROVINCE, code=alias)
+        condition |= province
+        exact |= province
+    # "tompobulu maros", "kec tompobulu maros": a name's first word, then places.
+    name, _space, place_text = query.partition(" ")
+    named = Q()
+    if name in _LEVEL_WORDS and place_text:
+        named = Q(level__in=_LEVEL_WORDS[name])
+        name, _space, place_text = place_text.partition(" ")
+    if place_text and len(name) > 1:
+        places = _place_q(place_text, vendor)
+        words = place_text.split(" ")
+        if 1 < len(words) <= _MAX_PLACE_WORDS:
+            each = Q()
+            for word in words:
+                each &= _place_q(word, vendor)
+            places |= each
+        condition |= named & _prefix_q("search_name", name, vendor) & places
+        exact |= named & Q(search_name=name) & places
+    return condition, exact
+
+
+def _place_q(text: str, vendor: str) -> Q:
+    """Regions with a parent, grandparent or great-grandparent whose name starts
+    with ``text`` (normalised; a leading level word narrows that place's level:
+    "kab maros", "kota kupang"), or within the province ``text`` is a short name
+    of (``PROVINCE_ALIASES``)."""
+    first, _space, rest = text.partition(" ")
+    levels = _LEVEL_WORDS.get(first) if rest else None
+    q = Q()
+    for path in ("parent__", "parent__parent__", "parent__parent__parent__"):
+        q |= _prefix_q(path + "search_name", text, vendor)
+        if levels:
+            q |= Q(**{path + "level__in": levels}) & _prefix_q(
+                path + "search_name", rest, vendor
+            )
+    if alias := PROVINCE_ALIASES.get(text.replace(" ", "")):
+        q |= Q(code__startswith=alias + ".")
+    return q
+
+
+def _ranked(queryset, exact: Q, near: str | None = None):
+    """``queryset`` best first for ``RegionQuerySet.search``: rows within the
+    region coded ``near``, then within its province; then rows matching
     ``exact``, then by depth (provinces first), name and code."""
     depth = Case(
         *(When(level=level, then=Value(d)) for level, d in LEVEL_DEPTH.items()),
         output_field=IntegerField(),
     )
     exact_first = Case(When(exact, then=Value(0)), default=Value(1))
-    return queryset.alias(search_exact=exact_first, search_depth=depth).order_by(
-        "search_exact", "search_depth", "search_name", "code"
-    )
+    order = ["search_exact", "search_depth", "search_name", "code"]
+    queryset = queryset.alias(search_exact=exact_first, search_depth=depth)
+    if near:
+        province = near.partition(".")[0]
+        near_first = Case(
+            When(Q(code=near) | Q(code__startswith=near + "."), then=Value(0)),
+            When(code__startswith=province + ".", then=Value(1)),
+            default=Value(2),
+        )
+        queryset = queryset.alias(search_near=near_first)
+        order.insert(0, "search_near")
+    return queryset.order_by(*order)
 
 
 class Region(models.Model):

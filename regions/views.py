@@ -1,5 +1,7 @@
 """The picker's search endpoint and the region lookup page."""
 
+import re
+
 from django import forms
 from django.db import transaction
 from django.db.models import Count
@@ -10,36 +12,64 @@ from django.views.generic import TemplateView
 from .forms import RegionField
 from .models import Level, Region
 
-#: Most results one search returns.
+#: Most results one search returns (one page of the picker's list).
 AUTOCOMPLETE_LIMIT = 20
+#: Pages the picker may scroll to; later pages answer nothing (type more instead).
+AUTOCOMPLETE_MAX_PAGE = 10
+
+
+def _page_number(text: str) -> int:
+    """``?page=`` as 1 to ``AUTOCOMPLETE_MAX_PAGE``: one to nine ASCII digits,
+    capped at the last page; anything else (missing, "²", "-1", twenty digits)
+    is page 1."""
+    if not re.fullmatch(r"[0-9]{1,9}", text):
+        return 1
+    return min(max(int(text), 1), AUTOCOMPLETE_MAX_PAGE)
 
 
 @transaction.non_atomic_requests
 def autocomplete(request):
     """Regions whose name starts with ``?q=``, best first (``RegionQuerySet.search``),
-    active only, at most ``AUTOCOMPLETE_LIMIT``; ``?levels=village,urban_village``
-    (``Region.Level`` values, comma-separated; unknown ones ignored) narrows the
-    levels. Answers Select2's JSON: ``{"results": [{"id": 12, "text": "Tompobulu,
-    Kec. Tompobulu, Kab. Maros"}], "pagination": {"more": false}}``. One query
-    whatever the size of the table; login required (the middleware)."""
+    active only, ``AUTOCOMPLETE_LIMIT`` a page.
+
+    ``?levels=village,urban_village`` (``Region.Level`` values, comma-separated;
+    unknown ones ignored) narrows the levels; ``?near=53.71`` (a region code)
+    lists the regions within that region, then within its province, first;
+    ``?page=2`` (Select2 asks when the list is scrolled to the end; 1 to
+    ``AUTOCOMPLETE_MAX_PAGE``, anything else is page 1) the next page;
+    ``?ids=code`` answers region codes as ids instead of primary keys (the
+    filters, whose links must not depend on the database). Answers Select2's
+    JSON: ``{"results": [{"id": 12, "text": "Tompobulu, Kec. Tompobulu, Kab.
+    Maros"}], "pagination": {"more": false}}``. One query whatever the size of
+    the table; login required (the middleware)."""
     levels = [
         level
         for level in request.GET.get("levels", "").split(",")
         if level in Level.values
     ]
+    page = _page_number(request.GET.get("page", ""))
     regions = list(
         Region.objects.active()
         .at_levels(*levels)
-        .search(request.GET.get("q", ""), limit=AUTOCOMPLETE_LIMIT + 1)
+        .search(
+            request.GET.get("q", ""),
+            limit=AUTOCOMPLETE_LIMIT + 1,
+            offset=(page - 1) * AUTOCOMPLETE_LIMIT,
+            near=request.GET.get("near"),
+        )
         .with_parents()
     )
+    by_code = request.GET.get("ids") == "code"
     return JsonResponse(
         {
             "results": [
-                {"id": region.pk, "text": region.label}
+                {"id": region.code if by_code else region.pk, "text": region.label}
                 for region in regions[:AUTOCOMPLETE_LIMIT]
             ],
-            "pagination": {"more": len(regions) > AUTOCOMPLETE_LIMIT},
+            "pagination": {
+                "more": len(regions) > AUTOCOMPLETE_LIMIT
+                and page < AUTOCOMPLETE_MAX_PAGE
+            },
         }
     )
 

@@ -8,14 +8,16 @@ script of its own, only ``{{ form.media }}``. Nothing is inline: the page's
 Content-Security-Policy (``script-src 'self'``) holds.
 """
 
+import re
 from collections.abc import Iterable
+from urllib.parse import urlencode
 
 from dal_select2.widgets import I18N_PATH, ModelSelect2
 from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Level, Region
+from .models import ANY_CODE_RE, Level, Region
 
 #: Characters typed before the picker asks the server.
 MINIMUM_INPUT_LENGTH = 2
@@ -25,16 +27,30 @@ class RegionSelect(ModelSelect2):
     """A ``<select>`` picking one region by typing part of its name.
 
     ``levels`` (``Region.Level`` values) restricts what the picker offers, for
-    example ``VILLAGE_LEVELS``; ``None`` offers every level. The chosen region
-    is rendered with its ``label`` ("Tompobulu, Kec. Tompobulu, Kab. Maros"),
-    read in one query whatever the field's queryset. Usable with any
-    ``ModelChoiceField`` over ``Region`` (forms, django-filter's
+    example ``VILLAGE_LEVELS``; ``None`` offers every level. ``near`` (a region
+    code, e.g. the training's regency "53.71"; settable after construction) lists
+    the regions within it, then within its province, first. ``by_code`` makes
+    the option values region codes ("73.09") instead of primary keys: give the
+    field ``to_field_name="code"`` too (the report filters, so a shared link
+    names the region, not a database row). The chosen region is rendered with
+    its ``label`` ("Tompobulu, Kec. Tompobulu, Kab. Maros"), read in one query
+    whatever the field's queryset. Usable with any ``ModelChoiceField`` over
+    ``Region`` (forms, django-filter's
     ``ModelChoiceFilter(queryset=Region.objects.all(), widget=RegionSelect())``).
     The page must render ``{{ form.media }}``.
     """
 
-    def __init__(self, levels: Iterable[str] | None = None, attrs=None):
+    def __init__(
+        self,
+        levels: Iterable[str] | None = None,
+        attrs=None,
+        *,
+        near: str | None = None,
+        by_code: bool = False,
+    ):
         self.levels = tuple(Level(level).value for level in levels or ())
+        self.near = near
+        self.by_code = by_code
         attrs = {
             "data-minimum-input-length": MINIMUM_INPUT_LENGTH,
             "data-placeholder": _("Type a region name"),
@@ -45,29 +61,57 @@ class RegionSelect(ModelSelect2):
 
     def build_attrs(self, base_attrs, extra_attrs=None):
         attrs = super().build_attrs(base_attrs, extra_attrs)
-        url = reverse("regions:autocomplete")
+        params = {}
         if self.levels:
-            url += "?levels=" + ",".join(self.levels)
-        attrs["data-autocomplete-light-url"] = url
+            params["levels"] = ",".join(self.levels)
+        if self.near:
+            params["near"] = self.near
+        if self.by_code:
+            params["ids"] = "code"
+        url = reverse("regions:autocomplete")
+        attrs["data-autocomplete-light-url"] = (
+            f"{url}?{urlencode(params, safe=',')}" if params else url
+        )
         return attrs
+
+    def near_to(self, region: Region | None) -> None:
+        """List first the regions within ``region``'s regency or city (its
+        province for a province; nothing changes for ``None``): the training's
+        place for a participant's village. No query (the code gives the
+        regency)."""
+        if region is not None:
+            self.near = ".".join(region.code.split(".")[:2])
+
+    def _key(self, region: Region) -> str:
+        return region.code if self.by_code else str(region.pk)
 
     def remember(self, region: Region) -> None:
         """Render ``region`` when it is the chosen value without reading it again:
         its field has just checked it (``regions.forms.RemembersChosenRegion``).
         ``region`` must have its parents loaded (``Region.objects.with_parents()``)
         or its label reads them."""
-        self.remembered = {str(region.pk): region}
+        self.remembered = {self._key(region): region}
 
     def filter_choices_to_render(self, selected_choices):
         """An empty choice (Select2 shows the placeholder on it) and the chosen
         region, labelled with its parents (one query, none when its field handed
-        it over with ``remember``)."""
+        it over with ``remember``, none for a value that cannot be a region: a
+        submitted "²" or "abc" is shown as no choice, never looked up)."""
         remembered = getattr(self, "remembered", {})
-        pks = [str(pk) for pk in selected_choices if pk and str(pk).isdigit()]
-        regions = [remembered[pk] for pk in pks if pk in remembered]
-        if missing := [pk for pk in pks if pk not in remembered]:
-            regions += Region.objects.with_parents().filter(pk__in=missing)
-        self.choices = [("", ""), *((region.pk, region.label) for region in regions)]
+        shape = ANY_CODE_RE if self.by_code else r"[0-9]{1,18}"
+        keys = [
+            str(key)
+            for key in selected_choices
+            if key and re.fullmatch(shape, str(key))
+        ]
+        regions = [remembered[key] for key in keys if key in remembered]
+        if missing := [key for key in keys if key not in remembered]:
+            lookup = "code__in" if self.by_code else "pk__in"
+            regions += Region.objects.with_parents().filter(**{lookup: missing})
+        self.choices = [
+            ("", ""),
+            *((self._key(region), region.label) for region in regions),
+        ]
 
     @property
     def media(self):

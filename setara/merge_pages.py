@@ -6,6 +6,8 @@ undo (``participants.undo_participantmerge``). The services are in
 ``setara.merging``; the list of pairs in ``participants.duplicates``.
 """
 
+import re
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
@@ -47,7 +49,7 @@ class DuplicateListView(PermissionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         pairs = duplicate_pairs()
         person = self.request.GET.get("participant", "")
-        if person.isdigit():
+        if re.fullmatch(r"[0-9]{1,9}", person):  # not isdigit(): "²" is a digit
             pairs = [p for p in pairs if int(person) in (p.first_id, p.second_id)]
         page = pair_page(pairs, self.request.GET.get("page"))
         return super().get_context_data(

@@ -6,6 +6,18 @@ from setara import roles
 from tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Put the default language back after each test: a client request with the
+    language cookie "en" leaves English active in the test thread, and a later
+    test would then read English where it expects Indonesian."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def regions_sample(db):
     """The regions of tests/regions/data/sample.csv (Sulawesi Selatan with Maros,

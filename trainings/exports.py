@@ -55,7 +55,6 @@ PERSONAL_PERMISSION = "participants.export_personal_data"
 
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": "text/csv; charset=utf-8"}
 FORMATS = tuple(CONTENT_TYPES)
-_TITLE_LENGTH = 300  # Job.title's max_length
 
 
 # Starting a job (in the request)
@@ -129,13 +128,13 @@ def filters_in_words(filterset: ReportFilterSet) -> str:
 def job_title(what: str, fmt: str, about: str) -> str:
     """A job's title: ``what`` (the button's words without the format, such as
     "Participant list"), the format and ``about`` (filters in words, or the
-    training), cut to fit ``Job.title``."""
-    title = _("%(what)s (.%(fmt)s), %(about)s") % {
+    training). ``jobs.services.job_start`` cleans it and cuts it to fit
+    ``Job.title``."""
+    return _("%(what)s (.%(fmt)s), %(about)s") % {
         "what": what,
         "fmt": fmt,
         "about": about,
     }
-    return title if len(title) <= _TITLE_LENGTH else title[: _TITLE_LENGTH - 1] + "…"
 
 
 # The work (in the worker, in the job's language)
@@ -193,7 +192,21 @@ def file_stem(what: str, filterset: ReportFilterSet) -> str:
         parts.append(data["region"].name)
     if data.get("training"):
         parts += [_("training"), data["training"][:40]]
-    parts.append(timezone.localdate().isoformat())
+    return _stem(parts)
+
+
+def training_file_stem(what: str, training: Training) -> str:
+    """The file name without extension of one training's export, by the scheme of
+    ``file_stem``: ``setara``, ``what`` (a word in the active language), the word
+    "training" and the start of the training's title, and today's date, such as
+    ``setara-peserta-pelatihan-pelatihan-pencegahan-kekerasan-2026-12-04``; the
+    same for the file sent straight back and the job's file."""
+    return _stem(["setara", what, _("training"), training.title[:40]])
+
+
+def _stem(parts: list[str]) -> str:
+    """``parts`` and today's date, slugified (ASCII) and joined with "-"."""
+    parts = [*parts, timezone.localdate().isoformat()]
     return "-".join(filter(None, (slugify(part) for part in parts)))[:150]
 
 
@@ -270,7 +283,7 @@ def training_participants_work(job: Job, progress) -> JobOutput:
     check_user(job, participant_permissions(personal))
     training = _training(job)
     table = tables.roster_table(training, personal=personal)
-    stem = f"training-{training.pk}-participants"
+    stem = training_file_stem(_("participants"), training)
     return spreadsheet_output([table], job.params["fmt"], stem, progress)
 
 
@@ -279,5 +292,5 @@ def training_summary_work(job: Job, progress) -> JobOutput:
     check_user(job, REPORT_PERMISSIONS)
     training = _training(job)
     table_list = tables.report_tables(tables.enrolments_of(training))
-    stem = f"training-{training.pk}-summary"
+    stem = training_file_stem(_("report"), training)
     return spreadsheet_output(table_list, job.params["fmt"], stem, progress)

@@ -1,3 +1,5 @@
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -5,9 +7,8 @@ from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Agency
-from regions.forms import RemembersChosenRegion
-from regions.models import Region, within_q
-from regions.widgets import RegionSelect
+from regions.filters import region_filter
+from regions.models import within_q
 
 from .models import Enrolment, Topic, Training
 
@@ -20,29 +21,6 @@ def _year_choices():
         .order_by("-year")
     )
     return [(year, str(year)) for year in years]
-
-
-class _RegionChoiceField(RemembersChosenRegion, django_filters.fields.ModelChoiceField):
-    """django-filter's model choice field that hands the checked region to its
-    picker."""
-
-
-class _RegionChoiceFilter(django_filters.ModelChoiceFilter):
-    field_class = _RegionChoiceField
-
-
-def region_filter() -> django_filters.ModelChoiceFilter:
-    """A region filter at any level, picked by typing (``RegionSelect``: the page
-    carries the chosen region only, never the 91,599 regions); the filter method
-    keeps the region and everything below it (``regions.models.within_q``).
-    Checking a chosen value is one query (with its parents), and rendering it
-    reuses that region."""
-    return _RegionChoiceFilter(
-        label=_("Region"),
-        queryset=Region.objects.with_parents(),
-        widget=RegionSelect(),
-        method="filter_region",
-    )
 
 
 class TrainingFilterSet(django_filters.FilterSet):
@@ -123,6 +101,8 @@ class ReportFilterSet(django_filters.FilterSet):
 
     def filter_training(self, queryset, name, value):
         value = value.strip()
-        if value.isdigit():
+        # ASCII digits only: str.isdigit() is true for "²" and "①", which int()
+        # refuses; nine digits at most, so the number fits the database's integer.
+        if re.fullmatch(r"[0-9]{1,9}", value):
             return queryset.filter(training_id=int(value))
         return queryset.filter(training__title__icontains=value)

@@ -473,6 +473,29 @@ def page_table(table: Table, *, total_row: bool = False) -> dict:
     }
 
 
+def region_page_table(table: Table) -> dict:
+    """A ``region_table`` for the page (``page_table``) with two header rows:
+    ``groups``, the measures over their sex columns (``[{"label": "", "span":
+    3}, {"label": "Participations", "span": 5}, {"label": "Unique persons",
+    "span": 5}]``, the first over the name, code and trainings columns, which
+    ``top_columns`` holds), and ``sub_columns``, the sex columns under each
+    measure; the file keeps one header row ("Participations L")."""
+    laid_out = page_table(table, total_row=True)
+    columns = laid_out["columns"]
+    sexes = len(sex_header())
+    leading = len(columns) - 2 * sexes
+    laid_out["top_columns"] = columns[:leading]
+    laid_out["groups"] = [
+        {"label": _("Participations"), "span": sexes},
+        {"label": _("Unique persons"), "span": sexes},
+    ]
+    laid_out["sub_columns"] = [
+        {**column, "label": label}
+        for column, label in zip(columns[leading:], sex_header() * 2, strict=True)
+    ]
+    return laid_out
+
+
 def page_tables(summary: dict, enrolments, grouped: dict[str, list[dict]]) -> dict:
     """The report page's tables by name (``summary``, ``agency_type``, ``agency``,
     ``disability``, ``month``, ``province``, ``regency``), laid out by
@@ -481,8 +504,8 @@ def page_tables(summary: dict, enrolments, grouped: dict[str, list[dict]]) -> di
     province, regency = region_tables(summary, grouped)
     months = grouped["month"]
     return {
-        "province": page_table(province, total_row=True),
-        "regency": page_table(regency, total_row=True),
+        "province": region_page_table(province),
+        "regency": region_page_table(regency),
         "summary": page_table(summary_table(summary)),
         "agency_type": page_table(agency_type_table(summary), total_row=True),
         "agency": page_table(

@@ -236,12 +236,19 @@ TASKS = {
     }
 }
 # Files that jobs write (exports, PDFs) are offered this long, then removed by
-# `manage.py jobs_clean_up`; a running job without progress for JOBS_STALE_AFTER
-# is marked failed (its worker died). An empty variable (as in .env.example) means
-# the default.
+# `manage.py jobs_clean_up`; a running job that has not reported for
+# JOBS_STALE_AFTER is marked failed (its worker died): the worker reports at least
+# every 30 s (jobs.runner.HEARTBEAT_SECONDS), so 5 minutes is ten missed reports.
+# The clean-up marks it, and so does starting the same job again. An empty
+# variable (as in .env.example) means the default.
 JOBS_FILE_EXPIRY = timedelta(days=int(env.str("EXPORT_EXPIRY_DAYS", default="") or 7))
 JOBS_STALE_AFTER = timedelta(
-    minutes=int(env.str("JOBS_STALE_MINUTES", default="") or 60)
+    minutes=int(env.str("JOBS_STALE_MINUTES", default="") or 5)
+)
+# Jobs one user may have waiting or running at once; one more is refused with a
+# message (a user cannot fill the queue and keep everyone else's jobs waiting).
+JOBS_MAX_UNFINISHED_PER_USER = int(
+    env.str("JOBS_MAX_UNFINISHED_PER_USER", default="") or 3
 )
 # Uploaded sign-in sheets waiting between preview and confirm.
 IMPORT_UPLOAD_EXPIRY = timedelta(

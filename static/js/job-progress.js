@@ -52,6 +52,11 @@
     error.hidden = !data.error;
     setLink(part("download"), data.download_url);
     setLink(part("next"), data.next_url);
+    // The expired notice sits outside the box, after it.
+    const expired = document.querySelector(".js-job-expired");
+    if (expired) {
+      expired.hidden = !data.expired;
+    }
     part("refresh").hidden = finished(data.status);
     box.dataset.status = data.status;
   };

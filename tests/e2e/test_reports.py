@@ -32,7 +32,8 @@ def test_coordinator_reads_the_report_and_downloads_the_participant_list(page, l
     page.get_by_role("link", name="Pelatihan Pencegahan dan Penanganan").click()
     with page.expect_download() as download:
         page.locator("#export-participants-xlsx").click()
-    assert download.value.suggested_filename.endswith("-participants.xlsx")
+    name = download.value.suggested_filename
+    assert name.startswith("setara-peserta-pelatihan-") and name.endswith(".xlsx")
     with open(download.value.path(), "rb") as file:
         sheet = load_workbook(io.BytesIO(file.read())).active
     assert sheet.max_row == 1 + 19

@@ -116,6 +116,7 @@ def test_status_json(staff_client, staff_user, django_assert_max_num_queries):
         "percent": None,
         "progress_text": "3 rows written",
         "download_url": None,
+        "expired": False,
         "error": None,
         "next_url": None,
         "message": None,

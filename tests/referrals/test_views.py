@@ -56,7 +56,7 @@ class TestDirectory:
         province = ProvincialInstitutionFactory(name="B Provinsi")
         regency = ReferralInstitutionFactory(name="C Kabupaten", region=maros())
         other = ReferralInstitutionFactory(name="D Kabupaten Lain")
-        response = staff_client.get(DIRECTORY, {"region": maros().pk})
+        response = staff_client.get(DIRECTORY, {"region": maros().code})
         assert names(response) == [regency.name, province.name, national.name]
         assert other.name not in names(response)
 
@@ -149,7 +149,7 @@ class TestDirectory:
     def test_query_count_does_not_grow_with_rows(self, staff_client):
         def count_queries():
             with CaptureQueriesContext(connection) as queries:
-                response = staff_client.get(DIRECTORY, {"region": maros().pk})
+                response = staff_client.get(DIRECTORY, {"region": maros().code})
             assert response.status_code == HTTPStatus.OK
             return len(queries)
 
@@ -266,7 +266,7 @@ class TestPathway:
         assert count_queries() == few
 
     def test_directory_links_to_the_pathway_of_a_chosen_regency(self, staff_client):
-        response = staff_client.get(DIRECTORY, {"region": maros().pk})
+        response = staff_client.get(DIRECTORY, {"region": maros().code})
         assert pathway_url() in response.content.decode()
 
 

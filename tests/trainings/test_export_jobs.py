@@ -134,7 +134,7 @@ class TestStart:
         query = {
             "period_after": "2023-01-01",
             "period_before": "2023-12-31",
-            "region": str(maros_region().pk),
+            "region": maros_region().code,
             "training": str(maros.pk),
         }
         job = job_of(start_export(coordinator_client, url(PEOPLE, "csv"), query))
@@ -228,15 +228,16 @@ class TestOnce:
         django_assert_num_queries,
     ):
         """Session, user, permissions, topics, region, the job (lock the user,
-        look for the same job, insert, task id, read back) and the savepoints
-        around them: the same however many people there are, and no count of
-        them (the worker counts, then the job's page reads "N of M")."""
+        look for the user's dead jobs, the same job, count the user's unfinished
+        jobs, insert, task id, read back) and the savepoints around them: the
+        same however many people there are, and no count of them (the worker
+        counts, then the job's page reads "N of M")."""
         topic = TopicFactory()
-        query = {"topic": str(topic.pk), "region": str(maros_region().pk)}
+        query = {"topic": str(topic.pk), "region": maros_region().code}
         training = TrainingFactory(region=maros_region())
         training.topics.add(topic)
         EnrolmentFactory.create_batch(2, training=training)
-        with django_assert_max_num_queries(18) as few:
+        with django_assert_max_num_queries(20) as few:
             response = start_export(coordinator_client, url(PEOPLE), query)
         assert response.status_code == HTTPStatus.FOUND
         assert not any("participants_participant" in q["sql"] for q in few)
@@ -342,7 +343,8 @@ class TestTrainingExports:
         training = TrainingFactory()
         EnrolmentFactory.create_batch(3, training=training)
         address = url("trainings:export_participants", fmt, training.pk)
-        direct = b"".join(coordinator_client.get(address).streaming_content)
+        response = coordinator_client.get(address)
+        direct = b"".join(response.streaming_content)
         monkeypatch.setattr(exports, "DIRECT_EXPORT_MAX_ENROLMENTS", 2)
         page = coordinator_client.get(address)
         assert page.status_code == HTTPStatus.OK and not Job.objects.exists()
@@ -350,7 +352,10 @@ class TestTrainingExports:
         job = job_of(coordinator_client.post(address))
         assert job.params == {"training": training.pk, "fmt": fmt, "personal": True}
         assert job.log_filters == {"pk": str(training.pk), "fmt": fmt}
-        assert job.filename == f"training-{training.pk}-participants.{fmt}"
+        # One naming scheme, in the user's language, direct or by a job.
+        stem = f"setara-peserta-pelatihan-{slugify(training.title[:40])}"
+        assert job.filename == f"{stem}-{timezone.localdate().isoformat()}.{fmt}"
+        assert f'filename="{job.filename}"' in response["Content-Disposition"]
         if fmt == "csv":
             assert job_content(job) == direct
         else:
@@ -366,3 +371,61 @@ class TestTrainingExports:
         rows = sheet_cells(job_content(job))[0]
         assert rows[2][1:5] != (None,) * 4 and rows[2][4] == 3
         assert not job.personal
+
+
+class TestLimits:
+    def test_a_3000_character_agency_filter_gives_a_title_that_fits(
+        self, coordinator_client
+    ):
+        """The title holds the filters in words; cleaning turns "…" into "..."
+        (PostgreSQL refused the longer title with a 500)."""
+        agency = "Dinas " + "Pemberdayaan Perempuan … " * 120
+        assert len(agency) > 3000
+        job = job_of(start_export(coordinator_client, url(REPORT), {"agency": agency}))
+        job.refresh_from_db()
+        assert len(job.title) <= Job._meta.get_field("title").max_length
+        assert job.title.endswith("...")
+
+    def test_too_many_unfinished_jobs_say_so_on_my_downloads(
+        self, queue_only, coordinator_client, settings
+    ):
+        settings.JOBS_MAX_UNFINISHED_PER_USER = 2
+        coordinator_client.cookies["django_language"] = "en"
+        for agency in ["Dinas A", "Dinas B"]:
+            job_of(start_export(coordinator_client, url(REPORT), {"agency": agency}))
+        response = start_export(coordinator_client, url(PEOPLE), {"agency": "Dinas C"})
+        assert response.status_code == HTTPStatus.FOUND
+        assert response.url == reverse("jobs:list")
+        page = coordinator_client.get(response.url).content.decode()
+        assert "You already have 2 exports or imports waiting or running" in page
+        assert Job.objects.count() == 2
+
+    def test_a_large_training_export_at_the_limit_says_so(
+        self, queue_only, coordinator_client, settings, monkeypatch
+    ):
+        settings.JOBS_MAX_UNFINISHED_PER_USER = 1
+        monkeypatch.setattr(exports, "DIRECT_EXPORT_MAX_ENROLMENTS", 0)
+        training = TrainingFactory()
+        EnrolmentFactory(training=training)
+        job_of(coordinator_client.post(url(REPORT)))
+        response = coordinator_client.post(
+            reverse("trainings:export_summary", args=[training.pk])
+        )
+        assert response.url == reverse("jobs:list")
+        assert Job.objects.count() == 1
+
+    def test_a_small_training_summary_has_the_same_name_as_its_job(
+        self, staff_client, monkeypatch
+    ):
+        training = TrainingFactory(title="Pelatihan Konselor / Angkatan II")
+        EnrolmentFactory(training=training)
+        address = reverse("trainings:export_summary", args=[training.pk])
+        response = staff_client.get(address)
+        direct = response["Content-Disposition"]
+        assert b"".join(response.streaming_content)  # read to the end (closes it)
+        monkeypatch.setattr(exports, "DIRECT_EXPORT_MAX_ENROLMENTS", 0)
+        job = job_of(staff_client.post(address))
+        today = timezone.localdate().isoformat()
+        assert job.filename.endswith(f"-pelatihan-konselor-angkatan-ii-{today}.xlsx")
+        assert job.filename.startswith("setara-")
+        assert direct == f'attachment; filename="{job.filename}"'

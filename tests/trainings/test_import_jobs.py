@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from jobs.models import Job
 from participants.models import Participant
 from tests.factories import AgencyFactory, ParticipantFactory, TrainingFactory
+from tests.trainings.export_files import job_of
 from tests.trainings.test_import_views import confirm_data, preview_url, upload, xlsx
 from trainings.imports import jobs as import_jobs
 from trainings.imports.pending import PendingUpload
@@ -290,3 +291,82 @@ def test_progress_is_seen_by_another_connection_during_the_import(
     job.refresh_from_db()
     assert job.status == Job.Status.SUCCEEDED, job.error_message
     assert seen == [0, 2, 4, 5]
+
+
+def test_a_250_character_file_name_gives_a_title_that_fits(servers, training):
+    a, b = servers
+    name = "daftar hadir " + "peserta pelatihan … " * 12 + ".xlsx"
+    assert len(name) > 250
+    url = preview_url(upload(a, training, sheet(5, name=name)))
+    job = Job.objects.get(pk=job_of(b.post(url, confirm_data(a.get(url)))).pk)
+    assert job.status == Job.Status.SUCCEEDED, job.error_message
+    assert len(job.title) <= Job._meta.get_field("title").max_length
+    assert job.title.startswith("Import of daftar hadir peserta")
+
+
+def test_a_confirm_over_the_job_limit_says_so_and_keeps_the_upload(
+    servers, training, settings
+):
+    settings.TASKS = {"default": {"BACKEND": DUMMY_BACKEND}}
+    settings.JOBS_MAX_UNFINISHED_PER_USER = 1
+    a, b = servers
+    first = preview_url(upload(a, training, sheet(5)))
+    job_of(a.post(first, confirm_data(a.get(first))))
+    second = preview_url(upload(a, training, sheet(4, name="lain.xlsx")))
+    response = b.post(second, confirm_data(a.get(second)), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("jobs:list")
+    assert "You already have 1 export or import waiting" in response.content.decode()
+    assert Job.objects.count() == 1
+    assert ImportUpload.objects.filter(consumed_at__isnull=True).count() == 2
+
+
+def test_a_confirm_after_its_job_died_starts_a_new_job(servers, training, settings):
+    settings.TASKS = {"default": {"BACKEND": DUMMY_BACKEND}}
+    a, b = servers
+    url = preview_url(upload(a, training, sheet(5)))
+    data = confirm_data(a.get(url))
+    dead = job_of(a.post(url, data))
+    Job.objects.filter(pk=dead.pk).update(
+        status=Job.Status.RUNNING,
+        updated_at=timezone.now() - datetime.timedelta(minutes=10),
+    )
+    again = job_of(b.post(url, data))
+    assert again != dead and again.status == Job.Status.QUEUED
+    dead.refresh_from_db()
+    assert dead.status == Job.Status.FAILED
+
+
+def test_the_job_of_a_deleted_training_says_the_training_was_deleted(
+    staff_client, staff_user, training
+):
+    upload_row, fingerprint = _previewed(staff_client, training)
+    job = _start(staff_user, upload_row, fingerprint)  # runs at once here: redo
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED)
+    training.delete()  # the upload goes with it
+    import_jobs.import_confirm.call(str(job.pk))
+    job.refresh_from_db()
+    assert job.status == Job.Status.FAILED
+    assert job.error_message == str(import_jobs.TRAINING_DELETED)
+    assert "expired" not in job.error_message
+
+
+def test_a_failed_job_keeps_rows_and_fields_but_no_values(
+    staff_client, staff_user, training
+):
+    """Two rows with one phone number, and a registry person with row 3's name:
+    the preview names the values; the job's message (kept after the upload is
+    gone) does not."""
+    rows = [HEADER] + [
+        [f"Peserta Nomor {i}", "P", "Dinas Uji", f"0812{min(i, 3):08d}"]
+        for i in range(1, 6)
+    ]
+    upload(staff_client, training, xlsx(rows))
+    ParticipantFactory(
+        full_name="Peserta Nomor 2", agency=AgencyFactory(name="Dinas Uji"), phone=""
+    )
+    job = _start(staff_user, ImportUpload.objects.get(), "fingerprint")
+    assert job.status == Job.Status.FAILED
+    assert "Row 3: possibly the same person as #" in job.error_message
+    assert "Row 5: the same person as row 4." in job.error_message
+    for value in ["Peserta Nomor", "0812", "+62812", "Dinas Uji"]:
+        assert value not in job.error_message

@@ -129,7 +129,7 @@ class TestTrainingList:
         TrainingFactory(region=other, start_date=datetime.date(2023, 5, 1))
         response = staff_client.get(
             reverse("trainings:list"),
-            {"year": 2023, "region": maros.pk, "topic": ocsea.pk},
+            {"year": 2023, "region": maros.code, "topic": ocsea.pk},
         )
         assert list(response.context["page_obj"].object_list) == [match]
 
@@ -137,7 +137,7 @@ class TestTrainingList:
         regency = RegencyFactory()
         training = TrainingFactory(region=regency)
         response = staff_client.get(
-            reverse("trainings:list"), {"region": regency.parent.pk}
+            reverse("trainings:list"), {"region": regency.parent.code}
         )
         assert list(response.context["page_obj"].object_list) == [training]
 

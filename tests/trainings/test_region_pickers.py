@@ -69,3 +69,39 @@ def test_new_training_page_renders_no_region_options(regions_sample, staff_clien
     [select] = re.findall(r'<select name="region".*?</select>', content, re.S)
     assert select.count("<option") <= 1
     assert "autocomplete_light" in content  # the picker's scripts, not inline
+
+
+def test_the_village_picker_lists_the_trainings_regency_first(
+    regions_sample, staff_client
+):
+    """On a Kota Kupang training, the new participant's village picker asks the
+    search for the villages of Kota Kupang first (``near``)."""
+    training = TrainingFactory(region=Region.objects.get(code="53.71.01"))
+    enrol = reverse("trainings:enrol", args=[training.pk])
+    content = staff_client.get(enrol).content.decode()
+    [select] = re.findall(r'<select name="village_region".*?</select>', content, re.S)
+    assert "near=53.71" in select
+    url = re.search(r'data-autocomplete-light-url="([^"]+)"', select)[1]
+    Region.objects.create(
+        code="53.71.01.1010",
+        name="Manulai II",
+        level="urban_village",
+        parent=Region.objects.get(code="53.71.01"),
+    )
+    regency = Region.objects.create(
+        code="53.01",
+        name="Kabupaten Kupang",
+        level="regency",
+        parent=Region.objects.get(code="53"),
+    )
+    district = Region.objects.create(
+        code="53.01.05", name="Kupang Barat", level="district", parent=regency
+    )
+    Region.objects.create(
+        code="53.01.05.2003", name="Manulai I", level="village", parent=district
+    )
+    found = staff_client.get(url.replace("&amp;", "&") + "&q=manulai").json()
+    assert [r["text"] for r in found["results"]] == [
+        "Manulai II, Kec. Alak, Kota Kupang",
+        "Manulai I, Kec. Kupang Barat, Kab. Kupang",
+    ]

@@ -227,7 +227,7 @@ class TestFilters:
         province = maros.region.parent
         TrainingFactory(region=RegencyFactory(code="73.71", level="city"))
         response = staff_client.get(
-            reverse("trainings:report"), {"region": province.pk}
+            reverse("trainings:report"), {"region": province.code}
         )
         assert response.context["summary"]["participations_total"] == 19
 
@@ -303,7 +303,7 @@ class TestQueryCount:
         if filtered:
             province = RegencyFactory().parent
             filters = {
-                "region": province.pk,
+                "region": province.code,
                 "topic": TopicFactory().pk,
                 "period_after": "2023-01-01",
                 "agency_type": "government",

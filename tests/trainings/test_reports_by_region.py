@@ -159,9 +159,8 @@ class TestFiltersAtAnyLevel:
         ],
     )
     def test_list_and_report_include_everything_below(self, places, code, titles):
-        pk = region(code).pk
-        listed = TrainingFilterSet({"region": pk}, queryset=Training.objects.all())
-        report = ReportFilterSet({"region": pk}, queryset=Enrolment.objects.all())
+        listed = TrainingFilterSet({"region": code}, queryset=Training.objects.all())
+        report = ReportFilterSet({"region": code}, queryset=Enrolment.objects.all())
         assert listed.is_valid() and report.is_valid()
         assert {t.title for t in listed.qs} == titles
         assert {e.training.title for e in report.qs} == titles
@@ -169,7 +168,7 @@ class TestFiltersAtAnyLevel:
     def test_province_report_counts_the_village_trainings_participants(
         self, places, staff_client
     ):
-        response = staff_client.get(REPORT, {"region": region("73").pk})
+        response = staff_client.get(REPORT, {"region": "73"})
         summary = response.context["summary"]
         assert sexes(summary, "participations") == (2, 2, 0, 4)
         assert sexes(summary, "persons") == (1, 2, 0, 3)
@@ -177,7 +176,7 @@ class TestFiltersAtAnyLevel:
     def test_report_filtered_by_ntt_shows_the_kupang_training(
         self, places, staff_client
     ):
-        response = staff_client.get(REPORT, {"region": region("53").pk})
+        response = staff_client.get(REPORT, {"region": "53"})
         assert response.status_code == HTTPStatus.OK
         assert response.context["summary"]["trainings"] == 1
         assert cells(response.context["tables"]["regency"])[0][:3] == [
@@ -185,9 +184,7 @@ class TestFiltersAtAnyLevel:
             "53.71",
             "1",
         ]
-        listed = staff_client.get(
-            reverse("trainings:list"), {"region": region("53").pk}
-        )
+        listed = staff_client.get(reverse("trainings:list"), {"region": "53"})
         assert [t.title for t in listed.context["page_obj"]] == ["Kupang"]
 
 
@@ -204,7 +201,7 @@ class TestVillagesReached:
         kupang.save()
         summary = Enrolment.objects.participants().report_summary()
         assert summary["villages"] == 2
-        response = staff_client.get(REPORT, {"region": region("73").pk})
+        response = staff_client.get(REPORT, {"region": "73"})
         assert response.context["summary"]["villages"] == 1
         with translation.override("en"):
             rows = list(tables.summary_table(summary).rows)
@@ -240,13 +237,14 @@ class TestPage:
     def test_region_picker_renders_only_the_chosen_option(self, places, staff_client):
         for url in (REPORT, reverse("trainings:list")):
             chosen = region("73.09.11.2001")
-            content = staff_client.get(url, {"region": chosen.pk}).content.decode()
+            content = staff_client.get(url, {"region": chosen.code}).content.decode()
             [select] = re.findall(r'<select name="region".*?</select>', content, re.S)
             assert select.count("<option") <= 2  # the empty choice and the chosen
-            assert f'value="{chosen.pk}" selected' in select
+            assert f'value="{chosen.code}" selected' in select
+            assert "ids=code" in select
 
     def test_report_queries_do_not_grow_with_regions(self, places, staff_client):
-        url = f"{REPORT}?region={region('73').pk}"
+        url = f"{REPORT}?region=73"
         staff_client.get(url)
         with CaptureQueriesContext(connection) as few:
             staff_client.get(url)
@@ -255,3 +253,21 @@ class TestPage:
         with CaptureQueriesContext(connection) as more:
             staff_client.get(url)
         assert len(more) == len(few)
+
+
+class TestRegionTablesLayout:
+    def test_grouped_headers_in_a_focusable_scroll_box(self, places, staff_client):
+        staff_client.cookies["django_language"] = "en"
+        content = staff_client.get(REPORT).content.decode()
+        for key, title in (("province", "By province"), ("regency", "By regency/city")):
+            start = content.index(f'data-table="{key}"')
+            box = content[content.rindex("<div", 0, start) : start]
+            assert 'tabindex="0"' in box
+            assert f'aria-label="{title}"' in box
+            table = content[start : content.index("</table>", start)]
+            head = table[: table.index("</thead>")]
+            assert head.count("<tr>") == 2
+            assert '<th scope="colgroup" colspan="5"' in head
+            assert ">Participations</th>" in head and ">Unique persons</th>" in head
+            assert "Participations L" not in head
+            assert head.count(">% P</th>") == 2

@@ -9,8 +9,10 @@ from http import HTTPStatus
 import pytest
 from django.conf import settings
 from django.db import IntegrityError, connection
+from django.template.defaultfilters import slugify
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from participants.models import Agency, AgencyAlias, Participant
 from setara import roles
@@ -507,8 +509,10 @@ class TestSignInSheetPdf:
         )
         assert response.status_code == HTTPStatus.OK
         assert response["Content-Type"] == "application/pdf"
+        # The scheme of every export, in the user's language (English here).
+        stem = f"setara-sign-in-sheet-training-{slugify(training.title[:40])}"
         assert response["Content-Disposition"] == (
-            f'attachment; filename="daftar-hadir-2023-10-18-{training.pk}.pdf"'
+            f'attachment; filename="{stem}-{timezone.localdate().isoformat()}.pdf"'
         )
         assert response.content.startswith(b"%PDF")
         # A4 landscape is 842 x 595 points; the page objects are compressed.

@@ -19,17 +19,17 @@ from django_tasks import task
 
 from jobs.models import Job
 from jobs.runner import JobFailed, JobOutput, Progress, job_run
-from jobs.services import job_start
+from jobs.services import job_start, jobs_fail_stale
 from participants.services import registry_lock
 
-from ..models import ImportUpload
+from ..models import ImportUpload, Training
 from ..services import (
     EnrolmentsImportResult,
     UploadAlreadyImported,
     enrolments_import,
 )
 from .pending import PendingUpload
-from .plan import plan_import
+from .plan import DuplicateRowProblem, NameMatchProblem, plan_import
 
 #: The permission a job of this kind is recorded with (an import writes no file).
 IMPORT_PERMISSION = "trainings.add_enrolment"
@@ -38,6 +38,9 @@ PROBLEMS_SHOWN = 5
 
 ALREADY_IMPORTED = gettext_lazy("This file was already imported.")
 EXPIRED = gettext_lazy("This upload has expired. Upload the file again.")
+TRAINING_DELETED = gettext_lazy(
+    "Nothing was imported: the training was deleted while the import waited."
+)
 CHANGED_MEANWHILE = gettext_lazy(
     "Nothing was imported: someone changed this training or the registry since "
     "the preview. Open the preview again, check it and import again."
@@ -65,16 +68,15 @@ def runs_as_job(row_count: int) -> bool:
 
 def import_job_running(*, user, upload_id: int) -> Job | None:
     """The job of ``user`` still waiting or running that imports the upload
-    ``upload_id``, or None (one query)."""
-    return (
-        Job.objects.unfinished()
-        .filter(
-            created_by=user,
-            task_name=import_confirm.module_path,
-            params__upload=upload_id,
-        )
-        .first()
+    ``upload_id``, or None. A job of it that stopped reporting (its worker died)
+    is marked failed first (``jobs_fail_stale``), so the import can start again."""
+    jobs = Job.objects.filter(
+        created_by=user,
+        task_name=import_confirm.module_path,
+        params__upload=upload_id,
     )
+    jobs_fail_stale(jobs)
+    return jobs.unfinished().first()
 
 
 def import_confirm_start(
@@ -83,7 +85,8 @@ def import_confirm_start(
     """Start (or, when the same confirm is sent twice, find) the job importing
     ``pending`` into ``training`` with the user's choices (``pending.options``) as
     checked on the preview whose plan had ``fingerprint``; ``rows`` is the number
-    of rows to write (the progress bar's total). Returns the Job."""
+    of rows to write (the progress bar's total). Returns the Job; raises
+    ``jobs.services.TooManyJobs`` when the user has too many jobs unfinished."""
     return job_start(
         task=import_confirm,
         user=user,
@@ -92,6 +95,7 @@ def import_confirm_start(
         % {"file": pending.filename, "training": training.title},
         params={
             "upload": pending.upload_id,
+            "training": training.pk,
             "options": pending.options.to_dict(),
             "fingerprint": fingerprint,
         },
@@ -120,7 +124,7 @@ def import_confirm_work(job: Job, progress: Progress) -> JobOutput:
     """
     with transaction.atomic():
         registry_lock()
-        upload = _upload(job.params.get("upload"))
+        upload = _upload(job.params.get("upload"), job.params.get("training"))
         # The choices the user confirmed, not whatever the row holds by now.
         upload.options = job.params.get("options") or {}
         pending = PendingUpload.from_row(upload)
@@ -159,11 +163,15 @@ def import_confirm_work(job: Job, progress: Progress) -> JobOutput:
     )
 
 
-def _upload(upload_id) -> ImportUpload:
-    """The job's upload, still waiting and not expired; else JobFailed."""
+def _upload(upload_id, training_id=None) -> ImportUpload:
+    """The job's upload, still waiting and not expired; else JobFailed (saying
+    so when the training ``training_id`` was deleted, with its uploads)."""
     upload = (
         ImportUpload.objects.select_related("training").filter(pk=upload_id).first()
     )
+    deleted = upload is None and training_id is not None
+    if deleted and not Training.objects.filter(pk=training_id).exists():
+        raise JobFailed(str(TRAINING_DELETED))
     cutoff = timezone.now() - settings.IMPORT_UPLOAD_EXPIRY
     if upload is None or upload.created_at < cutoff:
         raise JobFailed(str(EXPIRED))
@@ -172,10 +180,36 @@ def _upload(upload_id) -> ImportUpload:
     return upload
 
 
+def problem_without_values(problem) -> str:
+    """``problem`` as the job's message keeps it (``Job.error_message`` stays
+    after the upload is gone and is not erased with a person): its row, column
+    and what is wrong, without the cell's value nor the names, phone numbers and
+    NIKs that the preview shows for a person found twice."""
+    where = []
+    if problem.row is not None:
+        where.append(_("Row %(row)s") % {"row": problem.row})
+    if problem.column:
+        column = _("column %(letter)s") % {"letter": problem.column}
+        if problem.header:
+            column += f" ({problem.header})"
+        where.append(column)
+    if isinstance(problem, DuplicateRowProblem):
+        what = _("the same person as row %(row)s.") % {"row": problem.first_row}
+    elif isinstance(problem, NameMatchProblem):
+        what = _(
+            "possibly the same person as #%(id)s in the registry: choose in the "
+            "preview."
+        ) % {"id": problem.participant_id}
+    else:
+        what = str(problem.message)
+    return f"{', '.join(where)}: {what}" if where else what
+
+
 def _problems_message(problems) -> str:
-    """The first ``PROBLEMS_SHOWN`` problems (each names its row and field) and
-    how many more there are, with what to do."""
-    shown = [str(problem) for problem in problems[:PROBLEMS_SHOWN]]
+    """The first ``PROBLEMS_SHOWN`` problems (each names its row and field, not
+    its value: ``problem_without_values``) and how many more there are, with what
+    to do."""
+    shown = [problem_without_values(p) for p in problems[:PROBLEMS_SHOWN]]
     more = len(problems) - len(shown)
     if more:
         shown.append(

@@ -253,7 +253,13 @@ def _old_months_sweep(cutoff: datetime.datetime) -> int:
     for year in years:
         months, _files = default_storage.listdir(f"imports/{year}")
         for month in months:
-            if not (year.isdigit() and month.isdigit() and 1 <= int(month) <= 12):
+            if not (
+                year.isascii()
+                and year.isdigit()
+                and month.isascii()
+                and month.isdigit()
+                and 1 <= int(month) <= 12
+            ):
                 continue
             next_year, next_month = divmod(int(year) * 12 + int(month), 12)
             month_end = datetime.datetime(

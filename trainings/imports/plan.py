@@ -33,6 +33,10 @@ from .villages import VillageMatch, match_villages, village_key
 #: The ``agency_choices`` value meaning "create a new agency" for a name that
 #: matches several existing agencies (never the default for such a name).
 CREATE_AGENCY = "+create"
+#: Rows of the file that are possibly the same person (suggestions, never
+#: blocking): at most this many per row are kept, and this many in all shown.
+FILE_SUGGESTIONS_PER_ROW = 3
+FILE_SUGGESTIONS_SHOWN = 50
 
 
 @dataclass
@@ -140,6 +144,14 @@ class NameMatchProblem(Problem):
     reasons: str = ""
 
 
+@dataclass(frozen=True)
+class DuplicateRowProblem(Problem):
+    """A row that is the same person as the earlier row ``first_row`` of the
+    file (or enrols the same registry person)."""
+
+    first_row: int = 0
+
+
 @dataclass
 class FileSuggestion:
     """Two rows of the file that are possibly the same person (a suggestion of
@@ -218,6 +230,17 @@ class ImportPlan:
     warnings: list[Problem] = field(default_factory=list)
     #: The file's distinct villages and the regions they match (never blocking).
     villages: list[VillageMatch] = field(default_factory=list)
+
+    @property
+    def file_suggestions_shown(self) -> list[FileSuggestion]:
+        """The first ``FILE_SUGGESTIONS_SHOWN`` suggestions, as the preview lists
+        them."""
+        return self.file_suggestions[:FILE_SUGGESTIONS_SHOWN]
+
+    @property
+    def file_suggestions_more(self) -> int:
+        """How many suggestions the preview does not list."""
+        return max(len(self.file_suggestions) - FILE_SUGGESTIONS_SHOWN, 0)
 
     @property
     def to_create(self) -> list[RowPlan]:
@@ -339,16 +362,29 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
         skipped_rows=parsed.skipped_rows,
         warnings=parsed.warnings,
         villages=list(villages.values()),
-        file_suggestions=[
+        file_suggestions=_file_suggestions(rows, in_file),
+    )
+
+
+def _file_suggestions(rows, in_file: list[FileMatch]) -> list[FileSuggestion]:
+    """The suggestions among ``in_file`` (pairs of rows, ordered by the second
+    row): at most ``FILE_SUGGESTIONS_PER_ROW`` for each row, the earliest. A file
+    of look-alike names ("Peserta 1".."Peserta 2000") then lists a few per row,
+    not every pair; ``same_person_in_file`` already bounds the pairs per row."""
+    per_row: dict[int, int] = defaultdict(int)
+    suggestions = []
+    for m in in_file:
+        if m.strength != SUGGESTED or per_row[m.second] >= FILE_SUGGESTIONS_PER_ROW:
+            continue
+        per_row[m.second] += 1
+        suggestions.append(
             FileSuggestion(
                 first_row=rows[m.first].row,
                 second_row=rows[m.second].row,
                 reasons=m.reasons,
             )
-            for m in in_file
-            if m.strength == SUGGESTED
-        ],
-    )
+        )
+    return suggestions
 
 
 def _file_agency(key: str, agencies: dict, unknown: dict) -> Any:
@@ -493,7 +529,7 @@ def _duplicates(plans: list[RowPlan], in_file: list[FileMatch]) -> list[Problem]
 
 
 def _duplicate(row: ImportRow, first_row: int, fields: str) -> Problem:
-    return Problem(
+    return DuplicateRowProblem(
         message=gettext(
             "This is the same person as row %(row)s (%(fields)s). Remove one of the "
             "two rows, or correct the one that is wrong."
@@ -501,6 +537,7 @@ def _duplicate(row: ImportRow, first_row: int, fields: str) -> Problem:
         % {"row": first_row, "fields": fields},
         row=row.row,
         value=row.full_name,
+        first_row=first_row,
     )
 
 

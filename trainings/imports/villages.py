@@ -28,7 +28,10 @@ class VillageMatch:
     the user chose; None keeps the text only. ``candidates`` are the villages
     the user may choose from when the name alone does not settle it: several
     villages of that name, or villages of that name whose district is not the
-    one written. ``rows`` are spreadsheet row numbers.
+    one written. ``rows`` are spreadsheet row numbers. ``village`` and
+    ``district`` are the first row's texts; ``written`` every distinct
+    "village, district" text of the rows as written ("Desa Tompobulu" and
+    "Tompobulu" are one village, shown as both).
     """
 
     key: str
@@ -38,6 +41,7 @@ class VillageMatch:
     region: Region | None = None
     candidates: list[Region] = field(default_factory=list)
     chosen: bool = False
+    written: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def code(self) -> str:
@@ -98,6 +102,8 @@ def match_villages(
                 key=key, village=row.village, district=row.district, rows=[]
             )
         matches[key].rows.append(row.row)
+        if (row.village, row.district) not in matches[key].written:
+            matches[key].written.append((row.village, row.district))
     scope = village_scope(training) if matches else None
     if scope is None:
         return matches

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView, TemplateView
 
+from jobs.services import TooManyJobs
 from participants.models import Agency
 from participants.services import registry_lock
 from participants.sheets import ImportFileError
@@ -226,13 +227,18 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
             messages.warning(self.request, text)
             return self.render_preview(plan)
         if runs_as_job(len(plan.rows)):
-            job = import_confirm_start(
-                user=self.request.user,
-                training=self.training,
-                pending=self.pending,
-                fingerprint=seen,
-                rows=len(plan.to_enrol),
-            )
+            try:
+                job = import_confirm_start(
+                    user=self.request.user,
+                    training=self.training,
+                    pending=self.pending,
+                    fingerprint=seen,
+                    rows=len(plan.to_enrol),
+                )
+            except TooManyJobs as error:
+                # The upload stays: Import works again once a job has finished.
+                messages.error(self.request, error.messages[0])
+                return redirect("jobs:list")
             return redirect("jobs:detail", job.pk)
         try:
             result = enrolments_import(

@@ -31,6 +31,7 @@ from setara.export_log import export_log_record_request
 from setara.submission import create_once, submitted_record
 
 from ..dates import day_rows
+from ..exports import training_file_stem
 from ..filters import TrainingFilterSet
 from ..forms import (
     AttendanceGridForm,
@@ -411,9 +412,8 @@ class SignInSheetPdfView(SignInSheetView):
         pdf = HTML(string=html).write_pdf()
         # A file of names leaves the system: record it like the other exports.
         export_log_record_request(self.request, row_count=len(context["enrolments"]))
-        filename = (
-            f"daftar-hadir-{self.object.start_date:%Y-%m-%d}-{self.object.pk}.pdf"
-        )
+        # The scheme of the other exports, in the user's language.
+        filename = f"{training_file_stem(str(_('Sign-in sheet')), self.object)}.pdf"
         return HttpResponse(
             pdf,
             content_type="application/pdf",

@@ -10,16 +10,18 @@ a GET of the same address shows the button. One training's exports stream straig
 back up to ``exports.DIRECT_EXPORT_MAX_ENROLMENTS`` enrolments.
 """
 
+from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from jobs.models import Job
-from jobs.services import job_start
+from jobs.services import TooManyJobs, job_start
 from setara.export_log import export_log_filters
 from setara.spreadsheets import SpreadsheetExportMixin
 
@@ -136,9 +138,19 @@ class ExportJobMixin:
         return reverse("trainings:report") + (f"?{query}" if query else "")
 
     def start_job(self, fmt: str):
-        """Start (or find, when sent twice) the job; redirect to its page."""
+        """Start (or find, when sent twice) the job; redirect to its page. When
+        the user has too many jobs unfinished: the message, and "My downloads"."""
         request = self.request
-        job = job_start(
+        try:
+            job = self.job_start(fmt)
+        except TooManyJobs as error:
+            messages.error(request, error.messages[0])
+            return redirect("jobs:list")
+        return redirect("jobs:detail", job.pk)
+
+    def job_start(self, fmt: str):
+        request = self.request
+        return job_start(
             task=self.task,
             user=request.user,
             kind=Job.Kind.EXPORT,
@@ -154,7 +166,6 @@ class ExportJobMixin:
             ),
             total=self.job_total(),
         )
-        return redirect("jobs:detail", job.pk)
 
     def confirm_response(self, fmt: str):
         """The page of a GET: what the export holds and the button to start it."""
@@ -255,7 +266,7 @@ class TrainingParticipantsExportView(TrainingExportMixin, View):
     what = _("Participants and attendance")
 
     def get_filename(self):
-        return f"training-{self.object.pk}-participants"
+        return exports.training_file_stem(gettext("participants"), self.object)
 
     def get_tables(self):
         return [tables.roster_table(self.object, personal=self.personal)]
@@ -280,7 +291,7 @@ class TrainingSummaryExportView(TrainingExportMixin, View):
     what = _("Summary by sex")
 
     def get_filename(self):
-        return f"training-{self.object.pk}-summary"
+        return exports.training_file_stem(gettext("report"), self.object)
 
     def get_tables(self):
         return tables.report_tables(tables.enrolments_of(self.object))

@@ -2,6 +2,7 @@
 villages of the training's regency, shown in the preview with the candidates to
 choose from, written as the person's village region, never blocking."""
 
+import re
 from http import HTTPStatus
 
 import pytest
@@ -345,6 +346,26 @@ class TestPreviewPage:
             "Peserta 0": TOMPOBULU,
             "Peserta 1": BONTO_BAHARI_TOMPOBULU,
         }
+
+    def test_preview_shows_the_villages_as_written(self, staff_client, maros_training):
+        rows = _rows(
+            "Desa Tompobulu",
+            "TOMPOBULU",
+            "Desa Tompobulu",
+            "Bonto Bahari",
+            "Ds. Bonto Bahari",
+            district=["", "", "", "", "Kec. Tompo"],
+        )
+        url = self._upload(staff_client, maros_training, rows)
+        content = staff_client.get(url).content.decode()
+        section = content[content.index('id="import-villages"') :]
+        section = section[: section.index("</section>")]
+        written = re.findall(r"<span class=\"d-block\" data-written>([^<]*)<", section)
+        # Each spelling once, as written, never the compared form ("tompobulu").
+        assert sorted(written) == sorted(
+            ["Desa Tompobulu", "TOMPOBULU", "Bonto Bahari", "Ds. Bonto Bahari"]
+        )
+        assert "Kec. Tompo" in section
 
 
 class TestCommand:

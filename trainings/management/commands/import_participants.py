@@ -214,7 +214,9 @@ class Command(BaseCommand):
                 )
             target = target.strip()
             choices[normalise_key(name)] = (
-                int(target) if target.isdigit() else normalise_key(target)
+                int(target)
+                if target.isascii() and target.isdigit()
+                else normalise_key(target)
             )
         return choices
 
