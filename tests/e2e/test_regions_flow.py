@@ -1,6 +1,7 @@
 """Anywhere in Indonesia: a programme officer records a training in Kota Kupang
-(53.71) with the region picker, and the report filtered by Nusa Tenggara Timur
-(53), picked the same way, shows it."""
+(53.71) with the region picker, enrols a participant whose village is picked by
+typing its name, and the report filtered by Nusa Tenggara Timur (53), picked the
+same way, shows it."""
 
 import pytest
 from playwright.sync_api import expect
@@ -33,6 +34,18 @@ def test_training_in_kupang_appears_in_the_ntt_report(page, login, regions_sampl
     page.wait_for_selector("#new-person")  # the enrol page follows
     training = Training.objects.get()
     assert training.region.code == "53.71"
+
+    # A participant from a village picked by typing its name on the enrol page.
+    person = page.locator("#new-person")
+    person.locator("#id_full_name").fill("Maria Ndun")
+    person.locator("input[name=sex][value=P]").check()
+    person.locator("#id_agency_name").fill("Dinas Sosial Kota Kupang")
+    person.locator("#id_create_agency").check()
+    pick_region(page, "#id_village_region", "namosain", "Namosain")
+    person.locator("button[type=submit]").last.click()
+    expect(page.locator("#enrolled")).to_contain_text("Maria Ndun")
+    enrolled = training.enrolments.get().participant
+    assert enrolled.village_region.code == "53.71.01.1001"
     EnrolmentFactory.create_batch(2, training=training)
 
     page.goto("/trainings/report/")
