@@ -17,11 +17,12 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, F, Func, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from participants.functioning import FunctioningAnswers
 from setara.fields import SingleLineCharField
+from trainings.models import Enrolment
 
 
 def new_desk_token() -> str:
@@ -89,6 +90,43 @@ class RegistrationQuerySet(models.QuerySet):
 
     def accepted(self):
         return self.filter(status=Registration.Status.ACCEPTED)
+
+    def for_review(self):
+        """Registrations with what the review list shows loaded in the same query:
+        agency, village (with its district), the probable match and their agency,
+        the participant, the reviewer, and ``match_trainings``: the number of
+        trainings the match is enrolled in (a subquery)."""
+        match_trainings = (
+            Enrolment.objects.filter(participant=OuterRef("match"))
+            .order_by()
+            .annotate(n=Func(F("pk"), function="COUNT"))
+            .values("n")
+        )
+        return self.select_related(
+            "agency",
+            "village_region__parent",
+            "match__agency",
+            "participant",
+            "reviewed_by",
+        ).annotate(
+            match_trainings=Subquery(
+                match_trainings, output_field=models.IntegerField()
+            )
+        )
+
+    def status_summary(self) -> dict[str, int]:
+        """``{status: number}`` for every ``Registration.Status`` value, ``"match"``
+        (waiting, with a probable match) and ``"total"``, in one query."""
+        return self.aggregate(
+            total=Count("pk"),
+            match=Count(
+                "pk", filter=Q(status=Registration.Status.NEW, match__isnull=False)
+            ),
+            **{
+                status: Count("pk", filter=Q(status=status))
+                for status in Registration.Status.values
+            },
+        )
 
 
 class Registration(FunctioningAnswers):

@@ -200,3 +200,29 @@ class NationalInstitutionFactory(ReferralInstitutionFactory):
     name = factory.Sequence(lambda n: f"Lembaga Nasional Uji {n}")
     level = ReferralInstitution.Level.NATIONAL
     region = None
+
+
+class RegistrationDeskFactory(DjangoModelFactory):
+    """An open registration desk of a new training (18-20 October 2023: tests
+    that submit must move the clock or pass a training that has not ended)."""
+
+    class Meta:
+        model = "registrations.RegistrationDesk"
+
+    training = factory.SubFactory(TrainingFactory)
+    is_open = True
+
+
+class RegistrationFactory(DjangoModelFactory):
+    """A registration waiting for review, with the current consent version."""
+
+    class Meta:
+        model = "registrations.Registration"
+
+    training = factory.SubFactory(TrainingFactory)
+    full_name = factory.Faker("name", locale="id_ID")
+    sex = "P"
+    agency_name = "Dinas Sosial"
+    phone = factory.Sequence(lambda n: f"+62812{n:08d}")
+    consent_version = "2026-12-v1"
+    consented_at = factory.LazyFunction(lambda: datetime.datetime.now(tz=datetime.UTC))

@@ -28,6 +28,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from participants.models import (
     Agency,
@@ -39,6 +40,7 @@ from participants.models import (
 )
 from referrals.models import ReferralInstitution, ServiceType, TargetGroup
 from regions.models import Region
+from registrations.models import Registration, RegistrationDesk
 from setara import roles
 from setara.export_log import export_log_record
 from setara.merging import MERGE_FIELDS, participant_merge
@@ -323,6 +325,9 @@ ADMIN_MODELS = {
     ("referrals", "servicetype"): ("service", EDITABLE),
     ("referrals", "targetgroup"): ("target_group", EDITABLE),
     ("referrals", "referralinstitution"): ("institution", EDITABLE),
+    # Self-registration: opened, closed and reviewed on the training page.
+    ("registrations", "registrationdesk"): ("desk", {**EDITABLE, "add": FORBIDDEN}),
+    ("registrations", "registration"): ("registration", {**READ_ONLY, "delete": OK}),
 }
 
 #: Models whose admin shows one past version (django-simple-history).
@@ -383,6 +388,84 @@ UNNAMED_ADMIN_ROUTES = {
     *(f"admin/{app}/{model}/<path:object_id>/" for app, model in ADMIN_MODELS),
     "admin/(?P<url>.*)$",
 }
+
+
+# Self-registration, desk and public form (issue 14, R1): the public pages are
+# open to everyone (the world's training has ended, so its open desk answers
+# "registration is closed"); the desk's controls are POSTs for those who may enrol
+# people, and the poster of a desk that takes no registrations is 404.
+# ------------------------------------------------------------------------------
+def desk_token(w):
+    return w.desk.token
+
+
+RULES.update(
+    {
+        "registrations:register": Rule(
+            lambda w: reverse("registrations:register", args=[desk_token(w)]),
+            signed_in(OK, anonymous=OK),
+        ),
+        "registrations:thanks": Rule(
+            lambda w: reverse("registrations:thanks", args=[desk_token(w)]),
+            signed_in(OK, anonymous=OK),
+        ),
+        "registrations:desk_toggle": Rule(
+            page("registrations:desk_toggle", training_pk), signed_in(NOT_ALLOWED)
+        ),
+        "registrations:desk_settings": Rule(
+            page("registrations:desk_settings", training_pk), signed_in(NOT_ALLOWED)
+        ),
+        "registrations:poster": Rule(
+            page("registrations:poster", training_pk), signed_in(NOT_FOUND)
+        ),
+    }
+)
+
+
+# Check-in (issue 14, R3): the public check-in page is open to everyone (the
+# world's training has ended, so it answers "check-in is not open today"); the
+# facilitator's screen and the JSON it and the attendance grid poll need a login
+# and the attendance permissions every role has.
+# ------------------------------------------------------------------------------
+RULES.update(
+    {
+        "registrations:checkin": Rule(
+            lambda w: reverse("registrations:checkin", args=[desk_token(w)]),
+            signed_in(OK, anonymous=OK),
+        ),
+        "registrations:checkin_screen": Rule(
+            page("registrations:checkin_screen", training_pk), signed_in(OK)
+        ),
+        "registrations:checkin_code": Rule(
+            page("registrations:checkin_code", training_pk), signed_in(OK)
+        ),
+        "registrations:attendance_live": Rule(
+            page("registrations:attendance_live", training_pk), signed_in(OK)
+        ),
+    }
+)
+
+# Review of registrations (issue 14, R2): every role enrols people, so every role
+# reviews; accepting and rejecting are POSTs (a GET is refused).
+# ------------------------------------------------------------------------------
+RULES.update(
+    {
+        "registrations:review": Rule(
+            page("registrations:review", training_pk), signed_in(OK)
+        ),
+        "registrations:accept_bulk": Rule(
+            page("registrations:accept_bulk", training_pk), signed_in(NOT_ALLOWED)
+        ),
+        "registrations:accept": Rule(
+            lambda w: reverse("registrations:accept", args=[w.training.pk, 1]),
+            signed_in(NOT_ALLOWED),
+        ),
+        "registrations:reject": Rule(
+            lambda w: reverse("registrations:reject", args=[w.training.pk, 1]),
+            signed_in(NOT_ALLOWED),
+        ),
+    }
+)
 
 
 # The walk
@@ -477,6 +560,16 @@ def world(admin_user):
             username="someone", ip_address="10.0.0.1"
         ),
         job=finished_job(admin_user),
+        desk=RegistrationDesk.objects.create(training=training, is_open=True),
+        registration=Registration.objects.create(
+            training=training,
+            full_name="Siti Uji",
+            sex="P",
+            agency_name="Dinas Uji",
+            phone="+6281200000001",
+            consent_version="2026-12-v1",
+            consented_at=timezone.now(),
+        ),
     )
 
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from participants.disaggregation import by_sex, counting
+from participants.functioning import WG_FIELDS, WG_STATUS_LABELS, wg_disability_case
 from participants.models import Agency, Participant
 from regions.models import within_q
 from setara.fields import MultiLineTextField, SingleLineCharField
@@ -235,7 +236,9 @@ class EnrolmentQuerySet(RegionSummaryMixin, models.QuerySet):
         ``participations`` (enrolments), ``persons`` (distinct participants),
         ``person_days`` (days marked present), ``type_<agency type>`` (enrolments
         whose participant's agency has that type; ``type_none`` without an agency)
-        and ``disability_<yes|no|not_asked>`` (distinct participants).
+        and ``disability_<yes|no|not_asked>`` (distinct participants), and
+        ``wg_<yes|no|not_asked>`` (distinct participants by their WG-SS answers,
+        ``participants.functioning.wg_disability_case``).
         """
         aggregates = {
             "trainings": Count("training", distinct=True),
@@ -269,7 +272,19 @@ class EnrolmentQuerySet(RegionSummaryMixin, models.QuerySet):
                     where=Q(participant__disability=disability),
                 )
             )
-        summary = self.with_days_attended().aggregate(**aggregates)
+        for status in WG_STATUS_LABELS:
+            aggregates.update(
+                by_sex(
+                    counting("participant", distinct=True),
+                    prefix=f"wg_{status}_",
+                    where=Q(wg_status=status),
+                )
+            )
+        summary = (
+            self.with_days_attended()
+            .annotate(wg_status=wg_disability_case("participant__"))
+            .aggregate(**aggregates)
+        )
         summary["max_days"] = summary["max_days"] or 0
         return summary
 
@@ -350,9 +365,9 @@ class EnrolmentQuerySet(RegionSummaryMixin, models.QuerySet):
         """One row per person, by name: ``participant_id``, the participant's
         ``full_name``, ``sex``, ``birth_date``, ``disability``, ``position``,
         ``phone``, ``nik``, ``village``, ``village_region_id``, ``agency_name``,
-        ``agency_type``, and
-        ``participations`` (enrolments) and ``days_attended_total`` over these
-        enrolments."""
+        ``agency_type``, the six WG-SS answers (``WG_FIELDS``) and ``wg_status``
+        (``wg_disability_case``), and ``participations`` (enrolments) and
+        ``days_attended_total`` over these enrolments."""
         return (
             self.with_days_attended()
             .values(
@@ -368,6 +383,8 @@ class EnrolmentQuerySet(RegionSummaryMixin, models.QuerySet):
                 village_region_id=F("participant__village_region_id"),
                 agency_name=F("participant__agency__name"),
                 agency_type=F("participant__agency__type"),
+                **{name: F(f"participant__{name}") for name in WG_FIELDS},
+                wg_status=wg_disability_case("participant__"),
             )
             .annotate(
                 participations=Count("id"), days_attended_total=Sum("days_attended")

@@ -15,6 +15,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from participants.disaggregation import SEX_COLUMNS
+from participants.functioning import WG_FIELDS, WG_STATUS_LABELS, Difficulty
 from participants.models import NO_AGENCY, Agency, Participant
 from participants.normalisation import national_phone
 from regions.models import Region
@@ -130,6 +131,26 @@ def disability_table(summary: dict) -> Table:
     ]
     header = [_("Sex"), *(str(label) for label in choices.labels), _("Total")]
     return Table(_("Disability (persons)"), header, rows)
+
+
+def wg_table(summary: dict) -> Table:
+    """Unique persons by sex and disability by the Washington Group Short Set
+    answers (``participants.functioning``): with disability, without, not asked."""
+    labels = dict(zip(SEX_COLUMNS, sex_header(), strict=False))
+    rows = [
+        [
+            labels[sex],
+            *(summary[f"wg_{status}_{sex}"] for status in WG_STATUS_LABELS),
+            summary[f"persons_{sex}"],
+        ]
+        for sex in SEX_COLUMNS
+    ]
+    header = [
+        _("Sex"),
+        *(str(label) for label in WG_STATUS_LABELS.values()),
+        _("Total"),
+    ]
+    return Table(_("Disability, WG-SS (persons)"), header, rows)
 
 
 def month_table(month_rows) -> Table:
@@ -297,6 +318,7 @@ def report_tables(enrolments) -> list[Table]:
         agency_type_table(summary),
         agency_table(summary, enrolments.agency_summary().iterator()),
         disability_table(summary),
+        wg_table(summary),
         month_table(grouped["month"]),
         *region_tables(summary, grouped),
         training_table(enrolments, days),
@@ -322,6 +344,33 @@ def _person_header() -> list[str]:
         _("Village (region)"),
         _("Village as written"),
         _("Disability"),
+        *_wg_header(),
+    ]
+
+
+def _wg_header() -> list[str]:
+    """The six WG-SS answers and the status derived from them."""
+    return [
+        _("Seeing (WG-SS)"),
+        _("Hearing (WG-SS)"),
+        _("Walking (WG-SS)"),
+        _("Remembering (WG-SS)"),
+        _("Self-care (WG-SS)"),
+        _("Communicating (WG-SS)"),
+        _("Disability (WG-SS)"),
+    ]
+
+
+def _wg_cells(answers: dict, status: str) -> list:
+    """The cells under ``_wg_header()``: each answer's label (None when not
+    answered), then the label of ``status`` (``WG_YES``...)."""
+    difficulty = dict(Difficulty.choices)
+    return [
+        *(
+            None if answers[name] is None else str(difficulty[answers[name]])
+            for name in WG_FIELDS
+        ),
+        str(WG_STATUS_LABELS[status]),
     ]
 
 
@@ -365,6 +414,7 @@ def roster_table(training: Training, *, personal: bool) -> Table:
                 village.label if village else None,
                 person.village,
                 person.get_disability_display(),
+                *_wg_cells(person.wg_answers(), person.wg_disability),
                 enrolment.get_role_display(),
             ]
             if personal:
@@ -414,6 +464,7 @@ def participant_table(enrolments, *, personal: bool) -> Table:
                 village.label if village else None,
                 row["village"],
                 disability[row["disability"]],
+                *_wg_cells(row, row["wg_status"]),
             ]
             if personal:
                 cells += [
@@ -512,5 +563,6 @@ def page_tables(summary: dict, enrolments, grouped: dict[str, list[dict]]) -> di
             agency_table(summary, enrolments.agency_summary()), total_row=True
         ),
         "disability": page_table(disability_table(summary), total_row=True),
+        "wg": page_table(wg_table(summary), total_row=True),
         "month": page_table(month_table(months)),
     }

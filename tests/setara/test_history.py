@@ -276,7 +276,7 @@ class TestPages:
         many, total_many = page_queries(12)
         assert (total_few, total_many) == (1 + 1 + 2 * 4, 1 + 2 + 14 * 4)
         assert few == many
-        assert many <= 22
+        assert many <= 24  # 22, plus the registration desk and review panels
 
     def test_participant_page_queries_do_not_grow_with_history(
         self, coordinator_client

@@ -246,12 +246,12 @@ class TestReportExport:
                 coordinator_client, reverse("trainings:report_export", args=["xlsx"])
             )
         )
-        assert len(book.worksheets) == 8  # with the province and regency tables
+        assert len(book.worksheets) == 9  # with the province and regency tables
         for sheet in book.worksheets:
             assert sheet.freeze_panes == "A2"
         tables = page.context["tables"]
         for name, sheet in zip(
-            ["summary", "agency_type", "agency", "disability", "month"],
+            ["summary", "agency_type", "agency", "disability", "wg", "month"],
             book.worksheets,
             strict=False,
         ):
@@ -272,7 +272,7 @@ class TestReportExport:
         )
         rows = csv_rows(response)
         titles = [row[0] for row in rows if len(row) == 1]
-        assert len(titles) == 8
+        assert len(titles) == 9
         # The summary table follows its title and header: trainings, then
         # participations.
         summary_start = rows.index([t("Summary")])

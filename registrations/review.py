@@ -1,0 +1,389 @@
+"""Staff review of self-registrations: accept (as a new person or linked to the
+person already in the registry), reject, accept in bulk.
+
+Accepting a registration is the one way a self-registered person enters the
+registry and the training: the training's numbers count enrolments, so they count
+accepted registrations only. Every accept runs in one transaction under the
+registry lock (``participants.services.registry_lock``, the lock every door that
+adds people takes), with the registration's row locked (``select_for_update``):
+two staff accepting at once, or a double click, accept once; the second finds it
+accepted and does nothing.
+
+The identity rule (``participants.matching``) is asked again at accept time: the
+match shown to staff (``Registration.match``, found at submission) may be out of
+date. A new person is refused (``RegistrationNeedsDecision``) when the registry
+now holds someone with the same NIK (the same person: link instead) or a probable
+match other than the one staff saw; ``registration_match_refresh`` then stores
+the new match so the review list shows it.
+
+Linking to an existing person never overwrites what the registry holds: it only
+fills the person's empty fields (NIK, phone, position, agency, village, sex, the
+WG-SS answers when none was recorded) from the registration; a registration whose
+NIK differs from the person's is refused (two NIKs are two people).
+
+This module must not import ``registrations.services`` (the public form's
+services import it, for auto-accept).
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from participants.functioning import WG_FIELDS, WG_NOT_ASKED
+from participants.matching import MATCH_REASONS, ParticipantMatch
+from participants.models import Agency, Participant
+from participants.services import (
+    agency_create,
+    participant_create,
+    participant_matches,
+    participant_update,
+    registry_lock,
+)
+from trainings.models import Enrolment, Training
+from trainings.services import enrolment_create
+
+from .checkin import checkins_apply
+from .models import Registration
+
+#: How long a rejected registration is kept (for the record: who asked, who
+#: decided) before the clean-up deletes it: the days after the training's last day.
+#: A proposal (issue 14 says nothing): long enough for the end-of-training report
+#: and a question from the person, short enough not to keep personal data of
+#: people who are not participants (UU PDP No. 27/2022, data minimisation).
+REJECTED_KEPT_DAYS = 90
+
+
+class RegistrationNeedsDecision(ValidationError):
+    """A registration cannot be accepted as a new person without a staff decision:
+    the registry holds someone with the same NIK, or a probable match staff have
+    not seen, or the agency typed matches no agency (staff choose or create it).
+    ``code`` is ``"match"`` or ``"agency"``."""
+
+
+def match_reason_keys(registration: Registration) -> list[str]:
+    """The ``MATCH_REASONS`` keys stored in ``registration.match_reason`` (one key,
+    or several separated by commas or spaces), unknown ones left out."""
+    text = registration.match_reason.replace(",", " ")
+    return [key for key in text.split() if key in MATCH_REASONS]
+
+
+def agency_needs_choice(registration: Registration) -> bool:
+    """Whether the agency typed matched no known agency (staff must choose one or
+    create it before a new person is added)."""
+    return registration.agency_id is None and bool(registration.agency_name.strip())
+
+
+@transaction.atomic
+def registration_accept(
+    *,
+    registration: Registration,
+    user,
+    participant: Participant | None = None,
+    agency: Agency | None = None,
+    new_agency_name: str = "",
+    new_agency_type: str = Agency.Type.OTHER,
+) -> Registration:
+    """Accept ``registration``: add a new person to the registry (``participant``
+    None) or link it to ``participant``, enrol them in the training (an existing
+    enrolment is kept), mark the registration accepted by ``user`` (None: accepted
+    automatically), and mark attendance present on the days it checked in.
+
+    For a new person the agency is ``agency``, else a new agency
+    ``new_agency_name`` of type ``new_agency_type`` (created in the training's
+    region), else the one the typed name resolved to. Returns the registration
+    as saved. Accepting an accepted registration does nothing (a double click,
+    two staff at once) and returns it; a rejected one may be accepted.
+
+    Raises ``RegistrationNeedsDecision`` (nothing written) when a new person needs
+    a decision (see the module docstring), ValidationError for invalid values
+    (e.g. the NIKs of the registration and the person differ).
+    """
+    registration, _accepted_now = _accept(
+        registration=registration,
+        user=user,
+        participant=participant,
+        agency=agency,
+        new_agency_name=new_agency_name,
+        new_agency_type=new_agency_type,
+    )
+    return registration
+
+
+def _accept(
+    *,
+    registration: Registration,
+    user,
+    participant: Participant | None,
+    agency: Agency | None,
+    new_agency_name: str = "",
+    new_agency_type: str = Agency.Type.OTHER,
+) -> tuple[Registration, bool]:
+    """``registration_accept``; also says whether it was accepted by this call
+    (False: it was already accepted)."""
+    registry_lock()
+    registration = _locked(registration)
+    if registration.status == Registration.Status.ACCEPTED:
+        return registration, False
+    if new_agency_name:
+        agency = agency_create(
+            name=new_agency_name,
+            type=new_agency_type,
+            region=registration.training.region,
+        )
+    if participant is None:
+        participant = _new_participant(registration, agency)
+    else:
+        _link(registration, participant, agency)
+    registration.enrolment = _enrolment(registration.training, participant)
+    registration.participant = participant
+    registration.status = Registration.Status.ACCEPTED
+    registration.reviewed_by = user
+    registration.reviewed_at = timezone.now()
+    registration.save(
+        update_fields=[
+            "status",
+            "participant",
+            "enrolment",
+            "reviewed_by",
+            "reviewed_at",
+        ]
+    )
+    checkins_apply(registration)
+    return registration, True
+
+
+@transaction.atomic
+def registration_reject(*, registration: Registration, user) -> Registration:
+    """Reject ``registration`` (kept for the record until the clean-up, see
+    ``REJECTED_KEPT_DAYS``); rejecting a rejected one does nothing. Raises
+    ValidationError when it was accepted: the person is enrolled, and is removed
+    from the training on the training's page."""
+    registration = _locked(registration)
+    if registration.status == Registration.Status.REJECTED:
+        return registration
+    if registration.status == Registration.Status.ACCEPTED:
+        raise ValidationError(
+            _(
+                "%(name)s was already accepted. To undo it, remove the person "
+                "from the training on the training's page."
+            )
+            % {"name": registration.full_name},
+            code="accepted",
+        )
+    registration.status = Registration.Status.REJECTED
+    registration.reviewed_by = user
+    registration.reviewed_at = timezone.now()
+    registration.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return registration
+
+
+@transaction.atomic
+def registration_match_refresh(*, registration: Registration) -> Registration:
+    """Store the identity rule's best match in the registry now (or none) as the
+    registration's ``match`` and ``match_reason`` (its reasons, comma-separated),
+    for the review list; after a ``RegistrationNeedsDecision``."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    best = _best_match(registration, registration.agency)
+    registration.match = best.participant if best else None
+    registration.match_reason = ",".join(best.reasons)[:20] if best else ""
+    registration.save(update_fields=["match", "match_reason"])
+    return registration
+
+
+@dataclass
+class BulkAcceptResult:
+    """What ``registrations_accept_bulk`` did: registrations ``accepted`` now,
+    ``already`` decided before (accepted or rejected, left alone),
+    ``needs_decision`` (a probable match other than by NIK, or an agency to
+    choose: left waiting) and ``failed`` (registration, messages)."""
+
+    accepted: list[Registration] = field(default_factory=list)
+    already: list[Registration] = field(default_factory=list)
+    needs_decision: list[Registration] = field(default_factory=list)
+    failed: list[tuple[Registration, list[str]]] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """``{"accepted", "already", "needs_decision", "failed"}`` numbers."""
+        return {
+            "accepted": len(self.accepted),
+            "already": len(self.already),
+            "needs_decision": len(self.needs_decision),
+            "failed": len(self.failed),
+        }
+
+
+def registrations_accept_bulk(*, registrations, user) -> BulkAcceptResult:
+    """Accept each of ``registrations`` (an iterable of Registration) that can be
+    without a decision, each in its own transaction (one that fails leaves the
+    others accepted): one matching a registry person by NIK is linked to that
+    person; one with another probable match (phone, name) or an agency typed that
+    matches none is left waiting (``needs_decision``); the others become new
+    people. Registrations already accepted or rejected are left alone."""
+    result = BulkAcceptResult()
+    for registration in registrations:
+        if registration.status != Registration.Status.NEW:
+            result.already.append(registration)
+            continue
+        by_nik = registration.match_id is not None and "nik" in match_reason_keys(
+            registration
+        )
+        if not by_nik and (registration.match_id or agency_needs_choice(registration)):
+            result.needs_decision.append(registration)
+            continue
+        try:
+            with transaction.atomic():
+                accepted, now = _accept(
+                    registration=registration,
+                    user=user,
+                    participant=registration.match if by_nik else None,
+                    agency=None,
+                )
+        except RegistrationNeedsDecision:
+            registration_match_refresh(registration=registration)
+            result.needs_decision.append(registration)
+        except ValidationError as error:
+            result.failed.append((registration, error.messages))
+        else:
+            (result.accepted if now else result.already).append(accepted)
+    return result
+
+
+def _locked(registration: Registration) -> Registration:
+    """The registration read again with its row locked until the transaction ends
+    (PostgreSQL; SQLite writes one transaction at a time anyway)."""
+    return (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("training__region", "agency")
+        .get(pk=registration.pk)
+    )
+
+
+def _best_match(
+    registration: Registration, agency: Agency | None
+) -> ParticipantMatch | None:
+    matches = participant_matches(
+        full_name=registration.full_name,
+        phone=registration.phone,
+        nik=registration.nik,
+        agency=agency,
+    )
+    return matches[0] if matches else None
+
+
+def _new_participant(registration: Registration, agency: Agency | None) -> Participant:
+    """A new registry person from the registration's fields, after the identity
+    rule is asked again (see the module docstring)."""
+    if agency is None:
+        if agency_needs_choice(registration):
+            raise RegistrationNeedsDecision(
+                _(
+                    "No agency is called “%(name)s”: choose an agency or create "
+                    "it before accepting."
+                )
+                % {"name": registration.agency_name},
+                code="agency",
+            )
+        agency = registration.agency
+    best = _best_match(registration, agency)
+    if best is not None and "nik" in best.reasons:
+        raise RegistrationNeedsDecision(
+            _(
+                "%(name)s in the registry has the same NIK: it is the same "
+                "person. Link the registration to them."
+            )
+            % {"name": best.participant.full_name},
+            code="match",
+        )
+    if best is not None and best.participant.pk != registration.match_id:
+        raise RegistrationNeedsDecision(
+            _(
+                "%(name)s was found in the registry (%(reasons)s): decide whether "
+                "this is the same person."
+            )
+            % {
+                "name": best.participant.full_name,
+                "reasons": ", ".join(str(label) for label in best.reason_labels),
+            },
+            code="match",
+        )
+    fields = {name: getattr(registration, name) for name in WG_FIELDS}
+    return participant_create(
+        agency=agency,
+        full_name=registration.full_name,
+        sex=registration.sex,
+        position=registration.position,
+        phone=registration.phone,
+        nik=registration.nik,
+        village_region=registration.village_region,
+        village=registration.village,
+        disability=registration.wg_disability,
+        **fields,
+    )
+
+
+def _link(
+    registration: Registration, participant: Participant, agency: Agency | None
+) -> None:
+    """Fill ``participant``'s empty fields from the registration (never
+    overwriting), refusing a registration whose NIK is not the person's."""
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if registration.nik and participant.nik and registration.nik != participant.nik:
+        raise ValidationError(
+            _(
+                "The NIK of this registration is not the NIK of %(name)s: two "
+                "NIKs are two people. Accept it as a new person."
+            )
+            % {"name": participant.full_name},
+            code="nik",
+        )
+    changed = False
+    empty_fields = {
+        "nik": registration.nik,
+        "phone": registration.phone,
+        "position": registration.position,
+        "sex": registration.sex,
+    }
+    if registration.nik and (
+        Participant.objects.filter(nik=registration.nik)
+        .exclude(pk=participant.pk)
+        .exists()
+    ):
+        empty_fields.pop("nik")
+    for name, value in empty_fields.items():
+        if value and not getattr(participant, name):
+            setattr(participant, name, value)
+            changed = True
+    if participant.agency_id is None and (agency or registration.agency):
+        participant.agency = agency or registration.agency
+        changed = True
+    no_village = participant.village_region_id is None and not participant.village
+    if no_village and (registration.village_region_id or registration.village):
+        participant.village_region = registration.village_region
+        participant.village = registration.village
+        changed = True
+    if (
+        participant.wg_disability == WG_NOT_ASKED
+        and registration.wg_disability != WG_NOT_ASKED
+    ):
+        for name in WG_FIELDS:
+            setattr(participant, name, getattr(registration, name))
+        if participant.disability == Participant.Disability.NOT_ASKED:
+            participant.disability = registration.wg_disability
+        changed = True
+    if changed:
+        participant_update(participant=participant)
+
+
+def _enrolment(training: Training, participant: Participant) -> Enrolment:
+    """The person's enrolment in the training: the existing one, else a new one
+    in the participant role."""
+    existing = Enrolment.objects.filter(
+        training=training, participant=participant
+    ).first()
+    if existing is not None:
+        return existing
+    return enrolment_create(training=training, participant=participant)

@@ -1,0 +1,76 @@
+"""What the training pages show of self-registration, as template tags, so the
+``trainings`` app never imports ``registrations`` (``{% load registrations_tags %}``
+in its templates).
+
+- ``registration_desk_panel``: on the training page, the desk's open/close form,
+  link, QR code, poster link and setting (for users with ``DESK_PERMISSIONS``);
+- ``registration_signin_qr``: on the sign-in sheet, the QR code of the link while
+  the desk accepts registrations.
+
+Each runs one query (the desk), whatever the training's size.
+"""
+
+from django import template
+
+from ..forms import DeskSettingsForm
+from ..models import Registration, RegistrationDesk
+from ..qr import qr_data_uri, qr_svg
+from ..services import DESK_PERMISSIONS, desk_accepting, training_has_ended
+from ..views.desk import public_link
+from ..views.review import REVIEW_PERMISSIONS
+
+register = template.Library()
+
+
+def _desk(training) -> RegistrationDesk | None:
+    desk = RegistrationDesk.objects.filter(training=training).first()
+    if desk is not None:
+        desk.training = training
+    return desk
+
+
+@register.inclusion_tag("registrations/desk_panel.html", takes_context=True)
+def registration_desk_panel(context, training):
+    """The registration panel of ``training`` for the training page; empty for
+    users who may not open registration."""
+    request = context["request"]
+    if not request.user.has_perms(DESK_PERMISSIONS):
+        return {"show": False}
+    desk = _desk(training)
+    accepting = desk_accepting(desk)
+    link = public_link(request, desk) if accepting else ""
+    return {
+        "show": True,
+        "training": training,
+        "desk": desk,
+        "accepting": accepting,
+        "ended": training_has_ended(training),
+        "link": link,
+        "qr": qr_svg(link, title=link) if accepting else "",
+        "settings_form": DeskSettingsForm(instance=desk),
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+@register.inclusion_tag("registrations/signin_qr.html", takes_context=True)
+def registration_signin_qr(context, training):
+    """The QR code of the registration link on the sign-in sheet, while the desk
+    of ``training`` accepts registrations (nothing otherwise)."""
+    desk = _desk(training)
+    request = context.get("request")
+    if request is None or not desk_accepting(desk):
+        return {"show": False}
+    link = public_link(request, desk)
+    return {"show": True, "link": link, "qr_src": qr_data_uri(link)}
+
+
+@register.inclusion_tag("registrations/review_panel.html", takes_context=True)
+def registration_review_panel(context, training):
+    """On the training page, for users who may review (``REVIEW_PERMISSIONS``):
+    the training's registrations by status and the link to review them; nothing
+    when it has none. One query."""
+    request = context["request"]
+    if not request.user.has_perms(REVIEW_PERMISSIONS):
+        return {"show": False}
+    counts = Registration.objects.filter(training=training).status_summary()
+    return {"show": bool(counts["total"]), "training": training, "counts": counts}
