@@ -37,4 +37,4 @@ demo: install
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto  # one process per core (pytest-xdist)
