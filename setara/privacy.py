@@ -30,6 +30,7 @@ from django.views.generic import DetailView
 
 from participants.models import ExportLog, Participant, ParticipantMerge
 from participants.normalisation import normalise_name
+from registrations.models import Registration
 from trainings.models import Attendance, Enrolment
 
 from .export_log import export_log_record_request
@@ -234,6 +235,7 @@ def participant_personal_data(participant: Participant) -> dict:
         "generated_at": _jsonable(timezone.now()),
         **_person_data(participant),
         "enrolments": _enrolment_data(participant),
+        "registrations": _registration_data(participant),
         "history": _history_data(participant),
         "export_log": [
             {
@@ -246,6 +248,20 @@ def participant_personal_data(participant: Participant) -> dict:
             for log in logs.select_related("user")
         ],
     }
+
+
+def _registration_data(participant: Participant) -> list[dict]:
+    """The person's self-registrations (the public form's records linked to them
+    when staff accepted them), every field as submitted, in one query."""
+    fields = [
+        f.attname
+        for f in Registration._meta.concrete_fields
+        if f.name not in ("device_key", "submission_token")
+    ]
+    return [
+        _row(registration, fields)
+        for registration in Registration.objects.filter(participant=participant)
+    ]
 
 
 def _scrub(value, identifiers: list[str]):
@@ -271,8 +287,8 @@ def participant_erase(*, participant: Participant, user) -> Participant:
     ``erased_at`` is set. Names in the admin's action log, values in export-log
     filters and the values kept by merges are blanked too. Sex, disability,
     agency, enrolments and attendance stay, so past reports keep their anonymous
-    counts. Raises nothing for an already erased person (it erases again, which
-    is harmless).
+    counts. Their self-registrations are deleted. Raises nothing for an already
+    erased person (it erases again, which is harmless).
     """
     identifiers = _identifiers(participant)
     name = gettext("Erased participant #%(id)s") % {"id": participant.pk}
@@ -292,6 +308,13 @@ def participant_erase(*, participant: Participant, user) -> Participant:
     )
     Participant.history.filter(id__in=record_ids).update(**erased)
     _erase_merge_records(participant, erased)
+    # The public form's records of the person hold their name, phone and NIK as
+    # typed: deleted (their check-ins with them; attendance stays). A waiting
+    # registration that only looked like them keeps its data, not the link.
+    Registration.objects.filter(participant_id__in=record_ids).delete()
+    Registration.objects.filter(match_id__in=record_ids).update(
+        match=None, match_reason=""
+    )
 
     # str() of a participant, enrolment or attendance holds the name, and the
     # admin's action log keeps it in object_repr and change_message.

@@ -127,6 +127,31 @@ class TestErasure:
         )
         assert "Andi" not in entry.object_repr
 
+    def test_self_registrations_go_with_the_person(self, admin_user):
+        from registrations.models import Registration
+        from tests.factories import RegistrationFactory
+
+        enrolment = EnrolmentFactory(participant__full_name="Andi Baso")
+        person = enrolment.participant
+        own = RegistrationFactory(
+            training=enrolment.training,
+            full_name="Andi Baso",
+            status="accepted",
+            participant=person,
+            enrolment=enrolment,
+        )
+        lookalike = RegistrationFactory(full_name="Andi Basso", match=person)
+        data = participant_personal_data(person)
+        assert [r["id"] for r in data["registrations"]] == [own.pk]
+        assert data["registrations"][0]["phone"] == own.phone
+        assert "device_key" not in data["registrations"][0]
+
+        participant_erase(participant=person, user=admin_user)
+        assert not Registration.objects.filter(pk=own.pk).exists()
+        lookalike.refresh_from_db()
+        assert (lookalike.full_name, lookalike.match) == ("Andi Basso", None)
+        assert Enrolment.objects.filter(pk=enrolment.pk).exists()
+
     def test_erasure_is_in_the_history_with_the_admin(self, admin_user):
         person = ParticipantFactory()
         participant_erase(participant=person, user=admin_user)
