@@ -57,7 +57,10 @@ class Level(models.TextChoices):
     DISTRICT = "district", _("District")
     # "Village" alone elsewhere means desa or kelurahan; as a level it is a desa.
     VILLAGE = "village", pgettext_lazy("region level", "Village (desa)")
-    URBAN_VILLAGE = "urban_village", _("Urban village (kelurahan)")
+    URBAN_VILLAGE = (
+        "urban_village",
+        pgettext_lazy("region level", "Urban village (kelurahan)"),
+    )
 
 
 VILLAGE_LEVELS = (Level.VILLAGE.value, Level.URBAN_VILLAGE.value)

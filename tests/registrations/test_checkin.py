@@ -430,7 +430,7 @@ def test_check_in_from_the_registered_phone(english):
     response = english.get(checkin_url(desk))
     assert_nothing_personal(response, registration)
     html = response.content.decode()
-    assert "This phone registered for this training" in html
+    assert "This phone is registered for this training" in html
     assert "<script" not in html
     assert 'name="phone"' not in html
     response = english.post(checkin_url(desk), {"code": current_code(desk).code})

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from participants.functioning import Difficulty
 from participants.models import Agency, Participant
@@ -262,7 +262,10 @@ class TestAccept:
     def test_linking_a_person_with_another_nik_is_refused(self, training):
         person = ParticipantFactory(nik="7309014101900002")
         registration = make_registration(training, nik=NIK, match=person)
-        with pytest.raises(ValidationError, match="two NIKs are two people"):
+        with (
+            translation.override("en"),
+            pytest.raises(ValidationError, match="two NIKs are two people"),
+        ):
             registration_accept(
                 registration=registration, user=None, participant=person
             )
@@ -274,7 +277,10 @@ class TestAccept:
         registration = make_registration(
             training, nik=NIK, match=person, match_reason="nik"
         )
-        with pytest.raises(RegistrationNeedsDecision, match="same NIK"):
+        with (
+            translation.override("en"),
+            pytest.raises(RegistrationNeedsDecision, match="same NIK"),
+        ):
             registration_accept(registration=registration, user=None)
         assert Participant.objects.count() == 1
 
@@ -385,7 +391,10 @@ class TestReject:
         registration = registration_accept(
             registration=make_registration(training), user=None
         )
-        with pytest.raises(ValidationError, match="already accepted"):
+        with (
+            translation.override("en"),
+            pytest.raises(ValidationError, match="already accepted"),
+        ):
             registration_reject(registration=registration, user=None)
 
     def test_a_registration_of_another_training_is_not_found(
