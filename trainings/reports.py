@@ -14,12 +14,14 @@ from django.db.models import (
     F,
     IntegerField,
     Max,
+    Q,
     Value,
     When,
 )
 from django.db.models.functions import Substr, TruncMonth
 
 from participants.disaggregation import by_sex, counting
+from participants.functioning import WG_YES, wg_disability_case
 from regions.models import LEVEL_DEPTH
 
 #: How many leading characters of a Kemendagri code name the province ("73") and
@@ -57,7 +59,22 @@ def _region_name(level: str):
 
 
 class RegionSummaryMixin:
-    """Summaries by region and month of an enrolment queryset."""
+    """Summaries by region and month of an enrolment queryset, and the training
+    page's people counts."""
+
+    def people_summary(self) -> dict:
+        """The training page's counts of these enrolments in one query, split by
+        sex (``male``, ``female``, ``not_recorded``, ``total``) for everyone, with
+        the prefix ``disability_`` for those whose disability is recorded as yes,
+        and ``wg_disability_`` for those with a disability by the WG-SS cut-off
+        (``participants.functioning``)."""
+        return self.annotate(wg_status=wg_disability_case("participant__")).aggregate(
+            **by_sex(counting()),
+            **by_sex(
+                counting(), prefix="disability_", where=Q(participant__disability="yes")
+            ),
+            **by_sex(counting(), prefix="wg_disability_", where=Q(wg_status=WG_YES)),
+        )
 
     def region_summary(self, level: str):
         """One row per province (``level`` "province") or regency/city ("regency")

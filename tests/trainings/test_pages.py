@@ -96,7 +96,10 @@ class TestTrainingDetail:
         EnrolmentFactory(training=training, participant__sex="")
         response = staff_client.get(training.get_absolute_url())
         summary = response.context["summary"]
-        assert summary == {"total": 2, "male": 1, "female": 0, "not_recorded": 1}
+        counts = {
+            key: summary[key] for key in ("total", "male", "female", "not_recorded")
+        }
+        assert counts == {"total": 2, "male": 1, "female": 0, "not_recorded": 1}
 
     def test_facilitators_are_not_counted_as_participants(self, staff_client):
         training = TrainingFactory()

@@ -84,7 +84,7 @@ class TrainingDetailView(PermissionRequiredMixin, DetailView):
         return super().get_context_data(
             enrolments=enrolments,
             history=history,
-            summary=participants.sex_summary(),
+            summary=participants.people_summary(),
             by_agency_type=by_agency_type,
             attendance_days=attendance_days,
             **kwargs,
