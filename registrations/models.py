@@ -238,9 +238,13 @@ class Registration(FunctioningAnswers):
                 fields=["submission_token"], name="registration_unique_submission"
             ),
             # One registration per phone number per training: registering again
-            # from another phone with the same number updates nothing new.
+            # from another phone with the same number updates nothing new. A
+            # rejected one does not count: someone else typing your number
+            # first must not block you once staff reject it.
             models.UniqueConstraint(
-                fields=["training", "phone"], name="registration_unique_phone"
+                fields=["training", "phone"],
+                condition=~Q(status="rejected"),
+                name="registration_unique_phone",
             ),
             models.CheckConstraint(
                 condition=~Q(status="accepted") | Q(participant__isnull=False),

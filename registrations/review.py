@@ -16,10 +16,13 @@ now holds someone with the same NIK (the same person: link instead) or a probabl
 match other than the one staff saw; ``registration_match_refresh`` then stores
 the new match so the review list shows it.
 
-Linking to an existing person never overwrites what the registry holds: it only
-fills the person's empty fields (NIK, phone, position, agency, village, sex, the
-WG-SS answers when none was recorded) from the registration; a registration whose
-NIK differs from the person's is refused (two NIKs are two people).
+Linking to an existing person never overwrites what the registry holds. Only
+staff deciding on that one registration ("same person (link)") fill the
+person's empty fields (NIK, phone, position, agency, village, sex, the WG-SS
+answers when none was recorded) from it; a link without a decision on the row
+(auto-accept, bulk accept: what an anonymous visitor typed, maybe with someone
+else's NIK) only enrols the person, writing nothing of theirs. A registration
+whose NIK differs from the person's is refused (two NIKs are two people).
 
 This module must not import ``registrations.services`` (the public form's
 services import it, for auto-accept).
@@ -85,6 +88,7 @@ def registration_accept(
     agency: Agency | None = None,
     new_agency_name: str = "",
     new_agency_type: str = Agency.Type.OTHER,
+    fill_empty_fields: bool = True,
 ) -> Registration:
     """Accept ``registration``: add a new person to the registry (``participant``
     None) or link it to ``participant``, enrol them in the training (an existing
@@ -94,7 +98,9 @@ def registration_accept(
     For a new person the agency is ``agency``, else a new agency
     ``new_agency_name`` of type ``new_agency_type`` (created in the training's
     region), else the one the typed name resolved to. Returns the registration
-    as saved. Accepting an accepted registration does nothing (a double click,
+    as saved. ``fill_empty_fields`` False: a link only enrols the person (no
+    staff decision on this row, see the module docstring). Accepting an
+    accepted registration does nothing (a double click,
     two staff at once) and returns it; a rejected one may be accepted.
 
     Raises ``RegistrationNeedsDecision`` (nothing written) when a new person needs
@@ -108,6 +114,7 @@ def registration_accept(
         agency=agency,
         new_agency_name=new_agency_name,
         new_agency_type=new_agency_type,
+        fill_empty_fields=fill_empty_fields,
     )
     return registration
 
@@ -120,6 +127,7 @@ def _accept(
     agency: Agency | None,
     new_agency_name: str = "",
     new_agency_type: str = Agency.Type.OTHER,
+    fill_empty_fields: bool = True,
 ) -> tuple[Registration, bool]:
     """``registration_accept``; also says whether it was accepted by this call
     (False: it was already accepted)."""
@@ -136,7 +144,7 @@ def _accept(
     if participant is None:
         participant = _new_participant(registration, agency)
     else:
-        _link(registration, participant, agency)
+        _link(registration, participant, agency, fill=fill_empty_fields)
     registration.enrolment = _enrolment(registration.training, participant)
     registration.participant = participant
     registration.status = Registration.Status.ACCEPTED
@@ -220,8 +228,9 @@ def registrations_accept_bulk(*, registrations, user) -> BulkAcceptResult:
     """Accept each of ``registrations`` (an iterable of Registration) that can be
     without a decision, each in its own transaction (one that fails leaves the
     others accepted): one matching a registry person by NIK is linked to that
-    person; one with another probable match (phone, name) or an agency typed that
-    matches none is left waiting (``needs_decision``); the others become new
+    person (enrolled only: no field of theirs is filled); one with another
+    probable match (phone, name) or an agency typed that matches none is left
+    waiting (``needs_decision``); the others become new
     people. Registrations already accepted or rejected are left alone."""
     result = BulkAcceptResult()
     for registration in registrations:
@@ -241,6 +250,7 @@ def registrations_accept_bulk(*, registrations, user) -> BulkAcceptResult:
                     user=user,
                     participant=registration.match if by_nik else None,
                     agency=None,
+                    fill_empty_fields=False,
                 )
         except RegistrationNeedsDecision:
             registration_match_refresh(registration=registration)
@@ -326,10 +336,14 @@ def _new_participant(registration: Registration, agency: Agency | None) -> Parti
 
 
 def _link(
-    registration: Registration, participant: Participant, agency: Agency | None
+    registration: Registration,
+    participant: Participant,
+    agency: Agency | None,
+    *,
+    fill: bool,
 ) -> None:
-    """Fill ``participant``'s empty fields from the registration (never
-    overwriting), refusing a registration whose NIK is not the person's."""
+    """Refuse a registration whose NIK is not ``participant``'s; with ``fill``,
+    fill the person's empty fields from the registration (never overwriting)."""
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if registration.nik and participant.nik and registration.nik != participant.nik:
         raise ValidationError(
@@ -340,6 +354,8 @@ def _link(
             % {"name": participant.full_name},
             code="nik",
         )
+    if not fill:
+        return
     changed = False
     empty_fields = {
         "nik": registration.nik,

@@ -18,7 +18,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from participants.matching import NAME_SIMILARITY_THRESHOLD, name_similarity
 from participants.models import Agency
+from participants.normalisation import normalise_name
 from participants.services import participant_matches
 from regions.timezones import timezone_of
 
@@ -167,9 +169,11 @@ def registration_submit(
     one sent to know whether this submission created it.
 
     With ``desk.auto_accept`` "no_match_or_nik", a registration that matches
-    nobody, or whose best match is by NIK, is accepted at once
-    (``registrations.review.registration_accept``); if accepting fails
-    validation it stays waiting for review.
+    nobody, or whose best match is by NIK with the same name
+    (``_auto_accepts``), is accepted at once
+    (``registrations.review.registration_accept``, linking without filling
+    any field of the person); if accepting fails validation it stays waiting
+    for review.
     """
     training = desk.training
     found = _submitted_before(training, submission_token, data["phone"])
@@ -198,41 +202,73 @@ def registration_submit(
     if submission_token is not None:
         registration.submission_token = submission_token
     registration.full_clean(validate_unique=False, validate_constraints=False)
-    try:
-        with transaction.atomic():
-            registration.save()
-    except IntegrityError:
-        # A concurrent POST with the same token or phone committed first.
-        found = _submitted_before(training, submission_token, data["phone"])
-        if found is None:
-            raise
-        return found
-    if _auto_accepts(desk, best):
+    stored = _store(registration, submission_token)
+    if stored is not registration:
+        return stored
+    if _auto_accepts(desk, best, data["full_name"]):
         try:
             with transaction.atomic():
                 registration_accept(
                     registration=registration,
                     user=None,
                     participant=best.participant if best else None,
+                    fill_empty_fields=False,
                 )
         except ValidationError:
             registration.refresh_from_db()
     return registration
 
 
-def _submitted_before(training, token, phone) -> Registration | None:
-    """The registration this POST already made (same token), or the one already
-    there for this phone number in this training."""
-    if token is not None:
-        found = Registration.objects.filter(submission_token=token).first()
+def _store(registration: Registration, token) -> Registration:
+    """Save the new ``registration`` (sent with submission ``token``) and return
+    it, or the registration a concurrent POST with the same token or phone
+    committed first. A token already used by another training (replayed to this
+    desk) is replaced by a new one."""
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError:
+        found = _submitted_before(registration.training, token, registration.phone)
         if found is not None:
             return found
-    return Registration.objects.filter(training=training, phone=phone).first()
+        if token is None:
+            raise
+        registration.submission_token = uuid.uuid4()
+        with transaction.atomic():
+            registration.save()
+    return registration
 
 
-def _auto_accepts(desk: RegistrationDesk, best) -> bool:
-    """Whether ``desk`` accepts a registration whose best probable match is
-    ``best`` (a ParticipantMatch or None) without staff review."""
+def _submitted_before(training, token, phone) -> Registration | None:
+    """The registration this POST already made (same token, in this training:
+    a token replayed to another desk finds nothing), or the one already there
+    for this phone number in this training, unless rejected (someone else may
+    have typed the number first)."""
+    registrations = Registration.objects.filter(training=training)
+    if token is not None:
+        found = registrations.filter(submission_token=token).first()
+        if found is not None:
+            return found
+    return (
+        registrations.filter(phone=phone)
+        .exclude(status=Registration.Status.REJECTED)
+        .first()
+    )
+
+
+def _auto_accepts(desk: RegistrationDesk, best, full_name: str) -> bool:
+    """Whether ``desk`` accepts a registration typed with ``full_name`` whose best
+    probable match is ``best`` (a ParticipantMatch or None) without staff
+    review: no match, or a match by NIK whose name is also the name typed
+    (``name_similarity`` at least ``NAME_SIMILARITY_THRESHOLD``). A NIK with
+    another name waits for staff: anyone may type someone else's NIK."""
     if desk.auto_accept != RegistrationDesk.AutoAccept.NO_MATCH_OR_NIK:
         return False
-    return best is None or best.reasons[0] == "nik"
+    if best is None:
+        return True
+    if best.reasons[0] != "nik":
+        return False
+    similarity = name_similarity(
+        normalise_name(full_name), best.participant.normalised_name
+    )
+    return similarity >= NAME_SIMILARITY_THRESHOLD

@@ -2,16 +2,33 @@
 token is the registration desk's, never the training's id) and the staff pages
 under ``trainings/<pk>/registrations/``."""
 
-from django.urls import path
+from django.urls import path, register_converter
 
 from .views import checkin, desk, public, review
+
+
+class DeskTokenConverter:
+    """A desk token in a public URL: 1 to 64 letters, digits, ``-`` or ``_``
+    (the tokens made are URL-safe base64). Anything else (a NUL byte, a dot, a
+    slash) matches no URL, so it is a plain 404 before the database is asked."""
+
+    regex = "[A-Za-z0-9_-]{1,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(DeskTokenConverter, "desk_token")
 
 app_name = "registrations"
 
 urlpatterns = [
     # Public registration, desk open/close, poster, QR (views/public.py, views/desk.py)
-    path("r/<str:token>/", public.register, name="register"),
-    path("r/<str:token>/thanks/", public.thanks, name="thanks"),
+    path("r/<desk_token:token>/", public.register, name="register"),
+    path("r/<desk_token:token>/thanks/", public.thanks, name="thanks"),
     path(
         "trainings/<int:pk>/registrations/desk/",
         desk.DeskToggleView.as_view(),
@@ -49,7 +66,7 @@ urlpatterns = [
         name="reject",
     ),
     # Check-in (views/checkin.py)
-    path("r/<str:token>/check-in/", checkin.checkin, name="checkin"),
+    path("r/<desk_token:token>/check-in/", checkin.checkin, name="checkin"),
     path(
         "trainings/<int:pk>/registrations/check-in-screen/",
         checkin.CheckInScreenView.as_view(),

@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='registration',
-            constraint=models.UniqueConstraint(fields=('training', 'phone'), name='registration_unique_phone'),
+            constraint=models.UniqueConstraint(condition=models.Q(('status', 'rejected'), _negated=True), fields=('training', 'phone'), name='registration_unique_phone'),
         ),
         migrations.AddConstraint(
             model_name='registration',

@@ -39,7 +39,7 @@ from ..checkin import (
     normalise_code,
 )
 from ..cookies import device_cookie_key
-from ..limits import public_rate_limit
+from ..limits import desk_budget_count, public_rate_limit
 from ..models import CheckIn, Registration, RegistrationDesk
 from ..qr import qr_data_uri
 
@@ -132,6 +132,7 @@ def day_number(training, day: datetime.date) -> int:
 
 @login_not_required
 @require_http_methods(["GET", "POST"])
+@never_cache
 @public_rate_limit("checkin")
 def checkin(request, token):
     """The public check-in page of desk ``token`` (``r/<token>/check-in/``).
@@ -167,6 +168,7 @@ def checkin(request, token):
     if form.is_valid():
         if not code_is_valid(desk, form.cleaned_data["code"]):
             form.add_error("code", WRONG_CODE)
+            desk_budget_count(request, group="checkin", token=token)
         else:
             if registration is None:
                 registration = _registration_by_phone(desk, form.cleaned_data["phone"])

@@ -12,12 +12,13 @@ submit and a phone already registered.
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from ..consent import consent_text
 from ..cookies import device_cookie_set
 from ..forms import HONEYPOT, RegistrationForm
-from ..limits import public_rate_limit
+from ..limits import desk_budget_count, public_rate_limit
 from ..models import RegistrationDesk
 from ..services import desk_accepting, registration_submit
 
@@ -57,9 +58,15 @@ def register(request, token):
         if form.is_bot():
             return response  # looks like success; nothing is stored
         token_sent = form.submitted_token()
+        now = timezone.now()
         registration = registration_submit(
-            desk=desk, data=form.submission_data(), submission_token=token_sent
+            desk=desk,
+            data=form.submission_data(),
+            submission_token=token_sent,
+            now=now,
         )
+        if registration.consented_at == now:  # stored by this POST, not before
+            desk_budget_count(request, group="register", token=token)
         # Only the browser that made the registration gets its key (a second
         # person typing the same phone number does not).
         if token_sent is not None and registration.submission_token == token_sent:

@@ -636,3 +636,45 @@ def test_training_page_links_the_check_in_screen(staff_client):
         reverse("trainings:detail", args=[desk.training.pk])
     ).content.decode()
     assert reverse("registrations:checkin_screen", args=[desk.training.pk]) in html
+
+
+def test_public_check_in_page_is_never_cached(english):
+    desk = today_desk()
+    response = english.get(checkin_url(desk))
+    assert "no-store" in response["Cache-Control"]
+
+
+def _wrong(desk):
+    return "000000" if current_code(desk).code != "000000" else "111111"
+
+
+def test_only_wrong_codes_spend_the_desk_check_in_budget(client, settings):
+    settings.REGISTRATION_RATE_LIMITS = {("desk", "wrong_code"): "3/h"}
+    desk = today_desk()
+    code = current_code(desk).code
+    for n in range(6):  # right codes, many people: never limited
+        make_registration(desk.training, phone=f"+62812345600{n:02d}")
+        visitor = client.__class__(REMOTE_ADDR=f"10.1.0.{n + 1}")
+        data = {"phone": f"+62812345600{n:02d}", "code": code}
+        assert visitor.post(checkin_url(desk), data).status_code == 200
+    for n in range(3):  # wrong codes from three addresses spend it
+        visitor = client.__class__(REMOTE_ADDR=f"10.2.0.{n + 1}")
+        data = {"phone": "081234567890", "code": _wrong(desk)}
+        assert visitor.post(checkin_url(desk), data).status_code == 200
+    late = client.__class__(REMOTE_ADDR="10.3.0.1")
+    data = {"phone": "+6281234560000", "code": code}
+    assert late.post(checkin_url(desk), data).status_code == 429
+    assert CheckIn.objects.count() == 6
+
+
+def test_wrong_codes_per_address_are_capped(client, settings):
+    settings.REGISTRATION_RATE_LIMITS = {("address", "wrong_code"): "2/10m"}
+    desk = today_desk()
+    make_registration(desk.training)
+    data = {"phone": "081234567890", "code": _wrong(desk)}
+    codes = [client.post(checkin_url(desk), data).status_code for _ in range(3)]
+    right = {"phone": "081234567890", "code": current_code(desk).code}
+    other = client.__class__(REMOTE_ADDR="10.4.0.1")
+    assert codes == [200, 200, 429]
+    assert client.post(checkin_url(desk), right).status_code == 429
+    assert other.post(checkin_url(desk), right).status_code == 200

@@ -329,3 +329,151 @@ def test_page_weight_is_under_100_kb_compressed(client, desk, regency):
     print(f"page weight: html {len(html)} B, css {len(css)} B, gzip total {total} B")
     assert total < 100_000
     assert len(html) + len(css) < 100_000  # even uncompressed
+
+
+class TestNikOfSomeoneElse:
+    """Anyone may type a real person's NIK: auto-accept links only when the name
+    is theirs too, and never writes into their record."""
+
+    NIK = "7309014101900001"
+
+    @pytest.fixture
+    def auto_desk(self, desk, regency):
+        AgencyFactory(name="Dinas Sosial Uji", region=regency)
+        desk.auto_accept = RegistrationDesk.AutoAccept.NO_MATCH_OR_NIK
+        desk.save()
+        return desk
+
+    @pytest.fixture
+    def person(self):
+        return ParticipantFactory(
+            full_name="Hj. Nurhaeda Rahman", nik=self.NIK, phone="", position=""
+        )
+
+    def _wg(self):
+        names = ("seeing", "hearing", "walking", "remembering", "self_care")
+        return {f"wg_{name}": "4" for name in [*names, "communicating"]}
+
+    def test_nik_with_another_name_waits_for_review(self, client, auto_desk, person):
+        data = form_data(client, auto_desk, nik=self.NIK, **self._wg())
+        client.post(url(auto_desk), data)
+        registration = Registration.objects.get()
+        person.refresh_from_db()
+        assert registration.status == Registration.Status.NEW
+        assert registration.match == person
+        assert registration.participant is None
+        assert (person.phone, person.position, person.wg_seeing) == ("", "", None)
+        assert not person.enrolments.exists()
+
+    def test_nik_with_the_same_name_is_linked_filling_nothing(
+        self, client, auto_desk, person
+    ):
+        data = form_data(
+            client,
+            auto_desk,
+            nik=self.NIK,
+            full_name="Nurhaeda  Rahman",
+            **self._wg(),
+        )
+        client.post(url(auto_desk), data)
+        registration = Registration.objects.get()
+        person.refresh_from_db()
+        assert registration.status == Registration.Status.ACCEPTED
+        assert registration.participant == person
+        assert person.enrolments.filter(training=auto_desk.training).exists()
+        # Only enrolled: the phone, position and WG-SS answers typed are not his.
+        assert (person.phone, person.position, person.wg_seeing) == ("", "", None)
+        assert person.disability == person.Disability.NOT_ASKED
+
+
+class TestRejectedPhoneAndReplayedToken:
+    def test_a_rejected_registration_does_not_block_the_phone(self, client, desk):
+        other = client.__class__(REMOTE_ADDR="10.0.0.9")
+        other.post(url(desk), form_data(other, desk, full_name="Orang Lain"))
+        first = Registration.objects.get()
+        first.status = Registration.Status.REJECTED
+        first.save()
+        response = client.post(url(desk), form_data(client, desk))
+        mine = Registration.objects.exclude(pk=first.pk).get()
+        assert mine.full_name == "Siti Rahmawati"
+        assert mine.status == Registration.Status.NEW
+        assert mine.device_key in response.cookies[f"setara-reg-{desk.pk}"].value
+
+    def test_a_token_replayed_to_another_desk_is_not_the_other_training(
+        self, desk, regency
+    ):
+        start = timezone.localdate() + datetime.timedelta(days=7)
+        second = RegistrationDesk.objects.create(
+            training=TrainingFactory(region=regency, start_date=start), is_open=True
+        )
+        token = uuid.uuid4()
+        data = {"full_name": "Ani", "sex": "P", "agency_name": "X"}
+        theirs = registration_submit(
+            desk=desk, data={**data, "phone": "+6281299998888"}, submission_token=token
+        )
+        replayed = registration_submit(
+            desk=second,
+            data={**data, "phone": "+6281277776666"},
+            submission_token=token,
+        )
+        assert replayed.pk != theirs.pk
+        assert replayed.training == second.training
+        assert replayed.submission_token != token
+        assert Registration.objects.count() == 2
+
+
+class TestPublicUrls:
+    @pytest.mark.parametrize("token", ["%00", "a%00b", "a.b", "%C3%A9", "x" * 65])
+    @pytest.mark.parametrize("page", ["", "thanks/", "check-in/"])
+    def test_a_token_of_other_characters_is_404(self, client, token, page):
+        assert client.get(f"/r/{token}/{page}").status_code == HTTPStatus.NOT_FOUND
+        response = client.post(f"/r/{token}/{page}", {"phone": "0812"})
+        assert response.status_code in (HTTPStatus.NOT_FOUND, HTTPStatus.FORBIDDEN)
+
+    def test_a_real_token_still_works(self, client, desk):
+        assert client.get(url(desk)).status_code == HTTPStatus.OK
+        assert client.get(url(desk, "thanks/")).status_code == HTTPStatus.OK
+
+
+class TestDeskBudget:
+    """Only registrations stored spend the desk's POST budget."""
+
+    def test_invalid_posts_from_many_addresses_do_not_lock_the_desk(self, client, desk):
+        with override_settings(REGISTRATION_RATE_LIMITS={("desk", "POST"): "2/h"}):
+            for n in range(7):
+                attacker = client.__class__(REMOTE_ADDR=f"10.0.1.{n + 1}")
+                for _ in range(3):
+                    data = form_data(attacker, desk, full_name="")
+                    assert attacker.post(url(desk), data).status_code == 200
+            response = client.post(url(desk), form_data(client, desk))
+        assert response.status_code == HTTPStatus.FOUND
+        assert Registration.objects.count() == 1
+
+    def test_double_submits_do_not_spend_the_budget(self, client, desk):
+        with override_settings(REGISTRATION_RATE_LIMITS={("desk", "POST"): "2/h"}):
+            data = form_data(client, desk)
+            for _ in range(4):
+                assert client.post(url(desk), data).status_code == HTTPStatus.FOUND
+            other = client.__class__(REMOTE_ADDR="10.0.2.1")
+            response = other.post(url(desk), form_data(other, desk, phone="0812111222"))
+        assert response.status_code == HTTPStatus.FOUND
+        assert Registration.objects.count() == 2
+
+
+def test_form_and_thanks_pages_lead_to_check_in(client):
+    """A phone without a camera app types the registration link, then the code:
+    both public pages link to the check-in page."""
+    import datetime
+
+    from django.urls import reverse
+
+    from tests.factories import RegistrationDeskFactory
+
+    today = datetime.date.today()
+    desk = RegistrationDeskFactory(
+        training__start_date=today, training__end_date=today + datetime.timedelta(2)
+    )
+    checkin = reverse("registrations:checkin", args=[desk.token])
+    for name in ("registrations:register", "registrations:thanks"):
+        content = client.get(reverse(name, args=[desk.token])).content.decode()
+        assert f'href="{checkin}" data-checkin-link' in content

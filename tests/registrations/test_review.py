@@ -533,3 +533,21 @@ def test_two_staff_accepting_at_once_accept_once(staff_client):
 def test_rejected_registrations_are_kept_a_while():
     assert review.REJECTED_KEPT_DAYS >= 30
     assert datetime.timedelta(days=review.REJECTED_KEPT_DAYS)
+
+
+def test_bulk_accept_links_a_nik_match_filling_nothing(training):
+    person = ParticipantFactory(nik=NIK, phone="", position="")
+    registration = make_registration(
+        training,
+        nik=NIK,
+        match=person,
+        match_reason="nik",
+        position="Ketua",
+        wg_walking=Difficulty.NONE,
+    )
+    result = registrations_accept_bulk(registrations=[registration], user=None)
+    person.refresh_from_db()
+    assert result.counts["accepted"] == 1
+    assert result.accepted[0].participant == person
+    assert Enrolment.objects.filter(training=training, participant=person).exists()
+    assert (person.phone, person.position, person.wg_walking) == ("", "", None)
