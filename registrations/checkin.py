@@ -150,6 +150,24 @@ def checkin_record(
     return checkin, created
 
 
+def checkin_corrected(checkin: CheckIn) -> bool:
+    """Whether staff marked the person absent on ``checkin``'s day after that
+    check-in: the registration's enrolment has an absent mark that day, last
+    changed (its history) after ``checkin.checked_in_at``. Such a mark wins over
+    the check-in (see ``checkins_apply``). False for a registration not enrolled
+    (not accepted yet). Two queries at most."""
+    enrolment_id = checkin.registration.enrolment_id
+    if not enrolment_id:
+        return False
+    mark = Attendance.objects.filter(
+        enrolment_id=enrolment_id, date=checkin.date, present=False
+    ).first()
+    if mark is None:
+        return False
+    last = Attendance.history.filter(id=mark.pk).aggregate(last=Max("history_date"))
+    return last["last"] is not None and last["last"] >= checkin.checked_in_at
+
+
 def checkins_apply(registration: Registration) -> int:
     """Mark the enrolment of an accepted ``registration`` present on each day it
     checked in. Returns the number of attendance marks written (0 for a

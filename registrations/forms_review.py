@@ -11,20 +11,31 @@ LINK, NEW = "link", "new"
 
 class RegistrationAcceptForm(AgencyChoiceMixin, forms.Form):
     """Accept one registration: ``decision`` says whether it is the probable match
-    (``LINK``) or a new person (``NEW``, the default); for an agency typed that
-    matched none, the agency box resolves a known agency or creates one, as on the
-    enrol page (``AgencyChoiceMixin``, preferring agencies of ``region``)."""
+    (``LINK``) or a new person (``NEW``); for an agency typed that matched none,
+    the agency box resolves a known agency or creates one, as on the enrol page
+    (``AgencyChoiceMixin``, preferring agencies of ``region``).
+
+    With ``decide=True`` (a probable match by phone or name) the decision is
+    required and nothing is chosen beforehand, so one click on Accept cannot
+    create a duplicate; otherwise a missing decision means a new person (no
+    match) and a NIK match is sent as ``LINK`` by the page.
+    """
 
     decision = forms.ChoiceField(
         label=_("Who is this?"),
         choices=[(LINK, _("Same person (link)")), (NEW, _("New person"))],
-        initial=NEW,
         required=False,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={
+            "required": _(
+                "Choose “Same person (link)” or “New person” before accepting."
+            )
+        },
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, decide: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["decision"].required = decide
         self.fields["create_agency"].widget.attrs["class"] = "form-check-input"
 
 

@@ -32,6 +32,7 @@ from trainings.models import Attendance, Training
 from ..checkin import (
     CODE_DIGITS,
     NotATrainingDay,
+    checkin_corrected,
     checkin_day,
     checkin_record,
     code_is_valid,
@@ -139,8 +140,10 @@ def checkin(request, token):
 
     GET shows the form (the code prefilled from ``?code=``, as the facilitator's
     QR carries it); POST checks in and shows "checked in" (or "already checked
-    in today"), never a name or any other data of the registration. Open on the
-    training's days only, in its time zone, whether registration is open or not.
+    in today", or, when staff have since marked the person absent that day,
+    that today's attendance was corrected), never a name or any other data of
+    the registration. Open on the training's days only, in its time zone,
+    whether registration is open or not.
     """
     desk = get_object_or_404(
         RegistrationDesk.objects.select_related("training__region"), token=token
@@ -182,11 +185,15 @@ def checkin(request, token):
         )
     method = CheckIn.Method.CODE if "phone" in form.fields else CheckIn.Method.DEVICE
     try:
-        _checkin, created = checkin_record(registration=registration, method=method)
+        record, created = checkin_record(registration=registration, method=method)
     except NotATrainingDay:  # midnight passed while the form was open
         return render(request, "registrations/checkin_closed.html", context)
+    # Staff marked the person absent after the check-in: their mark counts.
+    corrected = not created and checkin_corrected(record)
     return render(
-        request, "registrations/checkin_done.html", {**context, "created": created}
+        request,
+        "registrations/checkin_done.html",
+        {**context, "created": created, "corrected": corrected},
     )
 
 

@@ -91,9 +91,10 @@ class DeskSettingsView(PermissionRequiredMixin, View):
 
 
 class PosterView(PermissionRequiredMixin, DetailView):
-    """The A4 poster of an open desk: title, dates, place, a big QR code, the link
-    and how to register, in Indonesian (English below). 404 unless the desk
-    accepts registrations (a poster of a closed link would mislead)."""
+    """The A4 poster of an open desk: title, dates, place, a big QR code, the link,
+    the daily check-in address (``checkin_link``) and how to register, in
+    Indonesian. 404 unless the desk accepts registrations (a poster of a closed
+    link would mislead)."""
 
     permission_required = DESK_PERMISSIONS
     queryset = Training.objects.select_related("region", "registration_desk")
@@ -105,6 +106,13 @@ class PosterView(PermissionRequiredMixin, DetailView):
             raise Http404
         desk.training = self.object
         link = public_link(self.request, desk)
+        checkin_link = self.request.build_absolute_uri(
+            reverse("registrations:checkin", args=[desk.token])
+        )
         return super().get_context_data(
-            desk=desk, link=link, qr=qr_svg(link, title=link), **kwargs
+            desk=desk,
+            link=link,
+            checkin_link=checkin_link,
+            qr=qr_svg(link, title=link),
+            **kwargs,
         )

@@ -14,6 +14,7 @@ from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -60,7 +61,7 @@ class RegistrationReviewView(PermissionRequiredMixin, DetailView):
         registrations = Registration.objects.filter(training=training)
         counts = registrations.status_summary()
         status = self.request.GET.get("status", "")
-        shown = registrations.for_review()
+        shown = registrations.for_review().prefetch_related("checkins")
         if status == MATCH_FILTER:
             shown = shown.waiting().filter(match__isnull=False)
         elif status in Registration.Status.values:
@@ -68,7 +69,7 @@ class RegistrationReviewView(PermissionRequiredMixin, DetailView):
         else:
             status = ""
         can_see_nik = self.request.user.has_perm("participants.export_personal_data")
-        rows = [_row(registration, can_see_nik) for registration in shown]
+        rows = [_row(registration, can_see_nik, training) for registration in shown]
         return super().get_context_data(
             rows=rows,
             counts=counts,
@@ -81,8 +82,9 @@ class RegistrationReviewView(PermissionRequiredMixin, DetailView):
         )
 
 
-def _row(registration: Registration, can_see_nik: bool) -> dict:
-    """What the list shows for one registration (no query)."""
+def _row(registration: Registration, can_see_nik: bool, training: Training) -> dict:
+    """What the list shows for one registration (no query: its check-ins are
+    prefetched)."""
     reasons = match_reason_keys(registration)
     waiting = registration.status == Registration.Status.NEW
     # A rejected registration may still be accepted.
@@ -93,6 +95,7 @@ def _row(registration: Registration, can_see_nik: bool) -> dict:
         form = RegistrationAcceptForm(
             prefix=f"r{registration.pk}",
             initial={"agency_name": registration.agency_name},
+            decide=_needs_decision(registration, reasons),
         )
     return {
         "registration": registration,
@@ -103,7 +106,28 @@ def _row(registration: Registration, can_see_nik: bool) -> dict:
         "needs_agency": needs_agency,
         "form": form,
         "waiting": waiting,
+        # Check-ins not yet applied to attendance (applied when accepted).
+        "checkins": _checkin_days(registration, training) if open_ else [],
     }
+
+
+def _checkin_days(registration: Registration, training: Training) -> list[str]:
+    """The days ``registration`` checked in, in order: "day 2" for a day of
+    the training, else the date (the training's dates changed since)."""
+    days = []
+    for checkin in registration.checkins.all():  # prefetched, ordered by date
+        if training.start_date <= checkin.date <= training.end_date:
+            number = (checkin.date - training.start_date).days + 1
+            days.append(_("day %(number)d") % {"number": number})
+        else:
+            days.append(date_format(checkin.date, "SHORT_DATE_FORMAT"))
+    return days
+
+
+def _needs_decision(registration: Registration, reasons) -> bool:
+    """Whether staff must say "same person" or "new person": a probable match by
+    phone or name (a NIK match is the same person, linked)."""
+    return registration.match_id is not None and "nik" not in reasons
 
 
 def _filters(counts: dict) -> list[dict]:
@@ -173,7 +197,10 @@ class RegistrationAcceptView(_ReviewPost):
             )
             return self.back()
         form = RegistrationAcceptForm(
-            request.POST, prefix=f"r{registration.pk}", region=self.object.region
+            request.POST,
+            prefix=f"r{registration.pk}",
+            region=self.object.region,
+            decide=_needs_decision(registration, match_reason_keys(registration)),
         )
         if not form.is_valid():
             errors = [m for messages_ in form.errors.values() for m in messages_]

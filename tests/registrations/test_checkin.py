@@ -16,6 +16,7 @@ from regions.models import Region
 from registrations.checkin import (
     WINDOW_SECONDS,
     NotATrainingDay,
+    checkin_corrected,
     checkin_day,
     checkin_record,
     checkins_apply,
@@ -373,6 +374,42 @@ def test_checking_in_twice_says_already(english):
     assert not Attendance.objects.exists()  # waiting for review
 
 
+def test_checking_in_again_after_staff_marked_absent_says_corrected(english):
+    desk = today_desk()
+    registration = make_registration(desk.training, accepted=True)
+    data = {"phone": "+62 812 3456 7890", "code": current_code(desk).code}
+    english.post(checkin_url(desk), data)
+    mark = Attendance.objects.get(enrolment=registration.enrolment)
+    mark.present = False
+    mark.save()  # staff untick the person on the grid after the check-in
+    response = english.post(checkin_url(desk), data)
+    html = response.content.decode()
+    assert 'data-checkin-result="corrected"' in html
+    assert "The staff have corrected today's attendance (day 2)." in html
+    assert "ask the facilitator" in html
+    assert "You had already checked in" not in html
+    assert_nothing_personal(response, registration)
+    mark.refresh_from_db()
+    assert not mark.present  # the staff's mark still wins
+
+
+def test_an_absent_mark_older_than_the_check_in_is_not_a_correction():
+    desk = make_desk()
+    registration = make_registration(desk.training, accepted=True)
+    mark = AttendanceFactory(enrolment=registration.enrolment, date=DAY, present=False)
+    checkin, _created = checkin_record(
+        registration=registration, method=CheckIn.Method.CODE, now=NOW
+    )
+    assert not checkin_corrected(checkin)  # the check-in turned it present
+    mark.refresh_from_db()
+    assert mark.present
+    waiting = make_registration(desk.training, phone="+6281200000009")
+    checkin, _created = checkin_record(
+        registration=waiting, method=CheckIn.Method.CODE, now=NOW
+    )
+    assert not checkin_corrected(checkin)  # not enrolled yet: no mark
+
+
 def test_wrong_code_is_refused_before_the_phone_is_looked_up(english):
     desk = today_desk()
     registration = make_registration(desk.training)
@@ -503,6 +540,20 @@ def test_screen_shows_the_code_and_a_qr_of_the_link(staff_client):
     assert "js/checkin-screen.js" in html
     assert "<script>" not in html
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_screen_shows_the_code_and_qr_first_for_a_projector(staff_client):
+    desk = today_desk()
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    url = reverse("registrations:checkin_screen", args=[desk.training.pk])
+    html = staff_client.get(url).content.decode()
+    assert "Code (changes every 5 minutes)" in html
+    assert "Today's code" not in html
+    top = html.index("data-checkin-top")
+    # The QR code, then the code, then the count; the page header below them.
+    assert top < html.index("js-checkin-qr") < html.index("data-checkin-code")
+    assert html.index("data-checkin-code") < html.index("data-checkin-count")
+    assert html.index("data-checkin-count") < html.index('class="breadcrumb"')
 
 
 def test_screen_outside_the_days_says_not_open(staff_client):

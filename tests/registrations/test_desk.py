@@ -7,7 +7,8 @@ from http import HTTPStatus
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from registrations.models import RegistrationDesk
 from registrations.services import desk_close, desk_open, training_ends_at
@@ -125,6 +126,21 @@ def test_poster_has_title_qr_and_link(staff_client, training):
     assert training.title in html
     assert f"http://testserver/r/{desk.token}/" in html
     assert "<svg" in html and "@page { size: A4" in html
+
+
+def test_poster_prints_the_check_in_address_and_the_steps_once(staff_client, training):
+    toggle(staff_client, training, "open")
+    desk = RegistrationDesk.objects.get(training=training)
+    response = staff_client.get(reverse("registrations:poster", args=[training.pk]))
+    html = response.content.decode()
+    with translation.override("id"):
+        line = gettext("Check in each day: %(checkin_link)s") % {
+            "checkin_link": f"http://testserver/r/{desk.token}/check-in/"
+        }
+    assert line in html
+    assert html.index(f"/r/{desk.token}/<") < html.index(line)
+    assert html.count("<li>") == 3  # the numbered steps, not repeated
+    assert 'lang="en"' not in html
 
 
 def test_poster_of_a_closed_desk_is_404(staff_client, training):

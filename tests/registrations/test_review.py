@@ -4,6 +4,7 @@ user, and the training's numbers counting accepted registrations only."""
 
 import datetime
 import itertools
+import re
 from http import HTTPStatus
 
 import pytest
@@ -14,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 
 from participants.functioning import Difficulty
 from participants.models import Agency, Participant
@@ -149,15 +151,21 @@ class TestList:
 
         person = ParticipantFactory()
         make_registration(training, match=person, match_reason="phone")
-        make_registration(training, agency_name="Dinas Tak Dikenal")
+        checked_in = make_registration(training, agency_name="Dinas Tak Dikenal")
+        CheckIn.objects.create(
+            registration=checked_in, date=training.start_date, method="code"
+        )
         few = queries()
         for n in range(6):
-            make_registration(
+            checked_in = make_registration(
                 training,
                 match=ParticipantFactory(),
                 match_reason="name",
                 agency=AgencyFactory(),
                 agency_name=f"Dinas {n}",
+            )
+            CheckIn.objects.create(
+                registration=checked_in, date=training.end_date, method="code"
             )
             registration_reject(
                 registration=make_registration(training, agency_name=f"X {n}"),
@@ -165,6 +173,62 @@ class TestList:
             )
         registration_accept(registration=make_registration(training), user=None)
         assert queries() == few
+
+    def test_a_phone_or_name_match_has_no_decision_chosen(self, staff_client, training):
+        person = ParticipantFactory(phone="+6281244556677")
+        by_phone = make_registration(
+            training, phone="+6281244556677", match=person, match_reason="phone"
+        )
+        by_nik = make_registration(
+            training, nik=NIK, match=ParticipantFactory(nik=NIK), match_reason="nik"
+        )
+        html = staff_client.get(_review_url(training)).content.decode()
+        radios = re.findall(rf'<input[^>]*name="r{by_phone.pk}-decision"[^>]*>', html)
+        assert len(radios) == 2
+        assert not any("checked" in radio for radio in radios)
+        assert all("required" in radio for radio in radios)
+        # A NIK match: linking is the only option.
+        assert f'name="r{by_nik.pk}-decision" value="link"' in html
+        assert f'id="id_r{by_nik.pk}-decision_1"' not in html
+
+    def test_accept_without_a_decision_on_a_match_is_refused(
+        self, staff_client, training
+    ):
+        person = ParticipantFactory(phone="+6281244556677")
+        registration = make_registration(
+            training, phone="+6281244556677", match=person, match_reason="phone"
+        )
+        response = staff_client.post(_accept_url(registration), follow=True)
+        assert any(
+            "Nurhaeda Rahman: Choose “Same person (link)” or “New person”" in m
+            for m in _messages(response)
+        )
+        registration.refresh_from_db()
+        assert registration.status == Registration.Status.NEW
+        assert Participant.objects.count() == 1
+        # The row is shown again, still to decide.
+        assert f'data-accept="{registration.pk}"' in response.content.decode()
+
+    def test_check_ins_of_a_waiting_registration_are_shown(
+        self, staff_client, training
+    ):
+        registration = make_registration(training)
+        for day in (training.start_date, training.end_date):
+            CheckIn.objects.create(registration=registration, date=day, method="code")
+        CheckIn.objects.create(
+            registration=registration,
+            date=training.start_date - datetime.timedelta(days=30),
+            method="code",
+        )  # the training's dates changed since
+        make_registration(training, full_name="Not Here")
+        html = staff_client.get(_review_url(training)).content.decode()
+        with translation.override("en"):
+            old_day = date_format(
+                training.start_date - datetime.timedelta(days=30),
+                "SHORT_DATE_FORMAT",
+            )
+        assert f"Checked in: {old_day}, day 1, day 3" in html
+        assert html.count("data-checkins=") == 1
 
     def test_only_those_who_may_enrol(self, client, training):
         user = UserFactory(username="nobody")
