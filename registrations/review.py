@@ -28,6 +28,7 @@ This module must not import ``registrations.services`` (the public form's
 services import it, for auto-accept).
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -403,3 +404,22 @@ def _enrolment(training: Training, participant: Participant) -> Enrolment:
     if existing is not None:
         return existing
     return enrolment_create(training=training, participant=participant)
+
+
+def rejected_registrations_clean_up(now=None) -> dict[str, int]:
+    """Delete rejected registrations of trainings whose last day was more than
+    ``REJECTED_KEPT_DAYS`` days before ``now`` (their check-ins go with them).
+    A hook of ``manage.py jobs_clean_up`` (setting ``JOBS_CLEAN_UP_HOOKS``);
+    returns ``{"rejected_registrations_deleted": n}``."""
+    today = timezone.localdate(now or timezone.now())
+    cutoff = today - datetime.timedelta(days=REJECTED_KEPT_DAYS)
+    deleted = (
+        Registration.objects.filter(
+            status=Registration.Status.REJECTED, training__end_date__lt=cutoff
+        )
+        .only("pk")
+        .delete()
+    )
+    return {
+        "rejected_registrations_deleted": deleted[1].get(Registration._meta.label, 0)
+    }

@@ -265,7 +265,10 @@ MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default="") or BASE_DIR / "media")
 JOBS_TASK_RESULTS_KEPT = timedelta(days=14)
 # Extra clean-up steps `manage.py jobs_clean_up` runs after the jobs' own: dotted
 # paths of callables taking the current time and returning {"what": count}.
-JOBS_CLEAN_UP_HOOKS: list[str] = ["trainings.imports.pending.uploads_clean_up"]
+JOBS_CLEAN_UP_HOOKS: list[str] = [
+    "trainings.imports.pending.uploads_clean_up",
+    "registrations.review.rejected_registrations_clean_up",
+]
 
 # SECURITY
 # ------------------------------------------------------------------------------

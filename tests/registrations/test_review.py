@@ -615,3 +615,26 @@ def test_bulk_accept_links_a_nik_match_filling_nothing(training):
     assert result.accepted[0].participant == person
     assert Enrolment.objects.filter(training=training, participant=person).exists()
     assert (person.phone, person.position, person.wg_walking) == ("", "", None)
+
+
+def test_the_clean_up_deletes_rejected_registrations_after_the_kept_days():
+    from registrations.review import (
+        REJECTED_KEPT_DAYS,
+        rejected_registrations_clean_up,
+    )
+    from tests.factories import RegistrationFactory
+
+    ended = datetime.date(2023, 10, 20)
+    old = RegistrationFactory(status="rejected", training__end_date=ended)
+    waiting = RegistrationFactory(training=old.training)
+    now = timezone.make_aware(
+        datetime.datetime.combine(
+            ended + datetime.timedelta(days=REJECTED_KEPT_DAYS), datetime.time(12)
+        )
+    )
+    assert rejected_registrations_clean_up(now) == {"rejected_registrations_deleted": 0}
+    later = now + datetime.timedelta(days=2)
+    assert rejected_registrations_clean_up(later) == {
+        "rejected_registrations_deleted": 1
+    }
+    assert list(Registration.objects.all()) == [waiting]
