@@ -84,14 +84,15 @@ def jobs_fail_stale(jobs, now=None) -> int:
     ``jobs.runner.HEARTBEAT_SECONDS``, so their worker died), with the message of
     ``stopped_message``. Returns how many were marked."""
     now = now or timezone.now()
-    stale = now - settings.JOBS_STALE_AFTER
+    dead = jobs.filter(
+        status=Job.Status.RUNNING, updated_at__lt=now - settings.JOBS_STALE_AFTER
+    )
     failed = 0
-    for job in jobs.filter(status=Job.Status.RUNNING, updated_at__lt=stale):
-        failed += Job.objects.filter(
-            pk=job.pk, status=Job.Status.RUNNING, updated_at__lt=stale
-        ).update(
+    # One UPDATE per language (the message is in the job's language), usually none.
+    for language in dead.order_by().values_list("language", flat=True).distinct():
+        failed += dead.filter(language=language).update(
             status=Job.Status.FAILED,
-            error_message=stopped_message(job.language),
+            error_message=stopped_message(language),
             finished_at=now,
         )
     return failed

@@ -31,7 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from jobs.models import Job
-from jobs.runner import JobFailed, JobOutput, job_run
+from jobs.runner import JobFailed, JobOutput
 from setara.spreadsheets import XLSX_CONTENT_TYPE, Table, write_csv, write_xlsx
 
 from . import tables
@@ -229,23 +229,6 @@ def spreadsheet_output(
     return JobOutput(
         file=spool, filename=f"{stem}.{fmt}", content_type=CONTENT_TYPES[fmt]
     )
-
-
-def run_export(job_id: str, work: Callable[[Job, Callable], JobOutput]) -> None:
-    """``jobs.runner.job_run(job_id, work)``, then close the temporary file the
-    work wrote (``job_run`` copies it to storage and leaves it open)."""
-    outputs = []
-
-    def tracked(job, progress):
-        output = work(job, progress)
-        outputs.append(output)
-        return output
-
-    try:
-        job_run(job_id, tracked)
-    finally:
-        for output in outputs:
-            output.file.close()
 
 
 def report_tables_work(job: Job, progress) -> JobOutput:

@@ -21,6 +21,9 @@ from setara.history import deleted_row, reinsert
 from .imports.plan import ImportPlan
 from .models import Attendance, Enrolment, ImportUpload, Topic, Training
 
+#: Why a pending upload can no longer be imported (the confirm page and the job).
+UPLOAD_EXPIRED = _("This upload has expired. Upload the file again.")
+
 
 class AttendanceConflict(Exception):
     """Someone else changed this training's attendance or dates while the grid was
@@ -400,7 +403,7 @@ def _import_upload_consume(*, upload_id: int) -> None:
         return
     if ImportUpload.objects.filter(pk=upload_id).exists():
         raise UploadAlreadyImported
-    raise ValidationError(_("This upload has expired. Upload the file again."))
+    raise ValidationError(str(UPLOAD_EXPIRED))
 
 
 def _import_agencies(*, training: Training, plan: ImportPlan) -> dict[str, Agency]:

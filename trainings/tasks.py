@@ -1,10 +1,12 @@
 """The background tasks of trainings (Django's Tasks API, ``django_tasks``): the
-spreadsheet exports that run as jobs. Each is a thin wrapper: ``exports.run_export``
-(``jobs.runner.job_run``) keeps the ``jobs.Job`` row up to date around the work in
-``trainings.exports``. The argument is the job's id as text
+spreadsheet exports that run as jobs. Each is a thin wrapper: ``jobs.runner.job_run``
+keeps the ``jobs.Job`` row up to date around the work in ``trainings.exports`` (and
+closes the temporary file the work wrote). The argument is the job's id as text
 (``jobs.services.job_start`` enqueues it)."""
 
 from django_tasks import task
+
+from jobs.runner import job_run
 
 from . import exports
 
@@ -12,22 +14,22 @@ from . import exports
 @task()
 def report_tables_export(job_id: str) -> None:
     """The report's tables for the job's filters, .xlsx or .csv."""
-    exports.run_export(job_id, exports.report_tables_work)
+    job_run(job_id, exports.report_tables_work)
 
 
 @task()
 def report_participants_export(job_id: str) -> None:
     """The report's participant list for the job's filters, .xlsx or .csv."""
-    exports.run_export(job_id, exports.report_participants_work)
+    job_run(job_id, exports.report_participants_work)
 
 
 @task()
 def training_participants_export(job_id: str) -> None:
     """A large training's participant list with attendance per day."""
-    exports.run_export(job_id, exports.training_participants_work)
+    job_run(job_id, exports.training_participants_work)
 
 
 @task()
 def training_summary_export(job_id: str) -> None:
     """A large training's summary tables by sex."""
-    exports.run_export(job_id, exports.training_summary_work)
+    job_run(job_id, exports.training_summary_work)

@@ -151,12 +151,23 @@ def test_clean_up_prunes_the_queues_old_rows(settings):
     failed = task_result("FAILED", long_ago)
     recent = task_result("SUCCESSFUL", now)
     waiting = task_result("READY", None)
-    assert jobs_clean_up_all(now)["task_results_deleted"] == 2
+    # Left "running" by a worker that died, two days ago; one started an hour ago
+    # may still be running.
+    dead = task_result("RUNNING", None)
+    alive = task_result("RUNNING", None)
+    DBTaskResult.objects.filter(pk=dead.pk).update(
+        started_at=now - datetime.timedelta(days=2)
+    )
+    DBTaskResult.objects.filter(pk=alive.pk).update(
+        started_at=now - datetime.timedelta(hours=1)
+    )
+    assert jobs_clean_up_all(now)["task_results_deleted"] == 3
     assert set(DBTaskResult.objects.values_list("pk", flat=True)) == {
         recent.pk,
         waiting.pk,
+        alive.pk,
     }
-    assert old.pk != failed.pk
+    assert not DBTaskResult.objects.filter(pk__in=[old.pk, failed.pk]).exists()
 
 
 def test_deleting_jobs_removes_their_files(django_capture_on_commit_callbacks):

@@ -24,6 +24,7 @@ from participants.services import registry_lock
 
 from ..models import ImportUpload, Training
 from ..services import (
+    UPLOAD_EXPIRED,
     EnrolmentsImportResult,
     UploadAlreadyImported,
     enrolments_import,
@@ -37,7 +38,6 @@ IMPORT_PERMISSION = "trainings.add_enrolment"
 PROBLEMS_SHOWN = 5
 
 ALREADY_IMPORTED = gettext_lazy("This file was already imported.")
-EXPIRED = gettext_lazy("This upload has expired. Upload the file again.")
 TRAINING_DELETED = gettext_lazy(
     "Nothing was imported: the training was deleted while the import waited."
 )
@@ -174,7 +174,7 @@ def _upload(upload_id, training_id=None) -> ImportUpload:
         raise JobFailed(str(TRAINING_DELETED))
     cutoff = timezone.now() - settings.IMPORT_UPLOAD_EXPIRY
     if upload is None or upload.created_at < cutoff:
-        raise JobFailed(str(EXPIRED))
+        raise JobFailed(str(UPLOAD_EXPIRED))
     if upload.consumed_at is not None:
         raise JobFailed(str(ALREADY_IMPORTED))
     return upload

@@ -16,6 +16,7 @@ from participants.sheets import ImportFileError
 
 from ..forms import ParticipantImportDecisionForm, ParticipantImportForm
 from ..imports.jobs import (
+    ALREADY_IMPORTED,
     import_confirm_start,
     import_job_running,
     import_summary,
@@ -149,7 +150,7 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
     def say_already_imported(self):
         """The message for a second confirm (a double click, Back then Import);
         ``leave()`` then goes to the training, where the imported people are."""
-        messages.info(self.request, _("This file was already imported."))
+        messages.info(self.request, ALREADY_IMPORTED)
 
     def leave(self):
         """Where to go when ``load()`` found nothing to show: the training when the
@@ -216,15 +217,7 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
             )
             return self.render_preview(plan)
         if plan.fingerprint() != seen:
-            if options_changed:
-                text = _(
-                    "The preview changed with your choices. Check it and import again."
-                )
-            else:
-                text = _(
-                    "Someone changed this training meanwhile. Check and import again."
-                )
-            messages.warning(self.request, text)
+            messages.warning(self.request, CHANGED if options_changed else MEANWHILE)
             return self.render_preview(plan)
         if runs_as_job(len(plan.rows)):
             try:

@@ -26,8 +26,7 @@ from setara.export_log import export_log_filters
 from setara.spreadsheets import SpreadsheetExportMixin
 
 from .. import charts, exports, tables, tasks
-from ..filters import ReportFilterSet
-from ..models import Enrolment, Training
+from ..models import Training
 
 
 class ReportMixin:
@@ -36,11 +35,7 @@ class ReportMixin:
     permission_required = "trainings.view_training"
 
     def get_filterset(self):
-        return ReportFilterSet(
-            self.request.GET or None,
-            queryset=Enrolment.objects.participants(),
-            request=self.request,
-        )
+        return exports.report_filterset(self.request.GET, self.request)
 
     def invalid_filters(self, filterset) -> bool:
         return filterset.is_bound and not filterset.is_valid()
