@@ -124,6 +124,13 @@ def parent_code(code: str) -> str | None:
     return head if dot else None
 
 
+def regency_code(code: str) -> str:
+    """The code of the regency or city a region lies in: its first two parts
+    (``"73.09.11.2001"`` -> ``"73.09"``); a province's own code (``"73"``).
+    Does not validate the code."""
+    return ".".join(code.split(".")[:2])
+
+
 #: Words that name a level at the start of a regency's name or of a query.
 _LEVEL_WORDS = {
     "prov": (Level.PROVINCE,),
@@ -200,12 +207,10 @@ def search_name_of(name: str, level: str) -> str:
 def within_q(region, field: str = "region") -> Q:
     """A Q for rows whose ``field`` (a lookup to a ``Region``) is ``region`` or
     any region below it at any depth, by code prefix: a province includes its
-    regencies, their districts and villages. ``region`` is a ``Region`` or its
-    primary key (then one query looks up its code). The one rule for "a region
-    includes what is below it" (``Training.objects.filter(within_q(sulsel))``).
+    regencies, their districts and villages. ``region`` is a ``Region`` (its
+    code is read; no query). The one rule for "a region includes what is below
+    it" (``Training.objects.filter(within_q(sulsel))``).
     """
-    if not isinstance(region, Region):
-        region = Region.objects.only("code").get(pk=region)
     return Q(**{field: region}) | Q(**{f"{field}__code__startswith": region.code + "."})
 
 

@@ -17,7 +17,7 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import ANY_CODE_RE, Level, Region
+from .models import ANY_CODE_RE, Level, Region, regency_code
 
 #: Characters typed before the picker asks the server.
 MINIMUM_INPUT_LENGTH = 2
@@ -80,7 +80,7 @@ class RegionSelect(ModelSelect2):
         place for a participant's village. No query (the code gives the
         regency)."""
         if region is not None:
-            self.near = ".".join(region.code.split(".")[:2])
+            self.near = regency_code(region.code)
 
     def _key(self, region: Region) -> str:
         return region.code if self.by_code else str(region.pk)

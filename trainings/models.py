@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, F, Func, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +50,8 @@ class TrainingQuerySet(models.QuerySet):
         return self.filter(start_date__year=year)
 
     def in_region(self, region):
-        """Trainings held in ``region``, or in a regency/city of it if a province."""
+        """Trainings held in ``region`` (a ``Region``) or in any region below it,
+        at every level (``regions.models.within_q``)."""
         return self.filter(within_q(region))
 
     def with_participant_count(self):
@@ -314,15 +315,6 @@ class EnrolmentQuerySet(RegionSummaryMixin, models.QuerySet):
                 F("agency_type").asc(nulls_last=True),
                 F("agency_name").asc(nulls_last=True),
             )
-        )
-
-    def month_summary(self):
-        """One row per month in which trainings started: ``month`` (first day of the
-        month) and ``participations_<sex>`` for each sex suffix."""
-        return (
-            self.values(month=TruncMonth("training__start_date"))
-            .annotate(**by_sex(counting(), prefix="participations_"))
-            .order_by("month")
         )
 
     def in_trainings_page(self, start: int, stop: int):

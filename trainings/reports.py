@@ -27,8 +27,6 @@ from regions.models import LEVEL_DEPTH
 #: How many leading characters of a Kemendagri code name the province ("73") and
 #: the regency/city ("73.09") a region lies in, by ``region_summary`` level.
 REGION_CODE_PREFIX = {"province": 2, "regency": 5}
-#: The depth (``regions.models.LEVEL_DEPTH``) of each ``region_summary`` level.
-_LEVEL_DEPTH = {"province": 0, "regency": 1}
 #: The groupings of ``breakdown_summary``, in the order of its rows.
 BREAKDOWNS = ("month", "province", "regency")
 
@@ -52,7 +50,7 @@ def _region_name(level: str):
     province level gives the province's name among the regencies."""
     whens = []
     for region_level, depth in LEVEL_DEPTH.items():
-        steps = max(0, depth - _LEVEL_DEPTH[level])
+        steps = max(0, depth - LEVEL_DEPTH[level])
         path = "training__region" + "__parent" * steps + "__name"
         whens.append(When(training__region__level=region_level, then=F(path)))
     return Max(Case(*whens, output_field=CharField()))
@@ -84,47 +82,65 @@ class RegionSummaryMixin:
         level has the province code among the regencies), ``region_name`` (that
         province's or regency's name), ``trainings``, and for each sex suffix
         ``participations_<sex>`` (enrolments) and ``persons_<sex>`` (distinct
-        participants). One query; raises KeyError for another ``level``."""
-        code = Substr("training__region__code", 1, REGION_CODE_PREFIX[level])
-        return (
-            self.values(region_code=code)
-            .annotate(region_name=_region_name(level), **_counts())
-            .order_by("region_code")
-        )
+        participants). One query; raises KeyError for another ``level``. The
+        rows of that breakdown of ``breakdown_summary`` (``_grouped``)."""
+        if level not in REGION_CODE_PREFIX:
+            raise KeyError(level)
+        return _grouped(self, level)
+
+    def month_summary(self):
+        """One row per month in which trainings started: ``month`` (first day of
+        the month) and ``participations_<sex>`` for each sex suffix. One query;
+        the month rows of ``breakdown_summary`` (``_grouped``)."""
+        return _grouped(self, "month")
 
     def breakdown_summary(self):
         """The report's breakdowns by month, province and regency/city in one
-        query (a UNION ALL of three groupings), rows in that order: ``breakdown``
-        ("month", "province" or "regency", as ``BREAKDOWNS``), ``month`` (the first
-        day of the month the trainings started, on month rows), ``region_code`` and
-        ``region_name`` (on province and regency rows, as ``region_summary``),
-        ``trainings``, ``participations_<sex>`` and ``persons_<sex>`` (month
-        rows count participations only: None for the others). Months and
-        codes ascending within their breakdown."""
-        no_code = Value(None, output_field=CharField())
-        months = self.order_by().values(
-            breakdown=Value("month", output_field=CharField()),
-            month=TruncMonth("training__start_date", output_field=DateField()),
-            region_code=no_code,
-        )
-        # The page shows participations by month only: the distinct counts,
-        # the costly part, are left out (NULL, None in Python).
-        not_counted = {
-            name: Value(None, output_field=IntegerField())
-            for name in _counts()
-            if not name.startswith("participations_")
-        }
-        counts = {**_counts(), **not_counted}
-        parts = [months.annotate(region_name=no_code, **counts)]
-        for level in BREAKDOWNS[1:]:
-            code = Substr("training__region__code", 1, REGION_CODE_PREFIX[level])
-            places = self.order_by().values(
-                breakdown=Value(level, output_field=CharField()),
-                month=Value(None, output_field=DateField()),
-                region_code=code,
-            )
-            parts.append(places.annotate(region_name=_region_name(level), **_counts()))
-        first, *others = parts
+        query (a UNION ALL of three groupings, each ``_grouped``), rows in that
+        order: ``breakdown`` ("month", "province" or "regency", as
+        ``BREAKDOWNS``), ``month`` (the first day of the month the trainings
+        started, on month rows), ``region_code`` and ``region_name`` (on
+        province and regency rows, as ``region_summary``), ``trainings``,
+        ``participations_<sex>`` and ``persons_<sex>`` (month rows count
+        participations only: None for the others). Months and codes ascending
+        within their breakdown."""
+        first, *others = (_grouped(self, name, tagged=True) for name in BREAKDOWNS)
         return first.union(*others, all=True).order_by(
             "breakdown", "month", "region_code"
         )
+
+
+def _grouped(enrolments, breakdown: str, *, tagged: bool = False):
+    """``enrolments`` grouped by one breakdown of ``BREAKDOWNS``, in one query:
+    by "month" (``month``, the first day of the month the training started,
+    and ``participations_<sex>``; the page shows participations by month only,
+    so the distinct counts, the costly part, are left out) or by a
+    ``REGION_CODE_PREFIX`` level (``region_code``, ``region_name`` and
+    ``_counts()``), ordered by that key. ``tagged`` gives every breakdown the
+    same columns in the same order, for ``breakdown_summary``'s UNION:
+    ``breakdown`` (its name), ``month``, ``region_code``, ``region_name`` and
+    every count of ``_counts()``, None (NULL) where the breakdown has none,
+    unordered."""
+    if breakdown == "month":
+        key = {"month": TruncMonth("training__start_date", output_field=DateField())}
+        name = None
+        counts = by_sex(counting(), prefix="participations_")
+    else:
+        prefix = REGION_CODE_PREFIX[breakdown]
+        key = {"region_code": Substr("training__region__code", 1, prefix)}
+        name = {"region_name": _region_name(breakdown)}
+        counts = _counts()
+    if not tagged:
+        return enrolments.values(**key).annotate(**name or {}, **counts).order_by(*key)
+    columns = {
+        "breakdown": Value(breakdown, output_field=CharField()),
+        "month": Value(None, output_field=DateField()),
+        "region_code": Value(None, output_field=CharField()),
+        **key,
+    }
+    name = name or {"region_name": Value(None, output_field=CharField())}
+    every_count = {
+        count: counts[count] if count in counts else Value(None, IntegerField())
+        for count in _counts()
+    }
+    return enrolments.order_by().values(**columns).annotate(**name, **every_count)

@@ -167,7 +167,7 @@ def month_table(month_rows) -> Table:
 def region_table(level: str, rows: list[dict], summary: dict) -> Table:
     """Trainings, participations and unique persons by sex for each province
     (``level`` "province") or regency/city ("regency"): ``rows`` from
-    ``EnrolmentQuerySet.region_summary(level)`` (or the rows of that breakdown of
+    ``EnrolmentQuerySet.region_summary(level)`` (the rows of that breakdown of
     ``breakdown_summary()``), with a total row from ``summary``
     (``report_summary()``): a person trained in two regencies counts once there.
     A regency row for a training held at province level reads "<province>

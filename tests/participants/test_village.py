@@ -55,9 +55,7 @@ class TestModel:
     @pytest.mark.parametrize("code", [TOMPOBULU, HASANUDDIN])
     def test_a_desa_or_kelurahan_is_accepted(self, regions_sample, code):
         person = ParticipantFactory(village_region=regions_sample[code])
-        person.full_clean()
-        person.refresh_from_db()
-        assert person.village_region.code == code
+        person.full_clean()  # accepted: raises no ValidationError
 
     @pytest.mark.parametrize(
         ("code", "level"),
@@ -73,8 +71,7 @@ class TestModel:
 
     def test_the_region_is_optional_and_the_text_stays_beside_it(self):
         person = ParticipantFactory(village="Kampung Baru, Kec. Entah")
-        person.full_clean()
-        assert person.village_region is None
+        person.full_clean()  # no region, only the text: raises no ValidationError
 
     def test_a_village_in_use_cannot_be_deleted(self, regions_sample):
         ParticipantFactory(village_region=regions_sample[TOMPOBULU])

@@ -1,9 +1,16 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import translation
 
-from regions.models import Region, level_of_code, parent_code, within_q
+from regions.models import (
+    Region,
+    level_of_code,
+    parent_code,
+    regency_code,
+    within_q,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -80,6 +87,13 @@ def test_parent_code():
     assert parent_code("73") is None
 
 
+def test_regency_code():
+    assert regency_code("73.09.11.2001") == "73.09"
+    assert regency_code("73.09.11") == "73.09"
+    assert regency_code("73.71") == "73.71"
+    assert regency_code("73") == "73"
+
+
 @pytest.mark.parametrize(
     ("code", "level", "parent"),
     [
@@ -148,8 +162,10 @@ class TestWithinQ:
         district = Region.objects.filter(within_q(maros, "parent")).first()
         assert district.parent == maros
 
-    def test_accepts_a_primary_key(self, regions_sample, django_assert_num_queries):
+    def test_reads_the_regions_code_without_a_query(
+        self, regions_sample, django_assert_num_queries
+    ):
         maros = regions_sample["73.09"]
-        with django_assert_num_queries(1):
-            q = within_q(maros.pk, "parent")
-        assert q == within_q(maros, "parent")
+        with django_assert_num_queries(0):
+            q = within_q(maros, "parent")
+        assert q == Q(parent=maros) | Q(parent__code__startswith="73.09.")

@@ -83,6 +83,11 @@ class TestRegionSummary:
         assert sexes(rows["73.09"], "participations") == (1, 1, 0, 2)
         assert sexes(rows["73.71"], "persons") == (1, 1, 0, 2)
 
+    @pytest.mark.parametrize("level", ["month", "district", ""])
+    def test_another_level_is_refused(self, level):
+        with pytest.raises(KeyError):
+            Enrolment.objects.participants().region_summary(level)
+
     def test_one_query_each(self, places, django_assert_num_queries):
         enrolments = Enrolment.objects.participants()
         with django_assert_num_queries(1):

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from participants.normalisation import DISTRICT_PREFIXES, place_key
-from regions.models import REGENCY_LEVELS, VILLAGE_LEVELS, Region
+from regions.models import REGENCY_LEVELS, VILLAGE_LEVELS, Region, regency_code
 
 from .rows import ImportRow
 
@@ -73,8 +73,7 @@ def village_scope(training) -> Region | None:
     region = training.region
     if region.level in REGENCY_LEVELS or "." not in region.code:
         return region
-    regency_code = ".".join(region.code.split(".")[:2])
-    return Region.objects.filter(code=regency_code).first()
+    return Region.objects.filter(code=regency_code(region.code)).first()
 
 
 def match_villages(
@@ -84,8 +83,11 @@ def match_villages(
 
     Names are compared by ``place_key`` (case, spaces, punctuation and a leading
     "Desa", "Ds.", "Kel." or "Kelurahan" ignored), among the villages (desa and
-    kelurahan, active or not) of ``village_scope(training)``; a district text
-    narrows them to the villages of the districts of that name. One village
+    kelurahan, active or not) under the training's regency or city, or its
+    province when the training is recorded for a whole province (the code's
+    first two parts, ``regions.models.regency_code``, as ``village_scope``
+    without reading that region); a district text narrows them to the
+    villages of the districts of that name. One village
     left is the match; several, or villages of that name whose district is not
     the one written, are candidates, and ``choices`` (village key -> code, the
     user's picks) picks one of them; a choice that is not a candidate is
@@ -104,10 +106,9 @@ def match_villages(
         matches[key].rows.append(row.row)
         if (row.village, row.district) not in matches[key].written:
             matches[key].written.append((row.village, row.district))
-    scope = village_scope(training) if matches else None
-    if scope is None:
+    if not matches or training.region_id is None:
         return matches
-    by_name = _villages_by_name(scope)
+    by_name = _villages_by_name(regency_code(training.region.code))
     for match in matches.values():
         name_key, district_key = match.key.split("|")
         found = by_name.get(name_key, [])
@@ -131,12 +132,13 @@ def match_villages(
     return matches
 
 
-def _villages_by_name(scope: Region) -> dict[str, list[Region]]:
-    """``place_key(name)`` -> the villages of that name under ``scope``, by
-    code, with their district and regency joined (for ``Region.label``)."""
+def _villages_by_name(scope_code: str) -> dict[str, list[Region]]:
+    """``place_key(name)`` -> the villages of that name under the region whose
+    code is ``scope_code``, by code, with their district and regency joined
+    (for ``Region.label``)."""
     villages = (
         Region.objects.filter(
-            level__in=VILLAGE_LEVELS, code__startswith=scope.code + "."
+            level__in=VILLAGE_LEVELS, code__startswith=scope_code + "."
         )
         .with_parents()
         .order_by("code")
