@@ -66,6 +66,23 @@ def checkin_day(training, now: datetime.datetime | None = None):
     return today if training.start_date <= today <= training.end_date else None
 
 
+def day_number(training, day: datetime.date) -> int | None:
+    """Which day of ``training`` ``day`` is: 1 for its first day; None for a date
+    outside its dates."""
+    if not training.start_date <= day <= training.end_date:
+        return None
+    return (day - training.start_date).days + 1
+
+
+def desk_of(training) -> RegistrationDesk | None:
+    """The registration desk of ``training``, or None when it never had one (one
+    query unless ``registration_desk`` was select_related)."""
+    try:
+        return training.registration_desk
+    except RegistrationDesk.DoesNotExist:
+        return None
+
+
 def window_of(now: datetime.datetime) -> int:
     """The number of the code window ``now`` falls in: whole ``WINDOW_SECONDS``
     since the Unix epoch."""

@@ -10,13 +10,8 @@ text box for a village not in the list.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from participants.functioning import WG_QUESTIONS, Difficulty
-from participants.normalisation import (
-    CellError,
-    InvalidPhoneNumber,
-    normalise_phone,
-    parse_nik,
-)
+from participants.functioning import WG_FIELDS, WG_QUESTIONS, Difficulty
+from participants.normalisation import CellError, parse_nik, parse_phone
 from regions.models import REGENCY_LEVELS, VILLAGE_LEVELS, Region
 from setara.fields import SingleLineFormField
 from setara.submission import SubmissionTokenFormMixin
@@ -38,6 +33,27 @@ PERSON_FIELDS = (
     "village",
     "nik",
 )
+
+
+def phone_clean(value, message=None) -> str:
+    """A phone number typed in a form, as ``+62...``
+    (``participants.normalisation.parse_phone``).
+
+    Raises forms.ValidationError for a number that cannot be Indonesian (with
+    ``message``, else parse_phone's own text; code "invalid") and for a
+    placeholder such as "-" or "belum ada", which parse_phone reads as no number
+    (with ``message``, else the field's "required" text; code "required")."""
+    try:
+        phone = parse_phone(value)
+    except CellError as error:
+        raise forms.ValidationError(message or error.args[0], code="invalid") from None
+    if not phone:
+        if message:
+            raise forms.ValidationError(message, code="invalid")
+        raise forms.ValidationError(
+            forms.Field.default_error_messages["required"], code="required"
+        )
+    return phone
 
 
 def village_choices(training) -> tuple[list, dict[int, Region]]:
@@ -166,22 +182,16 @@ class RegistrationForm(SubmissionTokenFormMixin, forms.Form):
     @property
     def wg_fields(self):
         """The six WG-SS fields (bound), in the survey's order."""
-        return [self[name] for name, _question in WG_QUESTIONS]
+        return [self[name] for name in WG_FIELDS]
 
     def clean_phone(self):
-        try:
-            phone = normalise_phone(self.cleaned_data["phone"])
-        except InvalidPhoneNumber:
-            phone = ""
-        if not phone:
-            raise forms.ValidationError(
-                _(
-                    "Write an Indonesian mobile number: 08…, +62… or 62…, with 8 to "
-                    "13 digits after the 0."
-                ),
-                code="invalid",
-            )
-        return phone
+        return phone_clean(
+            self.cleaned_data["phone"],
+            _(
+                "Write an Indonesian mobile number: 08…, +62… or 62…, with 8 to "
+                "13 digits after the 0."
+            ),
+        )
 
     def clean_nik(self):
         try:
@@ -201,10 +211,9 @@ class RegistrationForm(SubmissionTokenFormMixin, forms.Form):
         return bool((self.data.get(self.add_prefix(HONEYPOT)) or "").strip())
 
     def submission_data(self) -> dict:
-        """The cleaned values ``registration_submit`` stores."""
-        data = dict(self.cleaned_data)
-        data.setdefault("village_region", None)
-        return data
+        """The cleaned values ``registration_submit`` stores (it reads a missing
+        ``village_region`` as None)."""
+        return dict(self.cleaned_data)
 
 
 class DeskSettingsForm(forms.ModelForm):

@@ -91,6 +91,11 @@ class RegistrationQuerySet(models.QuerySet):
     def accepted(self):
         return self.filter(status=Registration.Status.ACCEPTED)
 
+    def not_rejected(self):
+        """Waiting or accepted: the registrations a phone number or device
+        still stands for (a rejected one may have been someone else's typing)."""
+        return self.exclude(status=Registration.Status.REJECTED)
+
     def for_review(self):
         """Registrations with what the review list shows loaded in the same query:
         agency, village (with its district), the probable match and their agency,

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from participants.functioning import WG_FIELDS
 from participants.matching import NAME_SIMILARITY_THRESHOLD, name_similarity
 from participants.models import Agency
 from participants.normalisation import normalise_name
@@ -25,30 +26,17 @@ from participants.services import participant_matches
 from regions.timezones import timezone_of
 
 from .consent import CONSENT_VERSION
+from .forms import PERSON_FIELDS
 from .models import Registration, RegistrationDesk
 from .review import registration_accept
 
-#: What a user needs to open, close and configure a training's registration desk:
-#: the permissions of enrolling people (``trainings.views.records.TrainingEnrolView``).
+#: What a user needs to open, close and configure a training's registration desk
+#: and to review its registrations: the permissions of enrolling people
+#: (``trainings.views.records.TrainingEnrolView``).
 DESK_PERMISSIONS = ("trainings.add_enrolment", "participants.add_participant")
 
 #: The fields of ``Registration`` that ``registration_submit`` takes from ``data``.
-SUBMITTED_FIELDS = (
-    "full_name",
-    "sex",
-    "agency_name",
-    "position",
-    "phone",
-    "village_region",
-    "village",
-    "nik",
-    "wg_seeing",
-    "wg_hearing",
-    "wg_walking",
-    "wg_remembering",
-    "wg_self_care",
-    "wg_communicating",
-)
+SUBMITTED_FIELDS = (*PERSON_FIELDS, *WG_FIELDS)
 _TEXT_FIELDS = (
     "full_name",
     "sex",
@@ -249,11 +237,7 @@ def _submitted_before(training, token, phone) -> Registration | None:
         found = registrations.filter(submission_token=token).first()
         if found is not None:
             return found
-    return (
-        registrations.filter(phone=phone)
-        .exclude(status=Registration.Status.REJECTED)
-        .first()
-    )
+    return registrations.not_rejected().filter(phone=phone).first()
 
 
 def _auto_accepts(desk: RegistrationDesk, best, full_name: str) -> bool:

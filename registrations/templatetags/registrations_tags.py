@@ -12,21 +12,14 @@ Each runs one query (the desk), whatever the training's size.
 
 from django import template
 
+from ..checkin import desk_of
 from ..forms import DeskSettingsForm
-from ..models import Registration, RegistrationDesk
+from ..models import Registration
 from ..qr import qr_data_uri, qr_svg
 from ..services import DESK_PERMISSIONS, desk_accepting, training_has_ended
 from ..views.desk import public_link
-from ..views.review import REVIEW_PERMISSIONS
 
 register = template.Library()
-
-
-def _desk(training) -> RegistrationDesk | None:
-    desk = RegistrationDesk.objects.filter(training=training).first()
-    if desk is not None:
-        desk.training = training
-    return desk
 
 
 @register.inclusion_tag("registrations/desk_panel.html", takes_context=True)
@@ -36,7 +29,7 @@ def registration_desk_panel(context, training):
     request = context["request"]
     if not request.user.has_perms(DESK_PERMISSIONS):
         return {"show": False}
-    desk = _desk(training)
+    desk = desk_of(training)
     accepting = desk_accepting(desk)
     link = public_link(request, desk) if accepting else ""
     return {
@@ -56,7 +49,7 @@ def registration_desk_panel(context, training):
 def registration_signin_qr(context, training):
     """The QR code of the registration link on the sign-in sheet, while the desk
     of ``training`` accepts registrations (nothing otherwise)."""
-    desk = _desk(training)
+    desk = desk_of(training)
     request = context.get("request")
     if request is None or not desk_accepting(desk):
         return {"show": False}
@@ -66,11 +59,11 @@ def registration_signin_qr(context, training):
 
 @register.inclusion_tag("registrations/review_panel.html", takes_context=True)
 def registration_review_panel(context, training):
-    """On the training page, for users who may review (``REVIEW_PERMISSIONS``):
+    """On the training page, for users who may review (``DESK_PERMISSIONS``):
     the training's registrations by status and the link to review them; nothing
     when it has none. One query."""
     request = context["request"]
-    if not request.user.has_perms(REVIEW_PERMISSIONS):
+    if not request.user.has_perms(DESK_PERMISSIONS):
         return {"show": False}
     counts = Registration.objects.filter(training=training).status_summary()
     return {"show": bool(counts["total"]), "training": training, "counts": counts}

@@ -26,7 +26,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, View
 
-from participants.normalisation import InvalidPhoneNumber, normalise_phone
 from trainings.models import Attendance, Training
 
 from ..checkin import (
@@ -37,9 +36,12 @@ from ..checkin import (
     checkin_record,
     code_is_valid,
     current_code,
+    day_number,
+    desk_of,
     normalise_code,
 )
 from ..cookies import device_cookie_key
+from ..forms import phone_clean
 from ..limits import desk_budget_count, public_rate_limit
 from ..models import CheckIn, Registration, RegistrationDesk
 from ..qr import qr_data_uri
@@ -92,18 +94,21 @@ class CheckInForm(forms.Form):
         return normalise_code(self.cleaned_data["code"])
 
     def clean_phone(self):
-        try:
-            phone = normalise_phone(self.cleaned_data["phone"])
-        except InvalidPhoneNumber:
-            phone = ""
-        if not phone:
-            raise forms.ValidationError(
-                _(
-                    "This is not an Indonesian phone number: write it as 08…, +62… "
-                    "or 62… with 8 to 13 digits after the 0."
-                )
-            )
-        return phone
+        return phone_clean(self.cleaned_data["phone"])
+
+
+def _desk_registration(desk: RegistrationDesk, **lookup) -> Registration | None:
+    """The registration (not rejected) of ``desk``'s training matching
+    ``lookup``, its ``training`` set to the desk's (already loaded with its
+    region), so checking it in reads neither again."""
+    registration = (
+        Registration.objects.filter(training=desk.training, **lookup)
+        .not_rejected()
+        .first()
+    )
+    if registration is not None:
+        registration.training = desk.training
+    return registration
 
 
 def _device_registration(request, desk: RegistrationDesk) -> Registration | None:
@@ -111,24 +116,7 @@ def _device_registration(request, desk: RegistrationDesk) -> Registration | None
     key = device_cookie_key(request, desk)
     if not key:
         return None
-    return (
-        Registration.objects.filter(training=desk.training, device_key=key)
-        .exclude(status=Registration.Status.REJECTED)
-        .first()
-    )
-
-
-def _registration_by_phone(desk: RegistrationDesk, phone: str) -> Registration | None:
-    return (
-        Registration.objects.filter(training=desk.training, phone=phone)
-        .exclude(status=Registration.Status.REJECTED)
-        .first()
-    )
-
-
-def day_number(training, day: datetime.date) -> int:
-    """1 for the training's first day."""
-    return (day - training.start_date).days + 1
+    return _desk_registration(desk, device_key=key)
 
 
 @login_not_required
@@ -174,7 +162,9 @@ def checkin(request, token):
             desk_budget_count(request, group="checkin", token=token)
         else:
             if registration is None:
-                registration = _registration_by_phone(desk, form.cleaned_data["phone"])
+                registration = _desk_registration(
+                    desk, phone=form.cleaned_data["phone"]
+                )
             if registration is None:
                 form.add_error("phone", NOT_REGISTERED)
     if not form.is_valid():
@@ -197,20 +187,13 @@ def checkin(request, token):
     )
 
 
-def _desk_or_none(training: Training) -> RegistrationDesk | None:
-    try:
-        return training.registration_desk
-    except RegistrationDesk.DoesNotExist:
-        return None
-
-
 def screen_state(request, training: Training) -> dict:
     """What the facilitator's screen shows now: ``open`` (a training day and a
     registration desk), and when open ``code``, ``url`` (the public check-in link
     with the code), ``qr`` (its QR code as a data URI), ``valid_until`` (ISO 8601:
     when the screen should show the next code), ``day_number``, ``date`` and
     ``checked_in`` (check-ins of this training today)."""
-    desk = _desk_or_none(training)
+    desk = desk_of(training)
     shown = current_code(desk) if desk else None
     if shown is None:
         return {"open": False, "has_desk": desk is not None}

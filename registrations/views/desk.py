@@ -15,6 +15,7 @@ from django.views.generic import DetailView
 
 from trainings.models import Training
 
+from ..checkin import desk_of
 from ..forms import DeskSettingsForm
 from ..models import RegistrationDesk
 from ..qr import qr_svg
@@ -101,10 +102,9 @@ class PosterView(PermissionRequiredMixin, DetailView):
     template_name = "registrations/poster.html"
 
     def get_context_data(self, **kwargs):
-        desk = getattr(self.object, "registration_desk", None)
+        desk = desk_of(self.object)
         if not desk_accepting(desk):
             raise Http404
-        desk.training = self.object
         link = public_link(self.request, desk)
         checkin_link = self.request.build_absolute_uri(
             reverse("registrations:checkin", args=[desk.token])

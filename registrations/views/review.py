@@ -1,10 +1,11 @@
 """The staff review of a training's self-registrations: the list, and accepting
 (one by one or the ticked ones) or rejecting.
 
-Who may review: those who may enrol people (``trainings.add_enrolment`` and
-``participants.add_participant``, as the enrol page). The list runs a fixed number
-of queries whatever the number of registrations. Every write is a POST that
-comes back to the list with a message; the writes are in ``registrations.review``.
+Who may review: those who may enrol people
+(``registrations.services.DESK_PERMISSIONS``, as the enrol page). The list runs
+a fixed number of queries whatever the number of registrations. Every write is a
+POST that comes back to the list with a message; the writes are in
+``registrations.review``.
 """
 
 from urllib.parse import urlencode
@@ -28,6 +29,7 @@ from participants.models import Agency
 from participants.normalisation import mask_nik
 from trainings.models import Training
 
+from ..checkin import day_number
 from ..forms_review import LINK, RegistrationAcceptForm, RegistrationBulkForm
 from ..models import Registration
 from ..review import (
@@ -39,9 +41,7 @@ from ..review import (
     registration_reject,
     registrations_accept_bulk,
 )
-
-#: The permissions of the review pages: those of the enrol page.
-REVIEW_PERMISSIONS = ("trainings.add_enrolment", "participants.add_participant")
+from ..services import DESK_PERMISSIONS
 
 #: The status filter's values: a status, or "match" (waiting, with a probable
 #: match), or "" (all).
@@ -52,7 +52,7 @@ class RegistrationReviewView(PermissionRequiredMixin, DetailView):
     """Every registration of the training, filtered by ``?status=``, with the
     counts per status and, per row, the decision to take."""
 
-    permission_required = REVIEW_PERMISSIONS
+    permission_required = DESK_PERMISSIONS
     model = Training
     template_name = "registrations/review.html"
 
@@ -116,8 +116,8 @@ def _checkin_days(registration: Registration, training: Training) -> list[str]:
     the training, else the date (the training's dates changed since)."""
     days = []
     for checkin in registration.checkins.all():  # prefetched, ordered by date
-        if training.start_date <= checkin.date <= training.end_date:
-            number = (checkin.date - training.start_date).days + 1
+        number = day_number(training, checkin.date)
+        if number is not None:
             days.append(_("day %(number)d") % {"number": number})
         else:
             days.append(date_format(checkin.date, "SHORT_DATE_FORMAT"))
@@ -161,7 +161,7 @@ class _ReviewPost(PermissionRequiredMixin, SingleObjectMixin, View):
     """A POST on the review list of training ``pk``; comes back to the list,
     keeping its status filter (``status`` in the POST)."""
 
-    permission_required = REVIEW_PERMISSIONS
+    permission_required = DESK_PERMISSIONS
     model = Training
     http_method_names = ["post"]
 

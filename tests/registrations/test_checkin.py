@@ -460,6 +460,28 @@ def test_bad_phone_number_is_explained(english):
     assert "This is not an Indonesian phone number" in response.content.decode()
 
 
+def test_a_placeholder_phone_is_refused(english):
+    desk = today_desk()
+    make_registration(desk.training)
+    response = english.post(
+        checkin_url(desk), {"phone": "-", "code": current_code(desk).code}
+    )
+    assert "This field is required." in response.content.decode()
+    assert not CheckIn.objects.exists()
+
+
+def test_checking_in_runs_a_fixed_number_of_queries(english, django_assert_num_queries):
+    desk = today_desk()
+    make_registration(desk.training, accepted=True)
+    data = {"phone": "+62 812 3456 7890", "code": current_code(desk).code}
+    # Desk with training and region; registration (its training and region not
+    # read again); check-in (select, insert); attendance (check-ins, marks,
+    # insert, history); 8 savepoint statements.
+    with django_assert_num_queries(16):
+        response = english.post(checkin_url(desk), data)
+    assert 'data-checkin-result="created"' in response.content.decode()
+
+
 def test_check_in_from_the_registered_phone(english):
     desk = today_desk()
     registration = make_registration(desk.training, accepted=True)
