@@ -18,7 +18,15 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("regions", "participants", "trainings", "referrals", "jobs", "registrations")
+APPS = (
+    "regions",
+    "participants",
+    "trainings",
+    "referrals",
+    "jobs",
+    "registrations",
+    "certificates",
+)
 PACKAGES = ("setara", *APPS)
 MAX_MODULE_LINES = 600
 MAX_FUNCTION_LINES = 80

@@ -59,6 +59,10 @@ class TrainingForm(SubmissionTokenFormMixin, forms.ModelForm):
             "organiser",
             "partners",
             "objectives",
+            "test_max_score",
+            "test_pass_mark",
+            "certificate_min_days",
+            "certificate_requires_pass",
         ]
         widgets = {
             "start_date": forms.DateInput(attrs=_DATE_WIDGET, format="%Y-%m-%d"),

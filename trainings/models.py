@@ -2,26 +2,23 @@
 
 import datetime
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, F, Func, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from participants.disaggregation import by_sex, counting
-from participants.functioning import WG_FIELDS, WG_STATUS_LABELS, wg_disability_case
-from participants.models import Agency, Participant
-from regions.models import within_q
+from participants.models import Participant
 from setara.fields import MultiLineTextField, SingleLineCharField
 from setara.submission import submission_token_constraint, submission_token_field
 
-from .dates import DayCount, days_between, format_date_range
-from .reports import RegionSummaryMixin
+from .dates import days_between, format_date_range
+from .querysets import AttendanceQuerySet, EnrolmentQuerySet, TrainingQuerySet
 
 
 class Topic(models.Model):
@@ -42,47 +39,6 @@ class Topic(models.Model):
     def short_label(self) -> str:
         """The name without its explanation in brackets: "OCSEA", "Perkawinan anak"."""
         return self.name.split(" (")[0]
-
-
-class TrainingQuerySet(models.QuerySet):
-    def in_year(self, year: int):
-        """Trainings that start in ``year``."""
-        return self.filter(start_date__year=year)
-
-    def in_region(self, region):
-        """Trainings held in ``region`` (a ``Region``) or in any region below it,
-        at every level (``regions.models.within_q``)."""
-        return self.filter(within_q(region))
-
-    def with_participant_count(self):
-        """Trainings annotated with ``participant_count``: their enrolments in the
-        participant role (facilitators and committee left out)."""
-        return self.annotate(
-            participant_count=Count(
-                "enrolments", filter=Q(enrolments__role=Enrolment.Role.PARTICIPANT)
-            )
-        )
-
-    def for_list(self):
-        """Trainings with what the list page shows, in a fixed number of queries.
-
-        Each row carries ``participant_count`` (``with_participant_count()``) and its
-        region and topics, so the list runs three queries whatever its length.
-        """
-        return (
-            self.select_related("region")
-            .prefetch_related("topics")
-            .with_participant_count()
-            .order_by("-start_date", "title", "id")
-        )
-
-    def with_record_counts(self):
-        """Trainings with ``enrolment_count`` and ``attendance_count``: what goes
-        with a training when it is deleted."""
-        return self.annotate(
-            enrolment_count=Count("enrolments", distinct=True),
-            attendance_count=Count("enrolments__attendances", distinct=True),
-        )
 
 
 class Training(models.Model):
@@ -111,6 +67,38 @@ class Training(models.Model):
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
     objectives = MultiLineTextField(_("objectives"), blank=True)
+    # Pre-test and post-test (trainings.scores): scores run from 0 to the maximum.
+    test_max_score = models.DecimalField(
+        _("maximum test score"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "The highest score of the pre-test and post-test; empty means 100."
+        ),
+    )
+    test_pass_mark = models.DecimalField(
+        _("pass mark"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("The post-test score a participant needs to pass; optional."),
+    )
+    # The certificate rule (certificates.eligibility): days present, and the pass mark.
+    certificate_min_days = models.PositiveSmallIntegerField(
+        _("certificate: days present"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The days a participant must be present to receive a certificate; "
+            "empty means every day."
+        ),
+    )
+    certificate_requires_pass = models.BooleanField(
+        _("certificate: post-test at least the pass mark"), default=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # The create form's one-time token: a second POST finds this training.
@@ -132,6 +120,23 @@ class Training(models.Model):
                 ),
             ),
             submission_token_constraint("training_unique_submission_token"),
+            models.CheckConstraint(
+                condition=Q(test_max_score__isnull=True) | Q(test_max_score__gt=0),
+                name="training_test_max_score_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(test_pass_mark__isnull=True) | Q(test_pass_mark__gte=0),
+                name="training_test_pass_mark_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(test_max_score__isnull=True)
+                | Q(test_pass_mark__isnull=True)
+                | Q(test_pass_mark__lte=F("test_max_score")),
+                name="training_pass_mark_within_maximum",
+                violation_error_message=_(
+                    "The pass mark cannot be above the maximum score."
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["start_date"])]
 
@@ -153,236 +158,14 @@ class Training(models.Model):
         return days_between(self.start_date, self.end_date)
 
     @property
+    def score_maximum(self) -> Decimal:
+        """The highest pre/post-test score: ``test_max_score``, or 100 when unset."""
+        return self.test_max_score if self.test_max_score is not None else Decimal(100)
+
+    @property
     def date_range_display(self) -> str:
         """The dates as Indonesian reports write them: ``18–20 Oktober 2023``."""
         return format_date_range(self.start_date, self.end_date)
-
-
-class EnrolmentQuerySet(RegionSummaryMixin, models.QuerySet):
-    def participants(self):
-        """Enrolments in the participant role (not facilitators or committee)."""
-        return self.filter(role=Enrolment.Role.PARTICIPANT)
-
-    def for_roster(self):
-        """Enrolments with participant, agency and attendance loaded, by name."""
-        return (
-            self.select_related("participant__agency")
-            .prefetch_related(
-                models.Prefetch(
-                    "attendances", queryset=Attendance.objects.order_by("date")
-                )
-            )
-            .order_by("participant__full_name", "id")
-        )
-
-    def with_attendance_count(self):
-        """Enrolments with training, participant and ``attendance_count`` (attendance
-        rows, present or absent): what goes with an enrolment when it is removed."""
-        return self.select_related("training", "participant").annotate(
-            attendance_count=Count("attendances")
-        )
-
-    def with_days_present(self):
-        """Enrolments with their training and ``days_present`` (days marked present)."""
-        return (
-            self.select_related("training")
-            .annotate(
-                days_present=Count("attendances", filter=Q(attendances__present=True))
-            )
-            .order_by("-training__start_date")
-        )
-
-    def sex_summary(self) -> dict:
-        """Count enrolments by sex in one query: ``{"male", "female",
-        "not_recorded", "total"}``; the three parts always add up to the total."""
-        return self.aggregate(**by_sex(counting()))
-
-    def agency_type_summary(self):
-        """One row per agency type: ``agency_type``, ``male``, ``female``,
-        ``not_recorded``, ``total``; participants without an agency come as type
-        ``None``."""
-        return (
-            self.values(agency_type=F("participant__agency__type"))
-            .annotate(**by_sex(counting()))
-            .order_by("agency_type")
-        )
-
-    # Every count below is made by the database; each method is one query
-    # whatever the number of rows.
-
-    def with_days_attended(self):
-        """Enrolments annotated with ``days_attended``, the days marked present,
-        counted by a subquery so it can be summed or compared after grouping."""
-        # COUNT as a plain function, not an aggregate, so the subquery has no
-        # GROUP BY and always returns one row (0 when nothing is recorded).
-        present = (
-            Attendance.objects.present()
-            .filter(enrolment=OuterRef("pk"))
-            .order_by()
-            .annotate(days=Func(F("pk"), function="COUNT"))
-            .values("days")
-        )
-        return self.annotate(
-            days_attended=Subquery(present, output_field=models.IntegerField())
-        )
-
-    def report_summary(self) -> dict:
-        """The headline numbers of a report in one query, as a flat dict.
-
-        ``trainings``: trainings with at least one of these enrolments; ``max_days``:
-        days of the longest of them (0 when there is none); ``villages``: villages
-        reached, the distinct villages (``Participant.village_region``) of these
-        participants, those without one left out. For each sex suffix
-        ``_male``, ``_female``, ``_not_recorded`` and ``_total``:
-        ``participations`` (enrolments), ``persons`` (distinct participants),
-        ``person_days`` (days marked present), ``type_<agency type>`` (enrolments
-        whose participant's agency has that type; ``type_none`` without an agency)
-        and ``disability_<yes|no|not_asked>`` (distinct participants), and
-        ``wg_<yes|no|not_asked>`` (distinct participants by their WG-SS answers,
-        ``participants.functioning.wg_disability_case``).
-        """
-        aggregates = {
-            "trainings": Count("training", distinct=True),
-            "max_days": Max(DayCount("training__start_date", "training__end_date")),
-            "villages": Count("participant__village_region", distinct=True),
-            **by_sex(counting(), prefix="participations_"),
-            **by_sex(counting("participant", distinct=True), prefix="persons_"),
-            **by_sex(
-                lambda c: Coalesce(Sum("days_attended", filter=c), 0),
-                prefix="person_days_",
-            ),
-            **by_sex(
-                counting(),
-                prefix="type_none_",
-                where=Q(participant__agency__isnull=True),
-            ),
-        }
-        for agency_type in Agency.Type.values:
-            aggregates.update(
-                by_sex(
-                    counting(),
-                    prefix=f"type_{agency_type}_",
-                    where=Q(participant__agency__type=agency_type),
-                )
-            )
-        for disability in Participant.Disability.values:
-            aggregates.update(
-                by_sex(
-                    counting("participant", distinct=True),
-                    prefix=f"disability_{disability}_",
-                    where=Q(participant__disability=disability),
-                )
-            )
-        for status in WG_STATUS_LABELS:
-            aggregates.update(
-                by_sex(
-                    counting("participant", distinct=True),
-                    prefix=f"wg_{status}_",
-                    where=Q(wg_status=status),
-                )
-            )
-        summary = (
-            self.with_days_attended()
-            .annotate(wg_status=wg_disability_case("participant__"))
-            .aggregate(**aggregates)
-        )
-        summary["max_days"] = summary["max_days"] or 0
-        return summary
-
-    def span_summary(self) -> dict:
-        """``{"trainings", "max_days"}``: how many trainings these enrolments are in
-        and the days of the longest (0 when none); a light ``report_summary``."""
-        summary = self.aggregate(
-            trainings=Count("training", distinct=True),
-            max_days=Max(DayCount("training__start_date", "training__end_date")),
-        )
-        summary["max_days"] = summary["max_days"] or 0
-        return summary
-
-    def agency_summary(self):
-        """One row per agency, by type then name: ``agency_id``, ``agency_name``,
-        ``agency_type``, and ``participations_<sex>`` enrolments for each sex suffix
-        (``_male`` ... ``_total``); participants without an agency form one row with
-        ``agency_id`` None."""
-        return (
-            self.values(
-                agency_id=F("participant__agency"),
-                agency_name=F("participant__agency__name"),
-                agency_type=F("participant__agency__type"),
-            )
-            .annotate(**by_sex(counting(), prefix="participations_"))
-            .order_by(
-                F("agency_type").asc(nulls_last=True),
-                F("agency_name").asc(nulls_last=True),
-            )
-        )
-
-    def in_trainings_page(self, start: int, stop: int):
-        """These enrolments, kept to the trainings at positions ``start`` to
-        ``stop`` (zero-based, stop excluded) in report order, latest first."""
-        trainings = (
-            Training.objects.filter(pk__in=self.values("training"))
-            .order_by("-start_date", "title", "pk")
-            .values("pk")[start:stop]
-        )
-        return self.filter(training__in=trainings)
-
-    def training_summary(self):
-        """One row per training, latest first, counting these enrolments:
-        ``training_id``, ``title``, ``region``, ``start_date``, ``end_date``,
-        ``days`` (length of the training), ``participations_<sex>``, ``person_days``
-        (days marked present) and ``attended_every_day`` (enrolments present on
-        every day of their training). People present per day come from
-        ``AttendanceQuerySet.training_day_summary()``."""
-        length = DayCount("training__start_date", "training__end_date")
-        return (
-            self.with_days_attended()
-            .values(
-                "training_id",
-                title=F("training__title"),
-                region=F("training__region__name"),
-                start_date=F("training__start_date"),
-                end_date=F("training__end_date"),
-            )
-            .annotate(
-                days=length,
-                **by_sex(counting(), prefix="participations_"),
-                person_days=Coalesce(Sum("days_attended"), 0),
-                attended_every_day=Count("id", filter=Q(days_attended=length)),
-            )
-            .order_by("-start_date", "title", "training_id")
-        )
-
-    def participant_summary(self):
-        """One row per person, by name: ``participant_id``, the participant's
-        ``full_name``, ``sex``, ``birth_date``, ``disability``, ``position``,
-        ``phone``, ``nik``, ``village``, ``village_region_id``, ``agency_name``,
-        ``agency_type``, the six WG-SS answers (``WG_FIELDS``) and ``wg_status``
-        (``wg_disability_case``), and ``participations`` (enrolments) and
-        ``days_attended_total`` over these enrolments."""
-        return (
-            self.with_days_attended()
-            .values(
-                "participant_id",
-                full_name=F("participant__full_name"),
-                sex=F("participant__sex"),
-                birth_date=F("participant__birth_date"),
-                disability=F("participant__disability"),
-                position=F("participant__position"),
-                phone=F("participant__phone"),
-                nik=F("participant__nik"),
-                village=F("participant__village"),
-                village_region_id=F("participant__village_region_id"),
-                agency_name=F("participant__agency__name"),
-                agency_type=F("participant__agency__type"),
-                **{name: F(f"participant__{name}") for name in WG_FIELDS},
-                wg_status=wg_disability_case("participant__"),
-            )
-            .annotate(
-                participations=Count("id"), days_attended_total=Sum("days_attended")
-            )
-            .order_by("full_name", "participant_id")
-        )
 
 
 class Enrolment(models.Model):
@@ -408,6 +191,13 @@ class Enrolment(models.Model):
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.PARTICIPANT
     )
+    # Pre-test and post-test scores (trainings.scores), 0..training.score_maximum.
+    pre_score = models.DecimalField(
+        _("pre-test score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    post_score = models.DecimalField(
+        _("post-test score"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     objects = EnrolmentQuerySet.as_manager()
@@ -429,6 +219,11 @@ class Enrolment(models.Model):
                 condition=Q(role__in=["participant", "facilitator", "committee"]),
                 name="enrolment_role_choice",
             ),
+            models.CheckConstraint(
+                condition=(Q(pre_score__isnull=True) | Q(pre_score__gte=0))
+                & (Q(post_score__isnull=True) | Q(post_score__gte=0)),
+                name="enrolment_scores_not_negative",
+            ),
         ]
 
     def __str__(self):
@@ -441,27 +236,6 @@ class Enrolment(models.Model):
         """
         by_date = {a.date: a.present for a in self.attendances.all()}
         return [by_date.get(day) for day in days]
-
-
-class AttendanceQuerySet(models.QuerySet):
-    def present(self):
-        """Attendance marked present."""
-        return self.filter(present=True)
-
-    def training_day_summary(self):
-        """One row per training and day with someone present: ``training_id``,
-        ``date`` and ``present_<sex>`` for each sex suffix (``_male``, ``_female``,
-        ``_not_recorded``, ``_total``), counting people present."""
-        return (
-            self.present()
-            .values("date", training_id=F("enrolment__training"))
-            .annotate(
-                **by_sex(
-                    counting(), field="enrolment__participant__sex", prefix="present_"
-                )
-            )
-            .order_by("training_id", "date")
-        )
 
 
 class Attendance(models.Model):

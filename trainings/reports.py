@@ -2,7 +2,7 @@
 their regency/city and province by the Kemendagri code (``73.09.11.2001`` is in
 ``73.09`` and ``73``), and when they started, counted in the database.
 
-A mixin of ``trainings.models.EnrolmentQuerySet`` (kept here so that module stays
+A mixin of ``trainings.querysets.EnrolmentQuerySet`` (kept here so that module stays
 short); it names fields only, so it imports no model.
 """
 

@@ -108,6 +108,7 @@ LOCAL_APPS = [
     "referrals",
     "jobs",
     "registrations",
+    "certificates",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -1,0 +1,1 @@
+"""Certificates issued to participants of a training."""
