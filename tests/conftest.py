@@ -3,6 +3,7 @@
 import pytest
 
 from setara import roles
+from tests.auth import login
 from tests.factories import UserFactory
 
 
@@ -56,20 +57,17 @@ def admin_user(db):
 
 @pytest.fixture
 def staff_client(client, staff_user):
-    client.force_login(staff_user)
-    return client
+    return login(client, staff_user)
 
 
 @pytest.fixture
 def coordinator_client(client, coordinator_user):
-    client.force_login(coordinator_user)
-    return client
+    return login(client, coordinator_user)
 
 
 @pytest.fixture
 def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
+    return login(client, admin_user)
 
 
 def pytest_collection_modifyitems(items):
