@@ -6,20 +6,34 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test install install-dev
+.PHONY: demo test install install-dev lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# Installing is skipped while pyproject.toml is older than the last install.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
+# Installing is skipped while the lock file is older than the last install. The
+# lock files (requirements/*.txt, made by uv from pyproject.toml's ranges, every
+# file checked against its hash) decide the versions; the project itself is then
+# installed without dependencies. `make lock` updates them (see README).
+$(VENV)/.installed: requirements/main.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/main.txt
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e ".[dev]"
+$(VENV)/.installed-dev: requirements/dev.txt pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install -q --no-deps -e .
 	touch $@ $(VENV)/.installed
+
+# Re-resolve the lock files from pyproject.toml (newest versions within its ranges;
+# run after changing a dependency, then `make test`). uv comes from PyPI.
+lock: | $(BIN)/python
+	$(BIN)/pip install -q uv
+	$(BIN)/uv pip compile pyproject.toml --generate-hashes --python-version 3.11 \
+	  --universal -q --upgrade -o requirements/main.txt
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes \
+	  --python-version 3.11 --universal -q --upgrade -o requirements/dev.txt
 
 install: $(VENV)/.installed
 
