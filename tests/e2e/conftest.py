@@ -101,13 +101,29 @@ def page(browser, live_server):
 
 @pytest.fixture
 def login(page):
-    """Log in through the login form: ``login(username, password)``."""
+    """Log in through the login form: ``login(username, password)``. A user who
+    needs a second factor (coordinators, admins) gets an authenticator app if
+    they have none (``tests.auth.confirmed_device``), and the helper types its
+    current code on the second page, as the user would."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.demo import usable_code
+    from accounts.two_factor import two_factor_required
+    from tests.auth import confirmed_device
 
     def _login(username, password="test-password"):
+        user = get_user_model().objects.filter(username=username).first()
+        needs_code = user is not None and two_factor_required(user)
+        device = confirmed_device(user) if needs_code else None
         page.goto("/login/")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", password)
         page.click("form button[type=submit] >> nth=-1")
+        if device is not None:
+            page.wait_for_url("**/account/two-factor/verify/**")
+            device.refresh_from_db()
+            page.fill("input[name=code]", usable_code(device))
+            page.click("form button[type=submit] >> nth=-1")
         page.wait_for_url("**/trainings/**")
 
     return _login
