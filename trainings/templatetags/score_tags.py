@@ -1,11 +1,22 @@
-"""Template tags of the training page (stub: its owner fills it in)."""
+"""Template tags of the training page: the knowledge-gain panel (pre-test and
+post-test results by sex and by agency type, ``trainings.knowledge_gain``)."""
 
 from django import template
+
+from ..knowledge_gain import gain_report
 
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def knowledge_gain_panel(context, training) -> str:
-    """The knowledge-gain panel: pre/post test by sex and agency type."""
-    return ""
+@register.inclusion_tag(
+    "trainings/includes/knowledge_gain_panel.html", takes_context=True
+)
+def knowledge_gain_panel(context, training) -> dict:
+    """The knowledge-gain panel of ``training``: its participants' pre-test and
+    post-test in raw scores, passing at the training's pass mark (``gain_report``);
+    renders nothing when nobody has a score. One query, two when there are scores,
+    whatever the number of participants."""
+    gain = gain_report(
+        training.enrolments.participants(), pass_mark=training.test_pass_mark
+    )
+    return {"gain": gain, "training": training}
