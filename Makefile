@@ -50,5 +50,11 @@ demo: install
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install-dev
+# axe-core for the accessibility browser tests (package-lock.json); without npm
+# they skip locally (CI fails them instead).
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility browser tests will skip"; fi
+
+test: install-dev node_modules/.package-lock.json
 	$(BIN)/python -m pytest -n auto  # one process per core (pytest-xdist)

@@ -26,6 +26,7 @@ APPS = (
     "jobs",
     "registrations",
     "certificates",
+    "accounts",
 )
 PACKAGES = ("setara", *APPS)
 MAX_MODULE_LINES = 600

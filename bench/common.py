@@ -24,3 +24,19 @@ def recreate_database(url: str, *, allowed: tuple[str, ...] = ("bench",)) -> Non
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def client_verified(user, **options):
+    """A ``django.test.Client`` (``options`` go to it) logged in as ``user`` with
+    the second factor given, as ``tests.auth.login`` does for the tests
+    (``accounts.testing.session_mark_verified``: the user's authenticator app,
+    created if there is none). For the coordinators and admins whom the
+    two-factor step would otherwise stop; Django must be set up."""
+    from django.test import Client
+
+    from accounts.testing import session_mark_verified
+
+    client = Client(**options)
+    client.force_login(user)
+    session_mark_verified(client, user)
+    return client

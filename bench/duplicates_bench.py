@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import client_verified
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -85,12 +87,10 @@ def build(people: int) -> None:
 def time_page(user, repeat: int) -> dict:
     """The duplicates page, best of ``repeat`` runs after a warm-up."""
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    client = Client()
-    client.force_login(user)
+    client = client_verified(user)  # a coordinator: second factor given
     url = reverse("merging:duplicates")
     assert client.get(url).status_code == 200  # warm-up: caches, templates
     best = None

@@ -9,11 +9,16 @@ again, so its name must contain "load") with the Maros demo plus
 ``--participants`` extra people enrolled in extra trainings, starts gunicorn with
 production settings on 127.0.0.1, and lets ``--users`` simulated users log in and
 browse the training list, a training page and the report page until
-``--seconds`` have passed. Traffic goes to 127.0.0.1 only; every loop is bounded
-by the deadline.
+``--seconds`` have passed. Each user is a coordinator of its own
+(``load-coordinator-<n>``) with an authenticator app on a key this script makes:
+it logs in with the password, then types the app's current code
+(``django_otp.oath.totp``) on the two-factor page (a code works once per
+device, so the users do not share one). Traffic goes to 127.0.0.1 only; every
+loop is bounded by the deadline.
 
 Prints ``name value`` lines: requests, errors, and p95_ms_<page> per page. Exits 1
-when any request failed (status other than 200, or a connection error).
+when any request failed (status other than 200, or a connection error) or a login
+failed (either step; counted under ``login``).
 """
 
 import argparse
@@ -31,13 +36,16 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from common import recreate_database
+from django_otp.oath import totp  # no Django settings needed
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _build_data(participants: int, password: str) -> dict[str, str]:
-    """Migrate, load the demo and add people; return the page paths to browse."""
+def _build_data(participants: int, password: str, users: int):
+    """Migrate, load the demo and add people and ``users`` coordinators; return
+    the page paths to browse (name -> path), the two-factor page's path, and the
+    coordinators as (username, key of their authenticator app, bytes)."""
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "setara.settings.base")
@@ -46,7 +54,9 @@ def _build_data(participants: int, password: str) -> dict[str, str]:
     from django.contrib.auth.models import Group
     from django.core.management import call_command
     from django.urls import NoReverseMatch, reverse
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
+    from accounts.two_factor import TOTP_DEVICE_NAME
     from participants.models import Agency, Participant
     from regions.models import Region
     from setara import roles
@@ -54,10 +64,16 @@ def _build_data(participants: int, password: str) -> dict[str, str]:
 
     call_command("migrate", verbosity=0)
     call_command("load_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-    user, _ = get_user_model().objects.get_or_create(username="load-coordinator")
-    user.set_password(password)
-    user.save()
-    user.groups.add(Group.objects.get(name=roles.COORDINATOR))
+    coordinators = []
+    for number in range(users):
+        username = f"load-coordinator-{number}"
+        user = get_user_model().objects.create_user(username, password=password)
+        user.groups.add(Group.objects.get(name=roles.COORDINATOR))
+        key = secrets.token_hex(20)
+        TOTPDevice.objects.create(
+            user=user, name=TOTP_DEVICE_NAME, key=key, confirmed=True
+        )
+        coordinators.append((username, bytes.fromhex(key)))
 
     maros = Region.objects.get(code="73.09")
     agencies = list(Agency.objects.all())
@@ -103,16 +119,20 @@ def _build_data(participants: int, password: str) -> dict[str, str]:
     except NoReverseMatch:
         print("note: no trainings:report URL yet; report page not loaded")
     call_command("collectstatic", interactive=False, verbosity=0)
-    return paths
+    return paths, reverse("accounts:verify"), coordinators
 
 
 class User(threading.Thread):
-    """One simulated user: logs in, then requests random pages until the deadline."""
+    """One simulated user: logs in (password, then the authenticator app's code),
+    then requests random pages until the deadline. ``account`` is (username, key
+    of the user's authenticator app, bytes); ``verify_path`` the two-factor
+    page."""
 
-    def __init__(self, port, password, paths, deadline, results, lock):
+    def __init__(self, port, account, password, paths, verify_path, deadline, shared):
         super().__init__(daemon=True)
         self.port, self.password, self.paths = port, password, paths
-        self.deadline, self.results, self.lock = deadline, results, lock
+        (self.username, self.key), self.verify_path = account, verify_path
+        self.deadline, (self.results, self.lock) = deadline, shared
         self.cookies: dict[str, str] = {}
 
     def _request(self, method, path, body=None):
@@ -130,18 +150,24 @@ class User(threading.Thread):
         conn.close()
         return response.status, data
 
-    def _login(self):
-        status, page = self._request("GET", "/login/")
+    def _post_form(self, path, fields: dict) -> int:
+        """GET ``path``, then POST ``fields`` to it with the page's CSRF token;
+        the POST's status (0 when the page has no form)."""
+        _status, page = self._request("GET", path)
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
-        body = urlencode(
-            {
-                "username": "load-coordinator",
-                "password": self.password,
-                "csrfmiddlewaretoken": token.group(1).decode(),
-            }
-        )
-        status, _ = self._request("POST", "/login/", body)
-        return status == 302
+        if token is None:
+            return 0
+        fields = {**fields, "csrfmiddlewaretoken": token.group(1).decode()}
+        status, _ = self._request("POST", path, urlencode(fields))
+        return status
+
+    def _login(self):
+        """Both steps; True when each answered with a redirect onwards."""
+        fields = {"username": self.username, "password": self.password}
+        if self._post_form("/login/", fields) != 302:
+            return False
+        code = f"{totp(self.key):06d}"  # the app's code now
+        return self._post_form(self.verify_path, {"code": code}) == 302
 
     def run(self):
         try:
@@ -192,7 +218,7 @@ def main():
         SECURE_SSL_REDIRECT="0",
     )
     recreate_database(url, allowed=("load",))
-    paths = _build_data(args.participants, password)
+    paths, verify_path, accounts = _build_data(args.participants, password, args.users)
 
     server = subprocess.Popen(
         [
@@ -215,10 +241,10 @@ def main():
                 time.sleep(0.2)
         deadline = time.monotonic() + args.seconds
         results: dict[str, list[tuple[float, bool]]] = {}
-        lock = threading.Lock()
+        shared = (results, threading.Lock())
         users = [
-            User(args.port, password, paths, deadline, results, lock)
-            for _ in range(args.users)
+            User(args.port, account, password, paths, verify_path, deadline, shared)
+            for account in accounts
         ]
         for user in users:
             user.start()

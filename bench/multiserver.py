@@ -9,7 +9,8 @@ balancer (one cookie jar; the session is in the database, so B knows a login
 made on A), with the standard library only:
 
 1. logs in on A as a coordinator (created with ``manage.py shell``, with a
-   training);
+   training, and an authenticator app on a key this script makes), typing the
+   app's current code (``django_otp.oath.totp``) on the two-factor page;
 2. uploads a sign-in sheet of ``IMPORT_JOB_MIN_ROWS`` + 1 rows on A (the
    processes run with ``IMPORT_JOB_MIN_ROWS=5``, so the confirm is a job) and
    opens its preview on A;
@@ -60,6 +61,8 @@ SETUP = """
 import datetime, os
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from accounts.two_factor import TOTP_DEVICE_NAME
 from regions.models import Region
 from setara import roles
 from trainings.models import Training
@@ -67,6 +70,10 @@ user = get_user_model().objects.create_user(
     "multiserver", password=os.environ["MULTISERVER_PASSWORD"]
 )
 user.groups.add(Group.objects.get(name=roles.COORDINATOR))
+TOTPDevice.objects.create(
+    user=user, name=TOTP_DEVICE_NAME, confirmed=True,
+    key=os.environ["MULTISERVER_TOTP_KEY"],
+)
 region = Region.objects.filter(code="73.09").first() or Region.objects.first()
 training = Training.objects.create(
     title="Multiserver check", region=region,
@@ -271,15 +278,31 @@ def manage(env, *args) -> str:
     return done.stdout
 
 
-def check(a: str, b: str, training_id: int, password: str) -> None:
-    """The steps, through servers ``a`` and ``b`` (base URLs)."""
+def totp_code(key_hex: str) -> str:
+    """The six-digit code an authenticator app on ``key_hex`` (the device's key,
+    hex) shows now."""
+    from django_otp.oath import totp  # no Django settings needed
+
+    return f"{totp(bytes.fromhex(key_hex)):06d}"
+
+
+def check(a: str, b: str, training_id: int, password: str, key_hex: str) -> None:
+    """The steps, through servers ``a`` and ``b`` (base URLs); ``key_hex`` is the
+    coordinator's authenticator app's key."""
     browser = Browser()
     browser.get(f"{a}/login/")
-    url, _status, _body = browser.post(
+    url, _status, page = browser.post(
         f"{a}/login/", {"username": "multiserver", "password": password}
     )
     if "/login/" in url:
         raise Failed("login on A failed")
+    if "/two-factor/verify/" not in url:
+        raise Failed(f"the login on A did not ask for the second factor ({url})")
+    # The verify form (no action: it posts to its page), not the language form.
+    fields = {**form_fields(page, action=""), "code": totp_code(key_hex)}
+    url, _status, _body = browser.post(url, fields)
+    if "/two-factor/" in url or "/login/" in url:
+        raise Failed(f"the two-factor code on A was refused ({url})")
 
     # Upload and preview on A.
     import_url = f"/trainings/{training_id}/import/"
@@ -325,15 +348,16 @@ def check(a: str, b: str, training_id: int, password: str) -> None:
 
 
 def xlsx_data_rows(content: bytes) -> int:
-    """Rows under the header row of the first sheet of an .xlsx whose first
-    column is filled; raises Failed if it is not an .xlsx."""
+    """Rows of the sheet an .xlsx opens on (the data, after the cover of its
+    filters) whose first column holds one of the sheet's people ("Peserta ...");
+    raises Failed if it is not an .xlsx."""
     import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
     except Exception as error:
         raise Failed(f"the download is not an .xlsx ({error})") from None
-    sheet = workbook.worksheets[0]
+    sheet = workbook.active
     names = [row[0] for row in sheet.iter_rows(values_only=True)]
     people = [n for n in names if isinstance(n, str) and n.startswith("Peserta")]
     return len(people)
@@ -357,6 +381,7 @@ def main() -> int:
     recreate_database(url, allowed=("multiserver",))
     folder = Path(tempfile.mkdtemp(prefix="setara-multiserver-"))
     password = secrets.token_urlsafe(16)
+    totp_key = secrets.token_hex(20)  # the coordinator's authenticator app
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -374,8 +399,9 @@ def main() -> int:
         manage(env, "migrate", "--noinput")
         if not (ROOT / "staticfiles" / "staticfiles.json").exists():
             manage(env, "collectstatic", "--noinput")  # DEBUG=0 needs the manifest
+        setup_env = {**env, "MULTISERVER_TOTP_KEY": totp_key}  # not the servers'
         training_id = int(
-            re.search(r"training (\d+)", manage(env, "shell", "-c", SETUP))[1]
+            re.search(r"training (\d+)", manage(setup_env, "shell", "-c", SETUP))[1]
         )
         bases = []
         for name in ("a", "b"):
@@ -397,7 +423,7 @@ def main() -> int:
         logs.append(log)
         for base, process in zip(bases, processes, strict=False):
             wait_until_up(base, process)
-        check(bases[0], bases[1], training_id, password)
+        check(bases[0], bases[1], training_id, password, totp_key)
     except Failed as failure:
         print("multiserver_ok 0")
         print(f"failed: {failure}")

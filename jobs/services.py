@@ -9,14 +9,12 @@ the ``JOBS_CLEAN_UP_HOOKS`` after it (from cron); ``jobs_delete`` removes jobs
 with their files (the admin's delete).
 """
 
-import contextlib
 import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
@@ -24,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
+from setara.files import files_delete, files_delete_on_commit
 from setara.text import clean_text
 
 from .models import Job
@@ -173,8 +172,7 @@ def jobs_clean_up(now=None) -> dict[str, int]:
     now = now or timezone.now()
     files_deleted = 0
     for job in Job.objects.expired(now).exclude(file="").iterator():
-        with contextlib.suppress(FileNotFoundError):
-            job.file.delete(save=False)
+        files_delete([job.file.name])
         Job.objects.filter(pk=job.pk).update(file="")
         files_deleted += 1
     jobs_failed = jobs_fail_stale(Job.objects.all(), now)
@@ -219,11 +217,5 @@ def jobs_delete(*, jobs) -> int:
     jobs deleted. The queue's own rows (django_tasks_db) are left to it."""
     names = list(jobs.exclude(file="").values_list("file", flat=True))
     deleted, _counts = jobs.delete()
-
-    def delete_files():
-        for name in names:
-            with contextlib.suppress(FileNotFoundError):
-                default_storage.delete(name)
-
-    transaction.on_commit(delete_files)
+    files_delete_on_commit(names)
     return deleted

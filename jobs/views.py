@@ -20,6 +20,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from setara.export_log import export_log_record
+from setara.pagination import ForgivingPaginationMixin
 
 from .filters import JobFilterSet
 from .models import Job
@@ -147,7 +148,7 @@ class JobDownloadView(View):
         )
 
 
-class JobListView(FilterView):
+class JobListView(ForgivingPaginationMixin, FilterView):
     """ "My downloads": the user's jobs of the last 30 days, newest first; an admin
     (``jobs.view_job``) sees everyone's, with who started them, and can keep the
     failed ones (``?status=failed``). A fixed number of queries."""

@@ -5,10 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from regions.forms import RegionField
 from regions.models import VILLAGE_LEVELS
+from setara.admin_site import HistoryAdmin
+from setara.export_log import ExportListFilter, export_label_column
 from setara.submission import SubmissionTokenFormMixin, submitted_record
 
 from .matching import ParticipantMatch
@@ -197,7 +198,7 @@ class ParticipantAdminForm(SubmissionTokenFormMixin, forms.ModelForm):
 
 
 @admin.register(Participant)
-class ParticipantAdmin(SimpleHistoryAdmin):
+class ParticipantAdmin(HistoryAdmin):
     form = ParticipantAdminForm
     list_display = ["full_name", "sex", "agency", "position", "phone", "nik_masked"]
     list_filter = ["sex", "disability", "agency__type", "agency"]
@@ -237,7 +238,7 @@ class ParticipantAdmin(SimpleHistoryAdmin):
 
     def get_list_display(self, request):
         # The full NIK only for those who may export personal data.
-        if request.user.has_perm("participants.export_personal_data"):
+        if self.shows_full_nik(request):
             return [n if n != "nik_masked" else "nik" for n in self.list_display]
         return self.list_display
 
@@ -255,18 +256,18 @@ class ParticipantAdmin(SimpleHistoryAdmin):
         if fields is not None:
             kwargs["fields"] = [name for name in fields if name != "submission_token"]
         form = super().get_form(request, obj, change=change, **kwargs)
-        form.shows_full_nik = request.user.has_perm("participants.export_personal_data")
+        form.shows_full_nik = self.shows_full_nik(request, obj)
         return form
 
     def get_fieldsets(self, request, obj=None):
-        # Without export_personal_data (programme staff given admin access) the
+        # Without export_personal_data, and on a past version (the history), the
         # change form shows the NIK masked, read-only, as the app's pages do.
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:  # adding: the box that saves despite probable matches,
             # and the one-time token that makes the form safe to send twice
             extra = ["save_anyway", "submission_token"]
             fieldsets = [*fieldsets, (None, {"fields": extra})]
-        if request.user.has_perm("participants.export_personal_data"):
+        if self.shows_full_nik(request, obj):
             return fieldsets
         return [
             (name, {**options, "fields": _masked(options["fields"])})
@@ -275,13 +276,14 @@ class ParticipantAdmin(SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)
-        if request.user.has_perm("participants.export_personal_data"):
+        if self.shows_full_nik(request, obj):
             return fields
         return [*fields, "nik_masked"]
 
     def get_search_fields(self, request):
-        # Searching by a full NIK would confirm it: only for those who may see it.
-        if request.user.has_perm("participants.export_personal_data"):
+        # Searching by a full NIK would confirm it: only for those who may see it
+        # (and filters by NIK are refused to them: setara.admin_site).
+        if self.shows_full_nik(request):
             return self.search_fields
         return [name for name in self.search_fields if name != "nik"]
 
@@ -304,14 +306,20 @@ class AgencyAliasAdmin(admin.ModelAdmin):
 
 @admin.register(ExportLog)
 class ExportLogAdmin(admin.ModelAdmin):
-    """Read-only: the log is written by the exports themselves."""
+    """Read-only: the log is written by the exports themselves. Exports show by
+    their readable names (``setara.export_log.export_label``)."""
 
-    list_display = ["created_at", "user", "export", "row_count"]
-    list_filter = ["export", "created_at"]
+    list_display = ["created_at", "user", export_label_column, "row_count"]
+    list_filter = [ExportListFilter, "created_at"]
     search_fields = ["user__username", "export"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-    readonly_fields = ["created_at", "user", "export", "filters", "row_count"]
+    fields = ["created_at", "user", "export_name", "filters", "row_count"]
+    readonly_fields = fields
+
+    @admin.display(description=_("export"))
+    def export_name(self, obj):
+        return export_label_column(obj)
 
     def has_add_permission(self, request):
         return False

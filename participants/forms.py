@@ -1,14 +1,23 @@
 """Forms for the participant registry."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from regions.forms import RegionField
 from regions.models import VILLAGE_LEVELS, Region
+from setara.fields import SingleLineFormField
 
 from .matching import ParticipantMatch
 from .models import Agency, AgencyAlias, Participant
-from .normalisation import collapse_whitespace, is_placeholder
+from .nik_access import nik_for_matching
+from .normalisation import (
+    InvalidPhoneNumber,
+    collapse_whitespace,
+    display_phone,
+    is_placeholder,
+    normalise_phone,
+)
 from .services import participant_matches, participant_update
 
 
@@ -20,7 +29,9 @@ class AgencyChoiceMixin(forms.Form):
     caller creates that agency in the same transaction as the participant.
     """
 
-    agency_name = forms.CharField(
+    # No maxlength on the input (SingleLineFormField): a longer name pasted is
+    # refused with a message, never cut by the browser.
+    agency_name = SingleLineFormField(
         label=_("Agency"),
         max_length=200,
         required=False,
@@ -110,6 +121,17 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
         ),
     )
 
+    # Longer than the 16 characters stored, so a number typed with spaces or
+    # dashes ("+62 812-4231-7710") reaches clean_phone, which stores +62...;
+    # a stored number is shown as people write it (0812-4231-7710).
+    phone = SingleLineFormField(
+        label=capfirst(Participant._meta.get_field("phone").verbose_name),
+        max_length=40,
+        required=False,
+        help_text=Participant._meta.get_field("phone").help_text,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
     village_region = RegionField(
         levels=VILLAGE_LEVELS,
         required=False,
@@ -133,7 +155,6 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
         ]
         widgets = {
             "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }
 
     field_order = [
@@ -164,6 +185,8 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
                 self.initial.setdefault("agency_name", instance.agency.name)
                 if self.region is None:
                     self.region = instance.agency.region
+            if instance.phone:
+                self.initial["phone"] = display_phone(instance.phone)
             if instance.nik:
                 self.initial["nik"] = ""
                 self.fields["nik"].help_text = _(
@@ -171,6 +194,20 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
                 ) % {"nik": instance.nik_masked}
         # The training's (or agency's) regency first in the village picker.
         self.fields["village_region"].widget.near_to(self.region)
+
+    def clean_phone(self):
+        """The number as stored (``+62...``, see ``normalise_phone``), however it
+        was typed; "" for none."""
+        try:
+            return normalise_phone(self.cleaned_data.get("phone", ""))
+        except InvalidPhoneNumber:
+            raise forms.ValidationError(
+                _(
+                    "Enter an Indonesian phone number, for example 0812-3456-7890 "
+                    "or +62 812 3456 7890."
+                ),
+                code="invalid",
+            ) from None
 
     def clean_nik(self):
         typed = self.cleaned_data.get("nik", "")
@@ -212,18 +249,20 @@ class ParticipantForm(AgencyChoiceMixin, forms.ModelForm):
             )
         return participant
 
-    def probable_matches(self) -> list[ParticipantMatch]:
+    def probable_matches(self, *, nik_visible: bool = True) -> list[ParticipantMatch]:
         """Existing people who are probably this person, from what was typed (even
-        when other fields have errors, so a NIK already taken shows its owner)."""
+        when other fields have errors, so a NIK already taken shows its owner to
+        who may see it). ``nik_visible`` False (``participants.nik_access``): the
+        NIK typed is left out, so the matches do not depend on it; the NIK's own
+        error still says when it is taken, naming no one."""
         if not self.is_bound:
             return []
         self.is_valid()
+        nik = collapse_whitespace(self.data.get(self.add_prefix("nik"), ""))
         return participant_matches(
             full_name=self.data.get(self.add_prefix("full_name"), ""),
             phone=self.data.get(self.add_prefix("phone"), ""),
-            nik=collapse_whitespace(self.data.get(self.add_prefix("nik"), "")).replace(
-                " ", ""
-            ),
+            nik=nik_for_matching(nik.replace(" ", ""), nik_visible=nik_visible),
             agency=self.agency,
             exclude_pk=self.instance.pk,
         )

@@ -265,8 +265,14 @@ class ParticipantQuerySet(models.QuerySet):
         that person, strongest reason first (see ``participants.matching``)."""
         return probable_matches(self, entered)
 
-    def search(self, text: str):
-        """Participants whose name, phone, NIK or agency matches ``text``."""
+    def search(self, text: str, *, by_nik: bool = False):
+        """Participants whose name, phone or agency matches ``text``, and with
+        ``by_nik`` their NIK too (at least 4 digits of it).
+
+        ``by_nik`` only for users who may see full NIKs
+        (``participants.nik_access.may_see_nik``): for anyone else the results
+        are those of the text without NIK matching, so a guess at a NIK teaches
+        nothing (issue 17)."""
         text = collapse_whitespace(text)
         if not text:
             return self
@@ -279,7 +285,11 @@ class ParticipantQuerySet(models.QuerySet):
         )
         digits = "".join(c for c in text if c.isdigit())
         if len(digits) >= 4:
-            q |= Q(nik__contains=digits) | Q(phone__contains=digits.lstrip("0"))
+            # "0000" would be "" once the leading 0s go: it matches no phone.
+            if digits.lstrip("0"):
+                q |= Q(phone__contains=digits.lstrip("0"))
+            if by_nik:
+                q |= Q(nik__contains=digits)
         return self.filter(q).distinct()
 
 
@@ -462,7 +472,7 @@ class Participant(FunctioningAnswers):
 
     @property
     def nik_masked(self) -> str:
-        """The NIK with all but its last four digits hidden."""
+        """The NIK with none of its digits shown (``mask_nik``)."""
         return mask_nik(self.nik)
 
     def _region_above_village(self) -> bool:

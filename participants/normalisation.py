@@ -176,11 +176,18 @@ def district_as_written(value: str) -> str:
     return f"Kec. {text}" if text else ""
 
 
+#: What a recorded NIK shows to who may not see it (``mask_nik``).
+NIK_MASK = "*" * 16
+
+
 def mask_nik(nik: str) -> str:
-    """Return a NIK with all but its last four digits hidden: ``************0012``."""
-    if not nik:
-        return ""
-    return "*" * (len(nik) - 4) + nik[-4:]
+    """A NIK with none of its digits shown: ``NIK_MASK`` (16 asterisks) for a NIK
+    recorded, "" for none.
+
+    No digit is shown, not even the last four: the first twelve follow from what
+    staff see anyway (the village's region code, the birth date, and the sex, which
+    adds 40 to a woman's birth day), so the last four are the only secret part."""
+    return NIK_MASK if nik else ""
 
 
 def national_phone(phone: str) -> str:
@@ -189,6 +196,46 @@ def national_phone(phone: str) -> str:
     if phone.startswith("+62"):
         return "0" + phone[3:]
     return phone
+
+
+#: Two-digit area codes (after the trunk 0); every other area code has three
+#: digits (0411 Makassar, 0274 Yogyakarta). Numbering plan of Kementerian Kominfo.
+TWO_DIGIT_AREA_CODES = frozenset({"21", "22", "24", "31", "61"})
+
+
+def display_phone(phone: str | None) -> str:
+    """A stored phone number in the national form people read and dial, grouped
+    with dashes: mobiles ``+6281242317710`` -> ``0812-4231-7710``, ``+628124231771``
+    -> ``0812-4231-771``, ``+62812423177101`` -> ``0812-4231-77101``; landlines
+    after their area code, ``+62411371234`` -> ``0411-371234``, ``+62215551234``
+    -> ``021-5551234``. Short service numbers (``129``), text that is not a
+    stored number and ``None`` come back unchanged (``None`` as ``""``).
+
+    For display only: the stored value stays ``+62...`` (links dial that)."""
+    if not phone:
+        return ""
+    if not re.fullmatch(PHONE_RE, phone):
+        return phone
+    national = phone[3:]
+    if national.startswith("8"):  # mobile: 08xx, then the subscriber number
+        head, rest = national[:3], national[3:]
+        return "-".join(["0" + head, *_digit_groups(rest)])
+    area = 2 if national[:2] in TWO_DIGIT_AREA_CODES else 3
+    return f"0{national[:area]}-{national[area:]}"
+
+
+def _digit_groups(digits: str) -> list[str]:
+    """A mobile subscriber number (5 to 10 digits) in groups of four from the
+    left, never leaving a group of fewer than three: 8 digits 4-4, 7 digits 4-3,
+    9 digits 4-5, 6 digits 3-3, 10 digits 4-3-3."""
+    size = len(digits)
+    if size <= 5:
+        return [digits]
+    if size == 6:
+        return [digits[:3], digits[3:]]
+    if size <= 9:
+        return [digits[:4], digits[4:]]
+    return [digits[:4], *_digit_groups(digits[4:])]
 
 
 # Spreadsheet cells ------------------------------------------------------------

@@ -21,27 +21,32 @@ import io
 import itertools
 import re
 import warnings
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import load_workbook
-from openpyxl.utils.cell import range_boundaries
+
+from setara.upload_limits import UploadLimitError, csv_rows, decode_csv
+from setara.xlsx_limits import check_workbook, sheet_rows
 
 from .normalisation import CellError, cell_text, is_blank, normalise_key, parse_date
 
-#: Largest file accepted, in bytes (10 MB); the upload form, the
-#: ``import_participants`` command and ``read_table`` all check this one number.
-MAX_FILE_BYTES = 10 * 1024 * 1024
+#: Largest file accepted, in bytes (``UPLOAD_MAX_FILE_BYTES``, 10 MB); the upload
+#: form, the ``import_participants`` command and ``read_table`` all check this one
+#: number. The other limits on a file's content: ``setara.upload_limits``.
+MAX_FILE_BYTES = settings.UPLOAD_MAX_FILE_BYTES
 #: ``MAX_FILE_BYTES`` in megabytes, as messages show it.
 MAX_FILE_MB = MAX_FILE_BYTES // (1024 * 1024)
-#: Most data rows accepted in one file.
-MAX_ROWS = 20_000
+#: Most data rows accepted in one file (``UPLOAD_MAX_ROWS``, 20,000).
+MAX_ROWS = settings.UPLOAD_MAX_ROWS
 #: How many rows from the top are searched for the header row.
 HEADER_SCAN_ROWS = 30
+#: Most characters of a cell a Problem keeps.
+PROBLEM_VALUE_CHARS = 200
 
 #: Field -> header texts that name it, compared after ``normalise_key`` (so case,
 #: dots, slashes and spacing do not matter: "No. HP" and "no hp" are the same).
@@ -98,6 +103,25 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "birth date",
     ),
     "email": ("email", "e mail", "alamat email", "surel"),
+    # Test scores (trainings.scores): "Pre-test", "Nilai awal", "Post test"...
+    "pre_score": (
+        "pre test",
+        "pretest",
+        "nilai awal",
+        "nilai pre test",
+        "nilai pretest",
+        "skor pre test",
+        "pre test score",
+    ),
+    "post_score": (
+        "post test",
+        "posttest",
+        "nilai akhir",
+        "nilai post test",
+        "nilai posttest",
+        "skor post test",
+        "post test score",
+    ),
 }
 _HEADER_LOOKUP = {key: name for name, keys in HEADER_SYNONYMS.items() for key in keys}
 #: Columns without which nothing can be imported.
@@ -114,6 +138,8 @@ FIELD_LABELS = {
     "district": _("District (kecamatan)"),
     "birth_date": _("Date of birth"),
     "email": _("Email"),
+    "pre_score": _("Pre-test"),
+    "post_score": _("Post-test"),
 }
 
 
@@ -132,7 +158,9 @@ class Problem:
 
     ``row`` is the spreadsheet row number (1-based, as Excel shows it; ``None`` for a
     problem with the file or a column), ``column`` the column letter, ``header`` the
-    column's header text and ``value`` the cell as read.
+    column's header text and ``value`` the cell as read (its first
+    ``PROBLEM_VALUE_CHARS`` characters: enough to find it, and a file of 20,000
+    rows of long cells keeps its problems small).
     """
 
     message: str
@@ -140,6 +168,11 @@ class Problem:
     column: str = ""
     header: str = ""
     value: str = ""
+
+    def __post_init__(self):
+        if isinstance(self.value, str) and len(self.value) > PROBLEM_VALUE_CHARS:
+            shown = self.value[: PROBLEM_VALUE_CHARS - 1] + "…"
+            object.__setattr__(self, "value", shown)
 
     def __str__(self) -> str:
         where = []
@@ -207,7 +240,8 @@ def read_table(data: bytes, filename: str) -> list[Sheet]:
     CSV may be UTF-8 (with or without BOM) or Windows-1252, delimited by comma,
     semicolon or tab; the delimiter is the one under which a header row is found.
     Raises ImportFileError for files over ``MAX_FILE_BYTES``, empty files, files
-    that are not spreadsheets, old ``.xls`` and password-protected workbooks.
+    that are not spreadsheets, old ``.xls`` and password-protected workbooks, and
+    files past an upload limit (``setara.upload_limits``; the message names it).
     """
     check_file_size(len(data))
     if not data.strip():
@@ -246,25 +280,28 @@ def _read_workbook(data: bytes) -> list[Sheet]:
     """The first sheet whose top rows hold a header, read in full; if no sheet has
     one, the top rows of every sheet (so the caller can say what is missing)."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        scans = check_workbook(data)  # before openpyxl opens it
+        workbook = load_workbook(
+            io.BytesIO(data), read_only=True, data_only=True, keep_links=False
+        )
+    except UploadLimitError as error:
+        raise ImportFileError(str(error)) from None
     except Exception:  # broken zips and parts raise many kinds of error
         raise ImportFileError(_not_a_spreadsheet()) from None
     sheets = []
     try:
         for worksheet in workbook.worksheets:
-            rows = _non_empty_rows(worksheet.iter_rows(values_only=True))
+            rows, scan = sheet_rows(worksheet, scans)
+            rows = _non_empty_rows(rows)
             top = list(itertools.islice(rows, HEADER_SCAN_ROWS))
             if find_header(top) is not None:
-                return [
-                    Sheet(
-                        rows=top + list(rows),
-                        title=worksheet.title,
-                        merged=_merged_ranges(data, worksheet),
-                    )
-                ]
+                rows = top + list(rows)
+                return [Sheet(rows=rows, title=worksheet.title, merged=scan.merged)]
             sheets.append(Sheet(rows=top, title=worksheet.title))
     except ImportFileError:
         raise
+    except UploadLimitError as error:
+        raise ImportFileError(str(error)) from None
     except Exception:
         raise ImportFileError(_not_a_spreadsheet()) from None
     finally:
@@ -274,33 +311,13 @@ def _read_workbook(data: bytes) -> list[Sheet]:
     return sheets
 
 
-def _merged_ranges(data: bytes, worksheet) -> list[tuple[int, int, int, int]]:
-    """The merged ranges of a read-only sheet, read from its XML part.
-
-    openpyxl's read-only mode (needed for speed) does not parse ``<mergeCells>``;
-    they follow the cell data in the part (ECMA-376 Part 1, 18.3.1.55), so only
-    the tail is searched. Returns ``[]`` when the part cannot be found.
-    """
-    path = getattr(worksheet, "_worksheet_path", None)
-    if not path:
-        return []
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        xml = archive.read(path)
-    end = xml.rfind(b"mergeCells")  # the closing tag, or a lone empty element
-    if end < 0:
-        return []
-    start = xml.rfind(b"mergeCells", 0, end)  # the opening tag
-    tail = xml[start if start >= 0 else end :]
-    refs = re.findall(rb'mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"', tail)
-    return [range_boundaries(ref.decode()) for ref in refs]
-
-
 def _non_empty_rows(rows: Iterable[Sequence[Any]]):
     """``(row number, values)`` of the rows with any value, numbered from 1;
     raises ImportFileError past ``MAX_ROWS`` rows (plus room for a title)."""
     count = 0
     for number, values in enumerate(rows, 1):
-        if any(not is_blank(v) for v in values):
+        # Most empty rows are all None (the gaps openpyxl fills): counted in C.
+        if values.count(None) < len(values) and any(not is_blank(v) for v in values):
             count += 1
             if count > MAX_ROWS + HEADER_SCAN_ROWS:
                 raise too_many_rows()
@@ -316,24 +333,23 @@ def too_many_rows() -> ImportFileError:
 
 
 def decode_text(data: bytes) -> str:
-    """Decode CSV bytes: UTF-8 (a BOM is dropped), else Windows-1252, the encoding
-    Excel on Indonesian Windows uses for "CSV (comma delimited)". Raises
-    ImportFileError for binary data."""
-    if b"\x00" in data[:4096]:
+    """Decode CSV bytes as ``setara.upload_limits.decode_csv`` does (UTF-16 with a
+    byte-order mark, UTF-8, else Windows-1252). Raises ImportFileError for binary
+    data (a NUL in the first 4 KB), UploadLimitError for a NUL further on."""
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportFileError(_not_a_spreadsheet())
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+    return decode_csv(data)
 
 
 def _read_csv(data: bytes) -> Sheet:
-    """The one table of a CSV file. A cell past the csv module's field limit (an
-    unclosed quote swallowing the rest of the file, or a huge cell) makes the file
-    unreadable: ImportFileError, as for any file that is not a spreadsheet."""
+    """The one table of a CSV file; a file past an upload limit (a huge cell, an
+    unclosed quote swallowing the rest of the file) or that the csv module cannot
+    read is an ImportFileError."""
     try:
         return _parse_csv(data)
-    except csv.Error:
+    except UploadLimitError as error:
+        raise ImportFileError(str(error)) from None
+    except (csv.Error, UnicodeDecodeError):
         raise ImportFileError(_not_a_spreadsheet()) from None
 
 
@@ -341,16 +357,17 @@ def _parse_csv(data: bytes) -> Sheet:
     text = decode_text(data)
     if not text.strip():
         raise ImportFileError(_("The file is empty."))
-    best = None
+    best = (0, ",")
     for delimiter in (",", ";", "\t"):
-        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-        rows = list(enumerate(itertools.islice(reader, HEADER_SCAN_ROWS), 1))
-        found = find_header(rows)
+        top = itertools.islice(csv_rows(text, delimiter), HEADER_SCAN_ROWS)
+        try:
+            found = find_header(list(enumerate(top, 1)))
+        except (UploadLimitError, csv.Error):
+            continue  # the delimiter chosen is read in full, with its limits
         score = len(found[1]) if found else 0
-        if best is None or score > best[0]:
+        if score > best[0]:
             best = (score, delimiter)
-    reader = csv.reader(io.StringIO(text), delimiter=best[1])
-    return Sheet(rows=list(_non_empty_rows(reader)))
+    return Sheet(rows=list(_non_empty_rows(csv_rows(text, best[1]))))
 
 
 # Header -------------------------------------------------------------------------

@@ -1,16 +1,20 @@
-"""Admin of the referral directory: only the Admin role (or a superuser) changes it;
-other roles have view permissions only, so the admin shows them read-only pages."""
+"""Admin of the referral directory: only the Admin role (or a superuser) opens the
+admin (``setara.admin_site``) and changes it; the other roles read the directory
+on its own page (``referrals:directory``)."""
 
 from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
+from import_export.forms import SelectableFieldsExportForm
 
 from regions.forms import RegionField
 from regions.models import REGENCY_LEVELS, Region
+from setara.admin_imports import BoundedImportMixin
+from setara.admin_site import HistoryAdmin
 from setara.export_log import export_log_filters, export_log_record
 from setara.spreadsheets import SafeCSV, SafeXLSX
 
@@ -62,10 +66,21 @@ class VerificationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ColumnExportForm(SelectableFieldsExportForm):
+    """django-import-export's export form with each column's checkbox labelled
+    by its header in the file ("Nama", "Wilayah"), not by the field's name."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        return str(resource.fields[field_name].column_name)
+
+
 @admin.register(ReferralInstitution)
-class ReferralInstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class ReferralInstitutionAdmin(
+    BoundedImportMixin, ImportExportModelAdmin, HistoryAdmin
+):
     resource_classes = [ReferralInstitutionResource]
     formats = [SafeXLSX, SafeCSV]
+    export_form_class = ColumnExportForm
     list_display = [
         "name",
         "level",
@@ -157,6 +172,15 @@ class ReferralInstitutionAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     def has_export_permission(self, request):
         return self.has_view_permission(request)
+
+    def get_export_filename(self, request, queryset, file_format) -> str:
+        """Named after the directory, in the interface language, and the day:
+        ``direktori-rujukan-2026-12-04.xlsx``."""
+        return "{}-{}.{}".format(
+            slugify(gettext("Referral directory")),
+            timezone.localdate().isoformat(),
+            file_format.get_extension(),
+        )
 
     def get_data_for_export(self, request, queryset, **kwargs):
         # The file names focal persons: record it in the export log.

@@ -24,15 +24,22 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from participants.abbreviations import search_terms
 from participants.disaggregation import by_sex, counting
+from participants.models import Agency, AgencyAlias
 from participants.normalisation import (
     PHONE_RE,
     InvalidPhoneNumber,
     collapse_whitespace,
     normalise_phone,
 )
-from regions.models import Region, within_q
+from regions.models import PROVINCE_ALIASES, Region, within_q
 from setara.fields import MultiLineTextField, SingleLineCharField
+from setara.reference_names import (
+    SERVICE_TYPE_NAMES_EN,
+    TARGET_GROUP_NAMES_EN,
+    localised_name,
+)
 
 #: Short service numbers dialled nationwide without an area code: three-digit
 #: emergency and public-service numbers (110 police, 112 emergency, 129 SAPA of the
@@ -104,7 +111,13 @@ class ServiceType(models.Model):
         verbose_name_plural = _("service types")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: ``name``, or the English name of a
+        seeded service type under the English interface."""
+        return localised_name(self.name, self.code, SERVICE_TYPE_NAMES_EN)
 
 
 class TargetGroup(models.Model):
@@ -119,7 +132,56 @@ class TargetGroup(models.Model):
         verbose_name_plural = _("target groups")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: ``name``, or the English name of a
+        seeded target group under the English interface."""
+        return localised_name(self.name, self.code, TARGET_GROUP_NAMES_EN)
+
+
+#: A search word (``normalise_key`` text) that names an institution's level.
+LEVEL_WORDS = {"provinsi": "provinsi", "nasional": "nasional"}
+
+
+def _term_q(term) -> Q:
+    """Institutions that hold one term of a search (``search_terms``): all the
+    fragments of one of its ways, each in a name ``_fragment_q`` reads."""
+    q = Q()
+    for way in term:
+        all_fragments = Q()
+        for fragment in way:
+            all_fragments &= _fragment_q(fragment)
+        q |= all_fragments
+    return q
+
+
+def _fragment_q(fragment: str) -> Q:
+    """Institutions with ``fragment`` (``normalise_key`` text) in their name,
+    region, the province above it, their agency's name, short name or an alias,
+    or a service name; or whose level it names (``LEVEL_WORDS``), or in the
+    province it is a short name of (``regions.models.PROVINCE_ALIASES``)."""
+    aliases = AgencyAlias.objects.filter(
+        agency=OuterRef("agency"), name__icontains=fragment
+    )
+    services = ServiceType.objects.filter(
+        institutions=OuterRef("pk"), name__icontains=fragment
+    )
+    q = (
+        Q(name__icontains=fragment)
+        | Q(region__name__icontains=fragment)
+        | Q(region__parent__name__icontains=fragment)
+        | Q(agency__name__icontains=fragment)
+        | Q(agency__short_name__icontains=fragment)
+        | Exists(aliases)
+        | Exists(services)
+    )
+    if fragment in LEVEL_WORDS:
+        q |= Q(level=LEVEL_WORDS[fragment])
+    if province := PROVINCE_ALIASES.get(fragment):
+        q |= Q(region__code=province) | Q(region__code__startswith=province + ".")
+    return q
 
 
 class ReferralInstitutionQuerySet(models.QuerySet):
@@ -163,15 +225,31 @@ class ReferralInstitutionQuerySet(models.QuerySet):
         ).order_by("level_rank", "region__code", "name", "id")
 
     def search(self, text: str):
-        """Institutions whose name, address, focal person, notes, eligibility or a
-        service name contains ``text`` (case-insensitive)."""
+        """Institutions that ``text`` (what someone typed) names or describes, in
+        one query; empty text keeps them all.
+
+        An institution is found when its name, address, focal person, notes,
+        eligibility, region or a service name contains the whole text; when its
+        linked agency is called that (``Agency.objects.matching``: name, short
+        name or alias, ignoring case and punctuation; an indexed lookup); or when
+        every term of the text (``participants.abbreviations.search_terms``) is
+        in its name, its region or the province above, its agency's name, short
+        name or an alias, a service name, or names its level ("provinsi",
+        "nasional") or its province by short name ("sulsel"). So "dinsos maros",
+        "Dinas Sosial Kab. Maros" and "UPTD PPA Maros" find Dinas Sosial
+        Kabupaten Maros and UPTD PPA Kabupaten Maros; "dp3a" finds Dinas
+        Pemberdayaan Perempuan dan Perlindungan Anak.
+
+        Contains-matches cannot use an index; the directory is a few thousand
+        rows at most, read once per search.
+        """
         text = collapse_whitespace(text)
         if not text:
             return self
         service_match = ServiceType.objects.filter(
             institutions=OuterRef("pk"), name__icontains=text
         )
-        return self.filter(
+        found = (
             Q(name__icontains=text)
             | Q(address__icontains=text)
             | Q(focal_person__icontains=text)
@@ -179,7 +257,15 @@ class ReferralInstitutionQuerySet(models.QuerySet):
             | Q(eligibility__icontains=text)
             | Q(region__name__icontains=text)
             | Exists(service_match)
+            | Q(agency__in=Agency.objects.matching(text))
         )
+        terms = search_terms(text)
+        if terms:
+            every_term = Q()
+            for term in terms:
+                every_term &= _term_q(term)
+            found |= every_term
+        return self.filter(found)
 
     def stale(self, today: datetime.date | None = None):
         """Institutions never verified or last verified more than 12 months ago."""

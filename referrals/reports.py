@@ -67,7 +67,7 @@ def pathway_table(services: list[ServiceType]) -> Table:
     ]
     rows = (
         [
-            service.name,
+            service.display_name,
             i.get_level_display(),
             i.name,
             i.region.name if i.region else "",

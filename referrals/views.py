@@ -9,6 +9,7 @@ from django_filters.views import FilterView
 
 from regions.models import REGENCY_LEVELS, Region
 from setara.history import record_history
+from setara.pagination import ForgivingPaginationMixin
 from setara.spreadsheets import SpreadsheetExportMixin
 
 from .filters import ReferralInstitutionFilterSet
@@ -16,7 +17,9 @@ from .models import ReferralInstitution
 from .reports import pathway_services, pathway_table
 
 
-class ReferralInstitutionDirectoryView(PermissionRequiredMixin, FilterView):
+class ReferralInstitutionDirectoryView(
+    PermissionRequiredMixin, ForgivingPaginationMixin, FilterView
+):
     """The directory every logged-in role can read; only active institutions."""
 
     permission_required = "referrals.view_referralinstitution"
@@ -26,15 +29,18 @@ class ReferralInstitutionDirectoryView(PermissionRequiredMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         form = self.filterset.form
-        region = form.cleaned_data.get("region") if form.is_valid() else None
+        valid = form.is_valid()
+        region = form.cleaned_data.get("region") if valid else None
         pathway_region = regency_of(region) if region else None
+        # Without a regency chosen, offer the pathways of the regencies that have
+        # institutions of their own, those the search finds when there is one
+        # ("dinsos maros": Maros); any other through the region filter.
+        offered = ReferralInstitution.objects.active()
+        if valid and form.cleaned_data.get("q"):
+            offered = offered.search(form.cleaned_data["q"])
         return super().get_context_data(
             pathway_region=pathway_region,
-            # Without a regency chosen, offer the pathways of the regencies that
-            # have institutions of their own; any other through the region filter.
-            pathway_regions=[]
-            if region
-            else ReferralInstitution.objects.active().pathway_regions(),
+            pathway_regions=[] if region else offered.pathway_regions(),
             **kwargs,
         )
 

@@ -30,9 +30,23 @@ from django.db import models
 from .text import clean_multiline_text, clean_text
 
 
-class SingleLineFormField(forms.CharField):
+class _NoSilentCutMixin:
+    """Leaves out the ``maxlength`` attribute ``forms.CharField`` puts on its
+    input: a browser cuts pasted text at ``maxlength`` without a word, so a long
+    title would be saved cut. The field's own length check still refuses it, with
+    a message that says the limit and the length ("at most 300 characters (it
+    has 312)")."""
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
+class SingleLineFormField(_NoSilentCutMixin, forms.CharField):
     """A ``forms.CharField`` whose value is ``clean_text``-ed before validation: a
-    value that is empty once cleaned is empty (and "required" when required)."""
+    value that is empty once cleaned is empty (and "required" when required). No
+    ``maxlength`` on the input (``_NoSilentCutMixin``)."""
 
     def to_python(self, value):
         value = super().to_python(value)
@@ -41,9 +55,9 @@ class SingleLineFormField(forms.CharField):
         return clean_text(value) or self.empty_value
 
 
-class MultiLineFormField(forms.CharField):
+class MultiLineFormField(_NoSilentCutMixin, forms.CharField):
     """A ``forms.CharField`` (a textarea) whose value is ``clean_multiline_text``-ed
-    before validation."""
+    before validation. No ``maxlength`` on the textarea."""
 
     def to_python(self, value):
         value = super().to_python(value)

@@ -6,7 +6,9 @@ History rows are django-simple-history's: one row per create (``+``), change
 referral institution, with the user who made it. ``history_entries`` turns rows of
 any of them into "when / who / what changed (old -> new)" lines in a fixed number
 of queries; each app says which rows belong on its pages (``trainings.history``,
-the participant and institution pages). ``deleted_records``, ``deleted_row`` and
+the participant and institution pages). ``display_value`` is how a value reads
+there and on the admin's history pages (``setara.admin_site``): "—" when empty,
+labels, names, masked NIKs. ``deleted_records``, ``deleted_row`` and
 ``reinsert`` are what each app's ``<entity>_restore`` service is built from.
 """
 
@@ -20,6 +22,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import DeletedObject
 
 from participants.normalisation import mask_nik
 
@@ -84,14 +87,28 @@ def _tracked_fields(history_model) -> list[models.Field]:
     ]
 
 
-def _display(model_field: models.Field, value, related: dict) -> str:
-    """``value`` of ``model_field`` as a person reads it."""
-    if value is None or value == "":
-        return "—"
+#: What a history shows for an empty value (None, "", no related records).
+EMPTY = "—"
+
+
+def display_value(model_field: models.Field, value, related: dict | None = None) -> str:
+    """``value`` of ``model_field`` as a person reads it, on the app's history
+    and the admin's: ``EMPTY`` for None, "", an empty list and a related record
+    that was never set; a choice's label; yes or no; a local date and time; a
+    NIK masked; a related record by name, from ``related`` (``{(model, pk):
+    record}``) when ``value`` is its key, or "#12 (deleted)" when it is gone
+    (a key not in ``related``, or simple_history's ``DeletedObject``)."""
+    if value is None or value == "" or value == [] or value == {}:
+        return EMPTY
+    if isinstance(value, DeletedObject):
+        return _deleted(value.pk)
     if model_field.name == "nik":
         return mask_nik(value)
+    if isinstance(value, models.Model):
+        return str(value)
     if model_field.is_relation:
-        return str(related.get((model_field.related_model, value), f"#{value}"))
+        found = (related or {}).get((model_field.related_model, value))
+        return _deleted(value) if found is None else str(found)
     if model_field.choices:
         return str(dict(model_field.flatchoices).get(value, value))
     if isinstance(value, bool):
@@ -101,6 +118,13 @@ def _display(model_field: models.Field, value, related: dict) -> str:
     if isinstance(value, datetime.date):
         return date_format(value, "SHORT_DATE_FORMAT")
     return str(value)
+
+
+def _deleted(pk) -> str:
+    """A related record that is gone, by its number; ``EMPTY`` without one."""
+    if pk is None:
+        return EMPTY
+    return str(_("#%(number)s (deleted)") % {"number": pk})
 
 
 #: Rows of one source by the same user and action this close together are one
@@ -146,14 +170,14 @@ def _entry(row, model, label, changes, related: dict) -> HistoryEntry:
     meta = model._meta
     return HistoryEntry(
         date=row.history_date,
-        user=str(row.history_user) if row.history_user else "—",
+        user=str(row.history_user) if row.history_user else EMPTY,
         action=_ACTIONS[row.history_type],
         record=label(row),
         changes=[
             FieldChange(
                 label=str(meta.get_field(c.field).verbose_name),
-                old=_display(meta.get_field(c.field), c.old, related),
-                new=_display(meta.get_field(c.field), c.new, related),
+                old=display_value(meta.get_field(c.field), c.old, related),
+                new=display_value(meta.get_field(c.field), c.new, related),
             )
             for c in changes
         ],

@@ -33,6 +33,7 @@ from .merging import (
     participant_merge,
     participant_merge_undo,
 )
+from .pagination import ForgivingPaginationMixin
 
 SIDES = [("first", _("first")), ("second", _("second"))]
 
@@ -192,7 +193,7 @@ class ParticipantMergeView(PermissionRequiredMixin, TemplateView):
         )
 
 
-class MergeListView(PermissionRequiredMixin, ListView):
+class MergeListView(PermissionRequiredMixin, ForgivingPaginationMixin, ListView):
     """The merges made, newest first, with an Undo button for admins."""
 
     permission_required = "participants.view_participantmerge"

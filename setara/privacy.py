@@ -12,6 +12,7 @@ enrolments and attendance.
 """
 
 import datetime
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.admin.models import LogEntry
@@ -28,11 +29,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import DetailView
 
+from certificates.models import Certificate
+from certificates.services import certificates_withdraw_erased
 from participants.models import ExportLog, Participant, ParticipantMerge
 from participants.normalisation import normalise_name
 from registrations.models import Registration
 from trainings.models import Attendance, Enrolment
 
+from .erasure_files import person_files_delete
 from .export_log import export_log_record_request
 
 #: Participant fields that identify or contact a person, emptied on erasure.
@@ -46,6 +50,16 @@ ERASED_FIELDS = {
     "village_region_id": None,
     "position": "",
 }
+
+#: What an access request shows of each of the person's certificates.
+CERTIFICATE_FIELDS = [
+    "number",
+    "name",
+    "enrolment_id",
+    "issued_at",
+    "revoked_at",
+    "revoke_reason",
+]
 
 #: What replaces an erased value inside other records (export-log filters).
 ERASED_MARK = "[erased]"
@@ -104,7 +118,11 @@ def _erase_merge_records(participant: Participant, erased: dict) -> None:
 
 
 #: Exports of one training's people, whose log filters hold the training's ``pk``.
-TRAINING_EXPORTS = ["trainings:export_participants", "trainings:signin_sheet_pdf"]
+TRAINING_EXPORTS = [
+    "trainings:export_participants",
+    "trainings:signin_sheet_pdf",
+    "certificates:issue_all",
+]
 
 
 def _export_logs_mentioning(participant: Participant, identifiers: list[str]):
@@ -227,7 +245,8 @@ def participant_personal_data(participant: Participant) -> dict:
     """Everything held about ``participant``, as a JSON-ready dict: ``participant``
     (every field), ``agency``, ``enrolments`` (training, role, attendance per day),
     ``history`` (the person's record and their enrolments and attendance, each row
-    with date, type + ~ -, user and field values) and ``export_log`` (exports whose
+    with date, type + ~ -, user and field values), ``certificates`` (number, name
+    as printed, training, issued and revoked) and ``export_log`` (exports whose
     filters name them, and exports of the people of a training they are in).
     Dates are ISO 8601; a fixed number of queries."""
     logs = _export_logs_mentioning(participant, _identifiers(participant))
@@ -236,6 +255,12 @@ def participant_personal_data(participant: Participant) -> dict:
         **_person_data(participant),
         "enrolments": _enrolment_data(participant),
         "registrations": _registration_data(participant),
+        "certificates": [
+            _row(certificate, CERTIFICATE_FIELDS)
+            for certificate in Certificate.objects.filter(
+                _records(participant, "enrolment__participant_id")
+            ).order_by("issued_at", "id")
+        ],
         "history": _history_data(participant),
         "export_log": [
             {
@@ -277,8 +302,67 @@ def _scrub(value, identifiers: list[str]):
     return value
 
 
+@dataclass
+class ErasureResult:
+    """What ``participant_erase`` did. Removed: ``registrations`` (the person's
+    self-registrations), ``uploads`` (pending uploads of their trainings) and the
+    files deleted from storage, ``upload_files`` and ``export_files``
+    (``setara.erasure_files``). Kept without personal data, for the reports:
+    ``enrolments`` and ``attendance`` (marks, present or absent)."""
+
+    participant: Participant
+    registrations: int = 0
+    uploads: int = 0
+    upload_files: int = 0
+    export_files: int = 0
+    enrolments: int = 0
+    attendance: int = 0
+
+    @property
+    def files(self) -> int:
+        """Files deleted from storage: the uploads' and the exports'."""
+        return self.upload_files + self.export_files
+
+    def summary(self) -> str:
+        """The counts as one sentence, in the active language."""
+        return gettext(
+            "Removed: self-registrations %(registrations)s; sign-in sheets uploaded "
+            "and not yet imported %(uploads)s; files (uploads and exports) "
+            "%(files)s. Kept without personal data: enrolments %(enrolments)s; "
+            "attendance marks %(attendance)s."
+        ) % {
+            "registrations": self.registrations,
+            "uploads": self.uploads,
+            "files": self.files,
+            "enrolments": self.enrolments,
+            "attendance": self.attendance,
+        }
+
+
+def _trainings_of(record_ids) -> set[int]:
+    """The ids of the trainings the person's records (``record_ids``) are or
+    were enrolled in (from the enrolments' history: removals included) or
+    registered for."""
+    enrolled = Enrolment.history.filter(participant_id__in=record_ids)
+    registered = Registration.objects.filter(participant_id__in=record_ids)
+    return set(enrolled.values_list("training_id", flat=True)) | set(
+        registered.values_list("training_id", flat=True)
+    )
+
+
+def _kept_counts(record_ids) -> dict[str, int]:
+    """``{"enrolments", "attendance"}``: the person's rows that an erasure keeps,
+    without personal data (two queries)."""
+    return {
+        "enrolments": Enrolment.objects.filter(participant_id__in=record_ids).count(),
+        "attendance": Attendance.objects.filter(
+            enrolment__participant_id__in=record_ids
+        ).count(),
+    }
+
+
 @transaction.atomic
-def participant_erase(*, participant: Participant, user) -> Participant:
+def participant_erase(*, participant: Participant, user) -> ErasureResult:
     """Erase ``participant``'s personal data on their request, for good.
 
     The name becomes "Erased participant #<id>"; phone, email, NIK, birth date and
@@ -287,7 +371,11 @@ def participant_erase(*, participant: Participant, user) -> Participant:
     ``erased_at`` is set. Names in the admin's action log, values in export-log
     filters and the values kept by merges are blanked too. Sex, disability,
     agency, enrolments and attendance stay, so past reports keep their anonymous
-    counts. Their self-registrations are deleted. Raises nothing for an already
+    counts. Their self-registrations are deleted; their certificates are revoked
+    and their printed name removed. Files that may hold them go too, once this
+    commits: the pending uploads of their trainings and the personal export
+    files (``setara.erasure_files``). Returns an ``ErasureResult`` (what was
+    removed and kept, counted). Raises nothing for an already
     erased person (it erases again, which is harmless).
     """
     identifiers = _identifiers(participant)
@@ -311,10 +399,16 @@ def participant_erase(*, participant: Participant, user) -> Participant:
     # The public form's records of the person hold their name, phone and NIK as
     # typed: deleted (their check-ins with them; attendance stays). A waiting
     # registration that only looked like them keeps its data, not the link.
-    Registration.objects.filter(participant_id__in=record_ids).delete()
+    training_ids = _trainings_of(record_ids)  # before their registrations go
+    _count, deleted = Registration.objects.filter(
+        participant_id__in=record_ids
+    ).delete()
     Registration.objects.filter(match_id__in=record_ids).update(
         match=None, match_reason=""
     )
+    # Their certificates are revoked and the printed name removed (also from the
+    # certificates' history): the verification page then says "withdrawn".
+    certificates_withdraw_erased(participant_ids=record_ids, user=user)
 
     # str() of a participant, enrolment or attendance holds the name, and the
     # admin's action log keeps it in object_repr and change_message.
@@ -342,7 +436,12 @@ def participant_erase(*, participant: Participant, user) -> Participant:
         filters = _scrub(log.filters, identifiers)
         if filters != log.filters:
             ExportLog.objects.filter(pk=log.pk).update(filters=filters)
-    return participant
+    return ErasureResult(
+        participant=participant,
+        registrations=deleted.get(Registration._meta.label, 0),
+        **person_files_delete(training_ids=training_ids),
+        **_kept_counts(record_ids),
+    )
 
 
 class ParticipantAccessRequestView(PermissionRequiredMixin, DetailView):
@@ -384,7 +483,7 @@ class ParticipantEraseView(PermissionRequiredMixin, DetailView):
 
     def post(self, request, *args, **kwargs):
         participant = self.get_object()
-        participant_erase(participant=participant, user=request.user)
+        result = participant_erase(participant=participant, user=request.user)
         messages.success(
             request,
             _(
@@ -393,6 +492,7 @@ class ParticipantEraseView(PermissionRequiredMixin, DetailView):
             )
             % {"id": participant.pk},
         )
+        messages.info(request, result.summary())
         return redirect(participant)
 
 

@@ -35,11 +35,18 @@ _READ_HISTORY = [
 #: undo a merge or merge agencies (that re-points the referral directory).
 _MERGE_PARTICIPANTS = ["merge_participant", "view_participantmerge"]
 
+#: Staff issue and print certificates; coordinators also revoke them and read
+#: their history (certificates app).
+_ISSUE_CERTIFICATES = ["view_certificate", "add_certificate"]
+_REVOKE_CERTIFICATES = ["revoke_certificate", "view_historicalcertificate"]
+
 #: Role name -> permission codenames (``None`` means every permission).
 ROLE_PERMISSIONS: dict[str, list[str] | None] = {
-    PROGRAMME_STAFF: _RECORD_TRAININGS,
+    PROGRAMME_STAFF: [*_RECORD_TRAININGS, *_ISSUE_CERTIFICATES],
     COORDINATOR: [
         *_RECORD_TRAININGS,
+        *_ISSUE_CERTIFICATES,
+        *_REVOKE_CERTIFICATES,
         *_READ_HISTORY,
         "export_personal_data",
         *_MERGE_PARTICIPANTS,

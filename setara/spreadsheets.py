@@ -21,9 +21,11 @@ ones stream straight back to the browser (``SpreadsheetExportMixin``).
 Cells are written safely: a text cell that starts with ``=``, ``+``, ``-``, ``@``, a
 tab or a carriage return stays text and is never run as a formula (OWASP, "CSV
 Injection"). In .xlsx the cell is written as a string (never a formula: XlsxWriter's
-``strings_to_formulas`` is off) with Excel's quote prefix; in
-.csv it gets a leading apostrophe, which Excel and LibreOffice hide and treat as
-"this is text". Numbers and dates keep their types.
+``strings_to_formulas`` is off) with Excel's quote prefix; in .csv it gets a
+leading apostrophe, which the spreadsheet shows (a .csv has no other way to say
+"text"). Numbers and dates keep their types. A .csv of the app's exports follows
+the interface language (``;`` and decimal commas in Indonesian), and its text
+columns keep phone numbers and NIK whole: ``setara.csv_dialects`` says how.
 
 Stored text never breaks a file: characters XML 1.0 does not allow (control
 characters other than tab, newline and carriage return, which openpyxl refuses with
@@ -42,11 +44,14 @@ import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
 from import_export.formats import base_formats
 
+from .admin_imports import csv_dataset, xlsx_dataset
+from .csv_dialects import CSV_PLAIN, CsvDialect, csv_dialect, text_formula
 from .export_log import export_log_record_request
 
 #: First characters that make a spreadsheet read a cell as a formula.
@@ -89,7 +94,9 @@ class Table:
     numbers and NIK, so Excel keeps their leading 0 and all 16 digits;
     ``formats`` maps a column index to an Excel number format (``MONTH_FORMAT``);
     other dates get ``DATE_FORMAT``; ``widths`` are column widths in Excel's
-    character units (by default, from the header's length).
+    character units (by default, from the header's length). A ``cover`` says what
+    the file holds (such as the filters it was made with); an .xlsx opens on the
+    first sheet that is not one.
     """
 
     title: str
@@ -98,6 +105,7 @@ class Table:
     text_columns: frozenset[int] = field(default_factory=frozenset)
     formats: dict[int, str] = field(default_factory=dict)
     widths: Sequence[int] = ()
+    cover: bool = False
 
 
 def cell_safe(value):
@@ -113,18 +121,31 @@ def is_formula_like(value) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
 
 
-def csv_value(value):
+def csv_value(value, dialect: CsvDialect = CSV_PLAIN):
     """A cell for the .csv writer: formula-like text gets a leading apostrophe,
-    dates become 18/10/2023, None an empty cell; characters no spreadsheet may hold
-    are removed (``cell_safe``)."""
+    floats and Decimals take ``dialect``'s decimal mark, dates its date form
+    (18/10/2023), None is an empty cell; characters no spreadsheet may hold are
+    removed (``cell_safe``)."""
     if value is None:
         return ""
     value = cell_safe(value)
+    if type(value) is float or isinstance(value, decimal.Decimal):
+        return dialect.number(value)
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
+        return dialect.date(value)
     if is_formula_like(value):
         return "'" + value
     return value
+
+
+def csv_text_value(value, dialect: CsvDialect = CSV_PLAIN):
+    """A cell of a text column (phone, NIK, code) for the .csv writer: ``="…"``
+    when a spreadsheet would read it as a number (``csv_dialects.text_formula``),
+    else as ``csv_value``."""
+    if value is None:
+        return ""
+    text = cell_safe(str(value))
+    return text_formula(text) or csv_value(text, dialect)
 
 
 #: Text an .xlsx cell cannot hold as it is: ``ILLEGAL_CHARACTERS_RE`` plus the
@@ -259,7 +280,8 @@ def _sheet_title(title: str, used: set[str]) -> str:
 
 def write_xlsx(tables: Iterable[Table], out, *, progress=None) -> int:
     """Write ``tables`` as one sheet each to ``out`` (a path or a seekable binary
-    file, left open); returns the number of rows written (headers not counted).
+    file, left open); returns the number of rows written (headers and covers'
+    rows not counted).
 
     The header row is bold and frozen, so it stays in view while scrolling.
     ``progress``, if given, is called with the rows written so far (all sheets
@@ -269,7 +291,7 @@ def write_xlsx(tables: Iterable[Table], out, *, progress=None) -> int:
     workbook = xlsxwriter.Workbook(out, XLSX_OPTIONS)
     bold = workbook.add_format({"bold": True})
     used: set[str] = set()
-    written = 0
+    written, opening = 0, None
     try:
         for table in tables:
             sheet = workbook.add_worksheet(_sheet_title(table.title, used))
@@ -280,9 +302,16 @@ def write_xlsx(tables: Iterable[Table], out, *, progress=None) -> int:
                     width = table.widths[index]
                 sheet.set_column(index, index, width)
                 sheet.write_string(0, index, cell_safe(str(label)), bold)
+            if table.cover:  # its rows are not counted
+                _SheetWriter(workbook, sheet, table).write_rows(1, None, 0)
+                continue
             written = _SheetWriter(workbook, sheet, table).write_rows(
                 1, progress, written
             )
+            if opening is None:
+                opening = sheet
+        if opening is not None:
+            opening.activate()  # after the covers: the file opens on the data
     finally:
         workbook.close()  # also removes its temporary files
     if progress is not None:
@@ -297,19 +326,29 @@ class _Echo:
         return value
 
 
-def _csv_lines(tables: Iterable[Table], progress=None) -> Iterator[str]:
+def _csv_lines(tables: Iterable[Table], progress, dialect) -> Iterator[str]:
     """The lines of ``iter_csv``; ``progress`` is called with the data rows
     written so far every ``PROGRESS_EVERY`` rows and once at the end."""
     tables = list(tables)
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), delimiter=dialect.delimiter)
     written = 0
     yield "\ufeff"
     for table in tables:
         if len(tables) > 1:
             yield writer.writerow([csv_value(table.title)])
         yield writer.writerow([csv_value(label) for label in table.header])
+        text = table.text_columns
         for row in table.rows:
-            yield writer.writerow([csv_value(value) for value in row])
+            yield writer.writerow(
+                [
+                    csv_text_value(value, dialect)
+                    if text and index in text
+                    else csv_value(value, dialect)
+                    for index, value in enumerate(row)
+                ]
+            )
+            if table.cover:
+                continue
             written += 1
             if progress is not None and not written % PROGRESS_EVERY:
                 progress(written)
@@ -319,14 +358,15 @@ def _csv_lines(tables: Iterable[Table], progress=None) -> Iterator[str]:
         progress(written)
 
 
-def iter_csv(tables: Iterable[Table]) -> Iterator[str]:
+def iter_csv(tables: Iterable[Table], *, dialect=CSV_PLAIN) -> Iterator[str]:
     """Yield the lines of a .csv of ``tables``: starting with a byte-order mark so
     Excel reads UTF-8; when there are several tables, each starts with its title
-    on a line of its own and ends with an empty line."""
-    return _csv_lines(tables)
+    on a line of its own and ends with an empty line. ``dialect``: separator,
+    decimal mark and dates (the app's exports pass ``csv_dialect()``)."""
+    return _csv_lines(tables, None, dialect)
 
 
-def write_csv(tables: Iterable[Table], out, *, progress=None) -> int:
+def write_csv(tables: Iterable[Table], out, *, progress=None, dialect=CSV_PLAIN):
     """Write ``tables`` as UTF-8 .csv (byte-order mark first, lines as
     ``iter_csv``) to ``out``, a binary file left open; returns the number of data
     rows written (headers and titles not counted). ``progress`` as ``write_xlsx``.
@@ -339,7 +379,7 @@ def write_csv(tables: Iterable[Table], out, *, progress=None) -> int:
             progress(written)
 
     buffer = []
-    for line in _csv_lines(tables, count):
+    for line in _csv_lines(tables, count, dialect):
         buffer.append(line)
         if len(buffer) >= 500:
             out.write("".join(buffer).encode("utf-8"))
@@ -361,22 +401,31 @@ def xlsx_response(tables: Iterable[Table], filename: str) -> FileResponse:
         spool.close()
         raise
     spool.seek(0)
-    return FileResponse(
-        spool,
-        as_attachment=True,
-        filename=filename,
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    response = FileResponse(spool, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment_header(filename)
+    return response
 
 
-def csv_response(tables: Iterable[Table], filename: str) -> StreamingHttpResponse:
-    """An attachment response streaming ``tables`` as UTF-8 .csv."""
+def csv_response(
+    tables: Iterable[Table], filename: str, *, dialect=CSV_PLAIN
+) -> StreamingHttpResponse:
+    """An attachment response streaming ``tables`` as UTF-8 .csv in ``dialect``."""
     response = StreamingHttpResponse(
-        (line.encode("utf-8") for line in iter_csv(tables)),
+        (line.encode("utf-8") for line in iter_csv(tables, dialect=dialect)),
         content_type="text/csv; charset=utf-8",
     )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = attachment_header(filename)
     return response
+
+
+def attachment_header(filename: str) -> str:
+    """The Content-Disposition of a download named ``filename``: ``filename`` in
+    ASCII (characters outside it dropped) and RFC 6266's ``filename*`` in UTF-8,
+    which browsers prefer. The exports' names are ASCII slugs already."""
+    plain = filename.encode("ascii", "ignore").decode().replace('"', "")
+    plain = plain.replace("\\", "")
+    encoded = quote(filename, safe="")
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{encoded}"
 
 
 class SpreadsheetExportMixin:
@@ -411,13 +460,17 @@ class SpreadsheetExportMixin:
             export_log_record_request(self.request, row_count=self.get_row_count())
         name = f"{self.get_filename()}.{fmt}"
         if fmt == "csv":
-            return csv_response(tables, name)
+            return csv_response(tables, name, dialect=csv_dialect())
         return xlsx_response(tables, name)
 
 
 class SafeXLSX(base_formats.XLSX):
     """django-import-export's .xlsx format, exporting through ``write_xlsx`` so an
-    admin export is formula-safe like every other file (import is unchanged)."""
+    admin export is formula-safe like every other file, and importing the active
+    sheet within the upload limits (``setara.admin_imports.xlsx_dataset``)."""
+
+    def create_dataset(self, in_stream):
+        return xlsx_dataset(in_stream)
 
     def export_data(self, dataset, **kwargs) -> bytes:
         buffer = io.BytesIO()
@@ -427,7 +480,11 @@ class SafeXLSX(base_formats.XLSX):
 
 class SafeCSV(base_formats.CSV):
     """django-import-export's .csv format, exporting through ``iter_csv`` (formula
-    guard, UTF-8 with a byte-order mark for Excel); import is unchanged."""
+    guard, UTF-8 with a byte-order mark for Excel), and importing within the
+    upload limits (``setara.admin_imports.csv_dataset``)."""
+
+    def create_dataset(self, in_stream, **kwargs):
+        return csv_dataset(in_stream)
 
     def export_data(self, dataset, **kwargs) -> str:
         return "".join(iter_csv([Table(dataset.title or "", dataset.headers, dataset)]))

@@ -34,6 +34,17 @@ BLANK_LOOKING = frozenset(
     + "".join(chr(c) for c in range(0xFE00, 0xFE10))
     + "".join(chr(c) for c in range(0xE0100, 0xE01F0))
 )
+
+
+def is_noncharacter(char: str) -> bool:
+    """Whether ``char`` (one character) is a Unicode noncharacter (Unicode
+    Standard, section 23.7): U+FDD0-U+FDEF and the last two code points of every
+    plane (U+FFFE, U+FFFF, U+1FFFE...). They are never text, and XML 1.0 refuses
+    U+FFFE and U+FFFF, so a .docx or .xlsx could not hold them."""
+    code = ord(char)
+    return 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+
+
 #: What a multi-line value keeps of the control characters.
 KEPT_IN_MULTILINE = frozenset({"\n", "\t"})
 
@@ -50,14 +61,15 @@ def _is_plain(text: str) -> bool:
 
 def _drop_invisible(text: str, *, keep: frozenset[str] = frozenset()) -> str:
     """``text`` with whitespace made a space and the ``REMOVED_CATEGORIES``
-    characters removed; characters in ``keep`` stay as they are."""
+    characters, blank-looking characters and noncharacters removed; characters
+    in ``keep`` stay as they are."""
     chars = []
     for char in text:
         if char in keep:
             chars.append(char)
         elif char.isspace():
             chars.append(" ")
-        elif char in BLANK_LOOKING:
+        elif char in BLANK_LOOKING or is_noncharacter(char):
             continue
         elif unicodedata.category(char).startswith("M") and (
             not chars or chars[-1].isspace()

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
@@ -15,16 +14,12 @@ def favicon(request):
     return redirect(static("favicon.svg"), permanent=True)
 
 
-admin.site.site_header = _("SETARA administration")
-admin.site.site_title = _("SETARA administration")
-admin.site.index_title = _("Records, referral directory and users")
-admin.site.site_url = "/"
-
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("", RedirectView.as_view(pattern_name="trainings:list"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("accounts.urls")),
     # Open without logging in: the login page has the language switch too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("trainings/deleted/", include("setara.restore")),
@@ -36,5 +31,7 @@ urlpatterns = [
     path("regions/", include("regions.urls")),
     path("jobs/", include("jobs.urls")),
     path("", include("registrations.urls")),
+    path("", include("certificates.urls")),
+    # The Admin role only (setara/admin_site.py).
     path("admin/", admin.site.urls),
 ]

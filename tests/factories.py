@@ -226,3 +226,20 @@ class RegistrationFactory(DjangoModelFactory):
     phone = factory.Sequence(lambda n: f"+62812{n:08d}")
     consent_version = "2026-12-v1"
     consented_at = factory.LazyFunction(lambda: datetime.datetime.now(tz=datetime.UTC))
+
+
+class CertificateFactory(DjangoModelFactory):
+    """A certificate of a new participant enrolment, issued now, numbered as
+    ``certificates.services.certificate_number`` numbers them (tests of the rule
+    issue through the service instead)."""
+
+    class Meta:
+        model = "certificates.Certificate"
+
+    enrolment = factory.SubFactory(EnrolmentFactory)
+    serial = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(
+        lambda o: f"SETARA/2023/{o.enrolment.training_id:04d}/{o.serial:03d}"
+    )
+    name = factory.LazyAttribute(lambda o: o.enrolment.participant.full_name)
+    issued_at = factory.LazyFunction(lambda: datetime.datetime.now(tz=datetime.UTC))

@@ -37,8 +37,17 @@ def _snapshot():
 @pytest.mark.django_db(transaction=True)
 def test_dumpdata_then_loaddata_into_an_empty_database_loses_nothing(tmp_path):
     call_command("load_demo", stdout=io.StringIO())
+    # Line breaks typed on Windows (CR LF) or pasted (CR, U+2028) are stored as LF:
+    # XML readers turn CR LF into LF, so a stored CR would not survive the reload.
+    from trainings.models import Training
+
+    training = Training.objects.get()
+    training.objectives = "Tujuan 1\r\nTujuan 2\rTujuan 3\u2028\r\n\r\nCatatan\takhir"
+    training.save()
     before = _snapshot()
     assert len(before["trainings.Attendance"]) == 57
+    objectives = before["trainings.Training"][0]["objectives"]
+    assert objectives == "Tujuan 1\nTujuan 2\nTujuan 3\n\n\nCatatan\takhir"
 
     # XML keeps timestamps to the microsecond; Django's JSON encoder cuts them to
     # milliseconds.

@@ -25,6 +25,7 @@ from gunicorn.config import Config
 from gunicorn.glogging import Logger
 
 from setara.error_reports import HidePersonalDataLogFilter, traceback_without_messages
+from tests.auth import login
 from tests.factories import TrainingFactory, UserFactory
 from trainings.views.records import TrainingEnrolView
 
@@ -78,7 +79,7 @@ def failing_client(monkeypatch, settings, staff_user):
     monkeypatch.setattr(TrainingEnrolView, "post", failing_post)
     client = Client(raise_request_exception=False)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    client.force_login(staff_user)
+    login(client, staff_user)
     return client
 
 
@@ -190,7 +191,7 @@ def test_404_page_shows_nothing_from_the_request(staff_client):
 def test_403_page_for_a_user_without_a_role(client):
     user = UserFactory()
     user.groups.clear()
-    client.force_login(user)
+    login(client, user)
     response = client.get(reverse("trainings:list") + "?q=" + SEARCHED)
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert "403.html" in [t.name for t in response.templates]

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from regions.forms import RegionField
+from setara.admin_site import HistoryAdmin
 
 from .forms import VENUE_LEVELS
 from .models import Attendance, Enrolment, ImportUpload, Topic, Training
@@ -24,7 +24,7 @@ class EnrolmentInline(admin.TabularInline):
 
 
 @admin.register(Training)
-class TrainingAdmin(SimpleHistoryAdmin):
+class TrainingAdmin(HistoryAdmin):
     list_display = ["title", "start_date", "end_date", "region", "participant_count"]
     # Only the regions trainings were held in: never a sidebar of 91,599 regions.
     list_filter = [
@@ -73,7 +73,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(SimpleHistoryAdmin):
+class EnrolmentAdmin(HistoryAdmin):
     list_display = ["participant", "training", "role"]
     list_filter = ["role", "training"]
     search_fields = ["participant__full_name", "training__title"]
@@ -83,7 +83,7 @@ class EnrolmentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(SimpleHistoryAdmin):
+class AttendanceAdmin(HistoryAdmin):
     list_display = ["participant_name", "training_title", "date", "present"]
     list_filter = ["present", "date"]
     search_fields = ["enrolment__participant__full_name", "enrolment__training__title"]

@@ -18,8 +18,15 @@ Params and titles never hold personal data: filters, a format, a training number
 and whether personal columns were asked for. The worker checks again that the user
 who started the job may still export what it holds (``check_user``): a user who
 lost a role gets a failed job with a message, not the file.
+
+A report export starts with a cover (``filter_table``): each filter it was made
+with, as the form shows it, and when it was made. File names say what the file
+holds (``file_stem``, ``training_file_stem``), the same for a file sent straight
+back and a job's file. A .csv follows the language of the user who asked for it
+(``setara.csv_dialects``: ``;`` and decimal commas in Indonesian).
 """
 
+import datetime
 import tempfile
 from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
@@ -29,9 +36,12 @@ from django.template.defaultfilters import slugify
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from jobs.models import Job
 from jobs.runner import JobFailed, JobOutput
+from regions.models import Region
+from setara.csv_dialects import csv_dialect
 from setara.spreadsheets import XLSX_CONTENT_TYPE, Table, write_csv, write_xlsx
 
 from . import tables
@@ -55,6 +65,10 @@ PERSONAL_PERMISSION = "participants.export_personal_data"
 
 CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": "text/csv; charset=utf-8"}
 FORMATS = tuple(CONTENT_TYPES)
+#: The longest slug of one part of a file name (a title, a filter), in characters.
+NAME_PART_LENGTH = 40
+#: The longest slug of a report file name's filters together, in characters.
+NAME_FILTERS_LENGTH = 100
 
 
 # Starting a job (in the request)
@@ -181,33 +195,143 @@ def job_filterset(job: Job) -> ReportFilterSet:
     return filterset
 
 
+def filter_table(filterset: ReportFilterSet) -> Table:
+    """The cover of a report export (``Table.cover``): each filter set in the
+    valid ``filterset`` with its label and value as the form shows them ("Region",
+    "Kabupaten Maros, Sulawesi Selatan"), or "all trainings", then the date and
+    time it was made, such as "04/12/2026 10:15 WITA". Who made it is not written
+    (the export log knows)."""
+    rows = filter_rows(filterset) or [[_("Trainings"), _("all trainings")]]
+    made = timezone.localtime()
+    when = f"{date_format(made, 'SHORT_DATETIME_FORMAT')} {made.tzname()}"
+    rows.append([_("Made on"), when])
+    title = pgettext("spreadsheet", "Filter")
+    return Table(title, [title, _("Value")], rows, widths=(34, 60), cover=True)
+
+
+def filter_rows(filterset: ReportFilterSet) -> list[list[str]]:
+    """``[label, value]`` of each filter set in the valid ``filterset``, in the
+    form's order, in the active language; ``[]`` when unbound, invalid or none is
+    set."""
+    if not filterset.is_bound or not filterset.is_valid():
+        return []
+    data = filterset.form.cleaned_data
+    rows = []
+    for name, field in filterset.form.fields.items():
+        text = _shown(field, data.get(name))
+        if text:
+            rows.append([str(field.label), text])
+    return rows
+
+
+def _shown(field, value) -> str:
+    """A filter's cleaned ``value`` as its form ``field`` shows it: a period as
+    "01/01/2023 – 31/12/2023" (or from / until one day), a region by its label, a
+    choice by its name, text as typed; ``""`` when empty."""
+    if isinstance(value, slice):  # DateFromToRangeFilter
+        start, stop = (_day(value.start), _day(value.stop))
+        if start and stop:
+            return f"{start} – {stop}"
+        if start:
+            return _("from %(start)s") % {"start": start}
+        return _("until %(end)s") % {"end": stop} if stop else ""
+    if value is None or str(value).strip() == "":
+        return ""
+    if isinstance(value, Region):
+        return value.label
+    choices = {str(key): label for key, label in getattr(field, "choices", ())}
+    return str(choices.get(str(value), value)).strip()
+
+
+def _day(value) -> str:
+    """A period's end (a datetime, a date or None) as a short date, or ``""``."""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return date_format(value, "SHORT_DATE_FORMAT") if value else ""
+
+
 def file_stem(what: str, filterset: ReportFilterSet) -> str:
-    """An ASCII file name without extension for a report export: ``setara``,
-    ``what`` (a word in the active language, such as "participants"), the region
-    or training filter when set, and today's date, such as
-    ``setara-peserta-maros-2026-12-04``."""
-    data = filterset.form.cleaned_data if filterset.is_bound else {}
-    parts = ["setara", what]
+    """An ASCII file name without extension for a report export: ``what`` (a word
+    in the active language, such as "report"), the filters (region, period as
+    years or days, then the others as the form shows them; "all trainings"
+    without filters) and today's date, such as
+    ``laporan-sulawesi-selatan-2023-2026-12-04`` or
+    ``peserta-maros-20230101-20230630-aparat-penegak-hukum-2026-12-04``."""
+    valid = filterset.is_bound and filterset.is_valid()
+    data = filterset.form.cleaned_data if valid else {}
+    parts = []
     if data.get("region"):
-        parts.append(data["region"].name)
-    if data.get("training"):
-        parts += [_("training"), data["training"][:40]]
-    return _stem(parts)
+        parts.append(region_short_name(data["region"]))
+    if data.get("period"):
+        parts.append(_period_words(data["period"]))
+    for name, field in filterset.form.fields.items():
+        if name in ("region", "period") or not data.get(name):
+            continue
+        text = _shown(field, data[name]).split(" (")[0]  # "OCSEA (...)": "OCSEA"
+        parts.append(f"{_('training')} {text}" if name == "training" else text)
+    filters = _cut("-".join(filter(None, map(_slug, parts))), NAME_FILTERS_LENGTH)
+    return _stem([what, filters or _("all trainings")], timezone.localdate())
+
+
+def _period_words(period: slice) -> str:
+    """The period of a file name: "2023" or "2022-2023" for whole years, else its
+    days as "20230115 20230630" ("from 20230115", "until 20230630")."""
+    start, stop = (
+        value.date() if isinstance(value, datetime.datetime) else value
+        for value in (period.start, period.stop)
+    )
+    whole_years = start and stop and (start.month, start.day) == (1, 1)
+    if whole_years and (stop.month, stop.day) == (12, 31):
+        years = sorted({start.year, stop.year})
+        return " ".join(str(year) for year in years)
+    start, stop = (day and day.strftime("%Y%m%d") for day in (start, stop))
+    if start and stop:
+        return f"{start} {stop}"
+    if start:
+        return _("from %(start)s") % {"start": start}
+    return _("until %(end)s") % {"end": stop} if stop else ""
+
+
+def region_short_name(region: Region) -> str:
+    """A region's name as a file name says it: "Kabupaten Maros" -> "Maros"
+    (a city keeps "Kota": Kota Bima is not Kabupaten Bima)."""
+    return region.name.removeprefix("Kabupaten ")
 
 
 def training_file_stem(what: str, training: Training) -> str:
-    """The file name without extension of one training's export, by the scheme of
-    ``file_stem``: ``setara``, ``what`` (a word in the active language), the word
-    "training" and the start of the training's title, and today's date, such as
-    ``setara-peserta-pelatihan-pelatihan-pencegahan-kekerasan-2026-12-04``; the
-    same for the file sent straight back and the job's file."""
-    return _stem(["setara", what, _("training"), training.title[:40]])
+    """The ASCII file name without extension of any file of one training:
+    ``what`` (a word in the active language), the start of the title (at most
+    ``NAME_PART_LENGTH`` characters, cut between words), the region unless the
+    title names it, and the training's start date, such as
+    ``peserta-pelatihan-ocsea-maros-2023-10-18``; the same for the file sent
+    straight back and the job's file, whenever it is made. Reads the training's
+    region (a query unless it was selected with the training)."""
+    title = _slug(training.title)
+    region = _slug(region_short_name(training.region))
+    parts = [what, title]
+    if region and f"-{region}-" not in f"-{title}-":
+        parts.append(region)
+    return _stem(parts, training.start_date)
 
 
-def _stem(parts: list[str]) -> str:
-    """``parts`` and today's date, slugified (ASCII) and joined with "-"."""
-    parts = [*parts, timezone.localdate().isoformat()]
-    return "-".join(filter(None, (slugify(part) for part in parts)))[:150]
+def _slug(text: str) -> str:
+    """``text`` as an ASCII slug of at most ``NAME_PART_LENGTH`` characters."""
+    return _cut(slugify(text), NAME_PART_LENGTH)
+
+
+def _cut(slug: str, length: int) -> str:
+    """``slug`` cut to ``length`` characters, between words when it has any."""
+    if len(slug) <= length:
+        return slug
+    head = slug[: length + 1]
+    return (head.rsplit("-", 1)[0] if "-" in head else slug[:length]).strip("-")
+
+
+def _stem(parts: list[str], day: datetime.date) -> str:
+    """``parts`` slugified (ASCII; empty ones left out) and ``day``, joined with
+    "-"."""
+    slugs = [slugify(part) for part in parts]
+    return "-".join(filter(None, [*slugs, day.isoformat()]))
 
 
 def spreadsheet_output(
@@ -221,8 +345,10 @@ def spreadsheet_output(
         raise JobFailed(_("Unknown file format: %(fmt)s.") % {"fmt": fmt})
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (job_run copies, then drops it)
     try:
-        writer = write_csv if fmt == "csv" else write_xlsx
-        writer(table_list, spool, progress=progress)
+        if fmt == "csv":  # in the language of the job (csv_dialects)
+            write_csv(table_list, spool, progress=progress, dialect=csv_dialect())
+        else:
+            write_xlsx(table_list, spool, progress=progress)
     except BaseException:
         spool.close()
         raise
@@ -232,25 +358,28 @@ def spreadsheet_output(
 
 
 def report_tables_work(job: Job, progress) -> JobOutput:
-    """The report's tables for the job's filters (a sheet each in .xlsx)."""
+    """The report's tables for the job's filters (a sheet each in .xlsx), after
+    the cover with the filters."""
     check_user(job, REPORT_PERMISSIONS)
     filterset = job_filterset(job)
-    table_list = tables.report_tables(filterset.qs)
+    table_list = [filter_table(filterset), *tables.report_tables(filterset.qs)]
     stem = file_stem(_("report"), filterset)
     return spreadsheet_output(table_list, job.params["fmt"], stem, progress)
 
 
 def report_participants_work(job: Job, progress) -> JobOutput:
-    """The people of the job's filters, one row each; personal columns when the
-    job asked for them (and its user still may). Counts them first, so the job's
-    page reads "N of M" (the request that started the job does not count)."""
+    """The people of the job's filters, one row each, after the cover with the
+    filters; personal columns when the job asked for them (and its user still
+    may). Counts them first, so the job's page reads "N of M" (the request that
+    started the job does not count)."""
     personal = bool(job.params.get("personal"))
     check_user(job, participant_permissions(personal))
     filterset = job_filterset(job)
     progress(0, filterset.qs.values("participant_id").distinct().count())
     table = tables.participant_table(filterset.qs, personal=personal)
     stem = file_stem(_("participants"), filterset)
-    return spreadsheet_output([table], job.params["fmt"], stem, progress)
+    table_list = [filter_table(filterset), table]
+    return spreadsheet_output(table_list, job.params["fmt"], stem, progress)
 
 
 def _training(job: Job) -> Training:

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 from django.db.models.functions import ExtractYear
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import DateRangeField
 
 from participants.models import Agency
 from regions.filters import region_filter
@@ -46,21 +47,65 @@ class TrainingFilterSet(django_filters.FilterSet):
         return queryset.in_region(value)
 
 
+class PeriodField(DateRangeField):
+    """The report's period: two dates, either may be empty; a start after the end
+    is refused on the field, rather than giving a report of zeros."""
+
+    default_error_messages = {
+        "period_order": _(
+            "The period starts after it ends: choose a start date on or before "
+            "the end date."
+        ),
+    }
+
+    def clean(self, value):
+        period = super().clean(value)
+        start, stop = (period.start, period.stop) if period else (None, None)
+        if start and stop and start > stop:
+            raise forms.ValidationError(
+                self.error_messages["period_order"], code="period_order"
+            )
+        return period
+
+
+class PeriodFilter(django_filters.DateFromToRangeFilter):
+    """``DateFromToRangeFilter`` with ``PeriodField``."""
+
+    field_class = PeriodField
+
+
+class PeriodWidget(django_filters.widgets.DateRangeWidget):
+    """The period's two date inputs, each with its own name for screen readers
+    ("Period from", "Period to"): the field's label is the legend of a fieldset,
+    which names neither input."""
+
+    input_names = (_("Period from"), _("Period to"))
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        for subwidget, label in zip(
+            context["widget"]["subwidgets"], self.input_names, strict=True
+        ):
+            subwidget["attrs"]["aria-label"] = label
+        return context
+
+
 class ReportFilterSet(django_filters.FilterSet):
     """Filters of the report page and its exports, over participant enrolments.
 
     Period is the training's start date (``period_after`` / ``period_before``, both
-    included); region, at any level, includes everything below it (a province its
-    regencies, districts and villages); agency matches a name,
-    short name or alias (``Agency.objects.matching``) or part of a name; training is
-    a training number (as linked from a training page) or part of a title. Agency
-    and training are text fields so the form needs no query for their choices.
+    included; a start after the end is an error on the field); region, at any
+    level, includes everything below it (a province its regencies, districts and
+    villages); agency matches a name, short name or alias
+    (``Agency.objects.matching``) or part of a name; training is a training number
+    (as linked from a training page) or part of a title. Agency and training are
+    text fields so the form needs no query for their choices.
     """
 
-    period = django_filters.DateFromToRangeFilter(
+    period = PeriodFilter(
         label=_("Period (training start date)"),
         field_name="training__start_date",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        widget=PeriodWidget(attrs={"type": "date"}),
     )
     region = region_filter()
     # Topic choices are read once per page (see __init__): a ModelChoiceFilter
@@ -85,7 +130,7 @@ class ReportFilterSet(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         fields = self.form.fields
-        fields["topic"].choices = [(t.pk, t.name) for t in Topic.objects.all()]
+        fields["topic"].choices = [(t.pk, t.display_name) for t in Topic.objects.all()]
 
     def filter_region(self, queryset, name, value):
         return queryset.filter(within_q(value, "training__region"))

@@ -3,6 +3,7 @@ the upload and preview of a sign-in sheet import."""
 
 import datetime
 import hashlib
+import re
 
 from django import forms
 from django.utils.text import format_lazy
@@ -17,7 +18,9 @@ from setara.submission import SubmissionTokenFormMixin
 
 from .imports.plan import CREATE_AGENCY, ImportOptions
 from .models import Enrolment, Topic, Training
+from .scores import ScoreField, score_settings_errors
 from .services import training_save
+from .signin import MAX_BLANK_SHEET
 
 _DATE_WIDGET = {"type": "date"}
 #: Where a training can be held (``Region.Level`` values): not a province.
@@ -70,6 +73,21 @@ class TrainingForm(SubmissionTokenFormMixin, forms.ModelForm):
             "partners": forms.Textarea(attrs={"rows": 3}),
             "objectives": forms.Textarea(attrs={"rows": 5}),
         }
+        # Scores typed as people write them: "75,5" or "75.5".
+        field_classes = {"test_max_score": ScoreField, "test_pass_mark": ScoreField}
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "test_max_score" in cleaned_data:  # else its own error is shown
+            errors = score_settings_errors(
+                self.instance,
+                maximum=cleaned_data["test_max_score"],
+                pass_mark=cleaned_data.get("test_pass_mark"),
+                maximum_changed="test_max_score" in self.changed_data,
+            )
+            for name, message in errors.items():
+                self.add_error(name, message)
+        return cleaned_data
 
     def save(self, commit=True):
         """Save through ``training_save``, which raises ValidationError when new dates
@@ -114,11 +132,21 @@ class AttendanceGridForm(forms.Form):
     A cell's value is ``"<enrolment id>:<YYYY-MM-DD>"``. ``all_present`` holds a day
     whose column the user asked to tick entirely. ``cleaned_data["present"]`` becomes a
     set of ``(enrolment_id, date)`` pairs.
+
+    ``loaded`` carries the grid as the page showed it, one ``"<enrolment id>:<marks>"``
+    per row with a mark per day (``1`` present, ``0`` absent, ``-`` not recorded);
+    ``cleaned_data["loaded"]`` becomes ``{(enrolment_id, date): True/False/None}``,
+    or None when the form did not send it. A row whose marks do not match the
+    training's days makes the form invalid (the page is out of date).
     """
 
     present = forms.MultipleChoiceField(required=False)
     all_present = forms.ChoiceField(required=False)
     shown = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+    loaded = forms.Field(required=False, widget=forms.MultipleHiddenInput)
+
+    _MARKS = {True: "1", False: "0", None: "-"}
+    _MARK_VALUES = {char: mark for mark, char in _MARKS.items()}
 
     def __init__(self, *args, training: Training, enrolments: list[Enrolment], **kw):
         super().__init__(*args, **kw)
@@ -135,6 +163,33 @@ class AttendanceGridForm(forms.Form):
         ]
         self.fields["shown"].choices = [(str(e.pk), "") for e in enrolments]
         self.initial["shown"] = [str(e.pk) for e in enrolments]
+
+    def loaded_values(self) -> list[str]:
+        """The ``loaded`` values of the grid as the database holds it now."""
+        return [
+            f"{e.pk}:"
+            + "".join(self._MARKS[mark] for mark in e.attendance_marks(self.days))
+            for e in self.enrolments
+        ]
+
+    def clean_loaded(self) -> dict | None:
+        values = self.cleaned_data.get("loaded") or []
+        if not values:
+            return None
+        ids = {e.pk for e in self.enrolments}
+        loaded = {}
+        for value in values:
+            enrolment_id, _sep, marks = value.partition(":")
+            if (
+                not re.fullmatch(r"[0-9]{1,18}", enrolment_id)
+                or int(enrolment_id) not in ids
+                or len(marks) != len(self.days)
+                or any(char not in self._MARK_VALUES for char in marks)
+            ):
+                raise forms.ValidationError(_("The grid is out of date."))
+            for day, char in zip(self.days, marks, strict=True):
+                loaded[(int(enrolment_id), day)] = self._MARK_VALUES[char]
+        return loaded
 
     @staticmethod
     def cell_value(enrolment_id: int, day: datetime.date) -> str:
@@ -404,3 +459,25 @@ class ParticipantImportDecisionForm(forms.Form):
             confirmed_rows=confirmed,
             village_choices=village_choices,
         )
+
+
+class SignInSheetForm(forms.Form):
+    """The sign-in sheet's options, from the query string: a blank sheet for a
+    number of people (1 to ``MAX_BLANK_SHEET``) instead of the enrolled people,
+    and a "No. HP" column that people fill in."""
+
+    blank_for = forms.IntegerField(
+        label=_("Blank sheet for how many people"),
+        min_value=1,
+        max_value=MAX_BLANK_SHEET,
+        required=False,
+        help_text=_(
+            "Leave empty for the enrolled people, with blank rows for walk-ins "
+            "to the end of the last page."
+        ),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    phone = forms.BooleanField(
+        label=_("Add a “No. HP” column (phone number, written by each person)"),
+        required=False,
+    )

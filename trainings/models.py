@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from participants.models import Participant
 from setara.fields import MultiLineTextField, SingleLineCharField
+from setara.reference_names import TOPIC_NAMES_EN, localised_name
 from setara.submission import submission_token_constraint, submission_token_field
 
 from .dates import days_between, format_date_range
@@ -33,12 +34,18 @@ class Topic(models.Model):
         verbose_name_plural = _("topics")
 
     def __str__(self):
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language: ``name``, or the English name of a
+        seeded topic under the English interface (``setara.reference_names``)."""
+        return localised_name(self.name, self.code, TOPIC_NAMES_EN)
 
     @property
     def short_label(self) -> str:
         """The name without its explanation in brackets: "OCSEA", "Perkawinan anak"."""
-        return self.name.split(" (")[0]
+        return self.display_name.split(" (")[0]
 
 
 class Training(models.Model):

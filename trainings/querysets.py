@@ -2,7 +2,19 @@
 counting that pages and reports share (the report groupings are in ``reports``)."""
 
 from django.db import models
-from django.db.models import Count, F, Func, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    Func,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from participants.disaggregation import by_sex, counting
@@ -11,6 +23,7 @@ from participants.models import Agency, Participant
 from regions.models import within_q
 
 from .dates import DayCount
+from .knowledge_gain import KnowledgeGainMixin
 from .reports import RegionSummaryMixin
 
 #: ``Enrolment.Role.PARTICIPANT``: the role counted as a participant (facilitators
@@ -26,6 +39,18 @@ def _model(name: str) -> type[models.Model]:
     return apps.get_model("trainings", name)
 
 
+def agency_type_rank(field: str) -> Case:
+    """The place of the agency type at ``field`` (a lookup to ``Agency.type``) in
+    ``Agency.Type``'s order, the order of the report's agency-type table; no
+    agency (NULL) after every type. For ``order_by``."""
+    types = Agency.Type.values
+    return Case(
+        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(types)),
+        default=Value(len(types)),
+        output_field=models.IntegerField(),
+    )
+
+
 class TrainingQuerySet(models.QuerySet):
     def in_year(self, year: int):
         """Trainings that start in ``year``."""
@@ -38,18 +63,26 @@ class TrainingQuerySet(models.QuerySet):
 
     def with_participant_count(self):
         """Trainings annotated with ``participant_count``: their enrolments in the
-        participant role (facilitators and committee left out)."""
+        participant role (facilitators and committee left out), and the same by
+        sex, ``participants_male``, ``participants_female`` and
+        ``participants_not_recorded`` (``participants.disaggregation.by_sex``),
+        counted in the same query."""
+        counts = by_sex(
+            counting("enrolments"),
+            field="enrolments__participant__sex",
+            prefix="participants_",
+            where=Q(enrolments__role=ROLE_PARTICIPANT),
+        )
         return self.annotate(
-            participant_count=Count(
-                "enrolments", filter=Q(enrolments__role=ROLE_PARTICIPANT)
-            )
+            participant_count=counts.pop("participants_total"), **counts
         )
 
     def for_list(self):
         """Trainings with what the list page shows, in a fixed number of queries.
 
-        Each row carries ``participant_count`` (``with_participant_count()``) and its
-        region and topics, so the list runs three queries whatever its length.
+        Each row carries ``participant_count`` and its split by sex
+        (``with_participant_count()``), its region and topics, so the list runs
+        three queries whatever its length.
         """
         return (
             self.select_related("region")
@@ -67,7 +100,7 @@ class TrainingQuerySet(models.QuerySet):
         )
 
 
-class EnrolmentQuerySet(RegionSummaryMixin, models.QuerySet):
+class EnrolmentQuerySet(RegionSummaryMixin, KnowledgeGainMixin, models.QuerySet):
     def participants(self):
         """Enrolments in the participant role (not facilitators or committee)."""
         return self.filter(role=ROLE_PARTICIPANT)
@@ -211,10 +244,11 @@ class EnrolmentQuerySet(RegionSummaryMixin, models.QuerySet):
         return summary
 
     def agency_summary(self):
-        """One row per agency, by type then name: ``agency_id``, ``agency_name``,
-        ``agency_type``, and ``participations_<sex>`` enrolments for each sex suffix
-        (``_male`` ... ``_total``); participants without an agency form one row with
-        ``agency_id`` None."""
+        """One row per agency, by type in the order of the agency-type table
+        (``Agency.Type``, then no agency), then by name: ``agency_id``,
+        ``agency_name``, ``agency_type``, and ``participations_<sex>`` enrolments
+        for each sex suffix (``_male`` ... ``_total``); participants without an
+        agency form one row with ``agency_id`` None."""
         return (
             self.values(
                 agency_id=F("participant__agency"),
@@ -223,8 +257,9 @@ class EnrolmentQuerySet(RegionSummaryMixin, models.QuerySet):
             )
             .annotate(**by_sex(counting(), prefix="participations_"))
             .order_by(
-                F("agency_type").asc(nulls_last=True),
+                agency_type_rank("participant__agency__type"),
                 F("agency_name").asc(nulls_last=True),
+                "agency_id",
             )
         )
 

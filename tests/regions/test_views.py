@@ -108,6 +108,9 @@ def test_a_page_that_is_not_a_small_number_is_the_first(
     page = page.encode().decode("unicode_escape")
     first = staff_client.get(URL, {"q": "tompobulu"}).json()
     response = staff_client.get(URL, {"q": "tompobulu", "page": page})
+    if page == "\x00":  # refused before any view (setara.middleware.QueryGuard...)
+        assert response.status_code == 400
+        return
     assert response.status_code == 200
     assert response.json() == first
 

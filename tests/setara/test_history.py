@@ -18,6 +18,7 @@ from participants.models import Participant
 from referrals.models import ReferralInstitution
 from referrals.services import institutions_set_active
 from setara.history import record_history
+from tests.auth import login
 from tests.factories import (
     AttendanceFactory,
     EnrolmentFactory,
@@ -199,7 +200,7 @@ class TestHistoryList:
         participant.nik = "7309011234569999"
         participant.save()
         [change] = record_history(participant, "Participant").entries[0].changes
-        assert (change.old, change.new) == ("************0012", "************9999")
+        assert (change.old, change.new) == ("****************", "****************")
 
     def test_limit_keeps_the_latest_and_counts_all(self, training):
         for number in range(5):
@@ -243,7 +244,7 @@ class TestPages:
                 ]
             )
         )
-        client.force_login(user)
+        login(client, user)
         response = client.get(training.get_absolute_url())
         assert response.context["history"] is not None
 
@@ -276,7 +277,12 @@ class TestPages:
         many, total_many = page_queries(12)
         assert (total_few, total_many) == (1 + 1 + 2 * 4, 1 + 2 + 14 * 4)
         assert few == many
-        assert many <= 24  # 22, plus the registration desk and review panels
+        # 22, plus the registration desk and review panels (2), the second
+        # factor's device (OTPMiddleware, 1), the knowledge-gain panel (1 without
+        # scores), the activity report draft (3) and the certificates panel (2).
+        # The activity draft recounts what other panels count: issue 18's
+        # profiling is the place to share those queries.
+        assert many <= 31
 
     def test_participant_page_queries_do_not_grow_with_history(
         self, coordinator_client

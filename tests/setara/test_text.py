@@ -50,6 +50,9 @@ class TestCleanText:
             ("Jose\u0301", "José"),  # an accent on its letter stays
             ("\u2764\ufe0f Maros", "❤ Maros"),  # the emoji stays, its selector goes
             ("Andi \u0301Baso", "Andi Baso"),  # an accent after a space goes
+            ("Dinas Uji\uffff", "Dinas Uji"),  # noncharacters: XML refuses them
+            ("Di\ufffenas\ufdd0", "Dinas"),
+            ("Dinas\U0001fffe", "Dinas"),
         ],
     )
     def test_cleans(self, value, expected):

@@ -88,7 +88,10 @@ def xlsx_cells(response) -> list:
 
 def csv_cells(response) -> list:
     text = body(response).decode("utf-8")
-    return [cell for row in csv.reader(io.StringIO(text[1:])) for cell in row]
+    # Indonesian .csv files separate fields with ";" (setara.csv_dialects).
+    delimiter = ";" if text.count(";") > text.count(",") else ","
+    rows = csv.reader(io.StringIO(text[1:]), delimiter=delimiter)
+    return [cell for row in rows for cell in row]
 
 
 def assert_clean(cells):

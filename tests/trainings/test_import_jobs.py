@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from jobs.models import Job
 from participants.models import Participant
+from tests.auth import login
 from tests.factories import AgencyFactory, ParticipantFactory, TrainingFactory
 from tests.trainings.export_files import job_of
 from tests.trainings.test_import_views import confirm_data, preview_url, upload, xlsx
@@ -67,7 +68,7 @@ def server(staff_user, session_cookie=None):
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     if session_cookie is None:
-        client.force_login(staff_user)
+        login(client, staff_user)
     else:
         client.cookies[settings.SESSION_COOKIE_NAME] = session_cookie
     return client

@@ -17,6 +17,7 @@ from django.utils import translation
 
 from participants.models import Agency, AgencyAlias, Participant
 from participants.sheets import MAX_FILE_BYTES
+from tests.auth import login
 from tests.factories import (
     AgencyFactory,
     ParticipantFactory,
@@ -128,7 +129,7 @@ def test_training_page_links_to_the_import(staff_client, training):
 def test_upload_page_needs_the_permission_to_add_participants(client, training):
     user = UserFactory()
     user.groups.clear()
-    client.force_login(user)
+    login(client, user)
     response = client.get(reverse("trainings:import", args=[training.pk]))
     assert response.status_code == HTTPStatus.FORBIDDEN
 
@@ -384,7 +385,7 @@ def test_nik_is_masked_in_the_preview_for_programme_staff(staff_client, training
     url = preview_url(upload(staff_client, training, xlsx(rows)))
     content = staff_client.get(url).content.decode()
     assert "7309012345670001" not in content
-    assert "************0001" in content
+    assert "****************" in content
 
 
 def test_a_second_confirm_imports_nothing_and_says_so(staff_client, training):
@@ -445,7 +446,7 @@ def test_a_token_from_another_session_is_refused(client, staff_client, training)
         upload(staff_client, training, xlsx([["Nama", "L/P"], ["A", "P"]]))
     )
     other = UserFactory(username="other")
-    client.force_login(other)
+    login(client, other)
     response = client.get(url)
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == reverse("trainings:import", args=[training.pk])
@@ -594,7 +595,7 @@ def test_the_same_person_twice_in_the_file_is_one_problem_naming_both_rows(
     [problem] = preview.context["plan"].problems
     assert problem.row == 3
     content = preview.content.decode()
-    assert "This is the same person as row 2 (same NIK: ************0001; same " in (
+    assert "This is the same person as row 2 (same NIK: ****************; same " in (
         content
     )
     assert "7309012345670001" not in content  # programme staff see it masked

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from participants.models import Participant
+from tests.auth import login
 from tests.factories import (
     EnrolmentFactory,
     RegencyFactory,
@@ -52,7 +53,7 @@ class TestLoginRequired:
 
     def test_user_without_a_role_is_refused(self, client, django_user_model):
         user = django_user_model.objects.create_user("norole", password="x")
-        client.force_login(user)
+        login(client, user)
         assert client.get(reverse("trainings:list")).status_code == (
             HTTPStatus.FORBIDDEN
         )
@@ -178,5 +179,5 @@ class TestTrainingList:
 def test_only_admins_see_the_deleted_records_link(staff_client, admin_user, client):
     url = reverse("restore:deleted")
     assert url not in staff_client.get(reverse("trainings:list")).content.decode()
-    client.force_login(admin_user)
+    login(client, admin_user)
     assert url in client.get(reverse("trainings:list")).content.decode()

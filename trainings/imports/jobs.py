@@ -20,6 +20,7 @@ from django_tasks import task
 from jobs.models import Job
 from jobs.runner import JobFailed, JobOutput, Progress, job_run
 from jobs.services import job_start, jobs_fail_stale
+from participants.nik_access import may_see_nik
 from participants.services import registry_lock
 
 from ..models import ImportUpload, Training
@@ -133,6 +134,8 @@ def import_confirm_work(job: Job, progress: Progress) -> JobOutput:
             training=training,
             parsed=pending.parse(days=training.days),
             options=pending.options,
+            # As the preview showed it to the user who confirmed.
+            nik_visible=may_see_nik(job.created_by),
         )
         if plan.problems:
             raise JobFailed(_problems_message(plan.problems))

@@ -8,9 +8,16 @@ uploading session holds, and belongs to the user who uploaded it.
 ``PendingUpload`` is one of them, with the user's choices so far. The file's clean
 rows are kept with it, so preview and confirm do not read the file again. The
 import consumes the upload in its own transaction
-(``trainings.services.enrolments_import``), so it runs once, and deletes the file.
-Uploads older than ``settings.IMPORT_UPLOAD_EXPIRY`` are deleted, file and row,
-by ``uploads_clean_up`` (on the next upload, and by ``manage.py jobs_clean_up``).
+(``trainings.services.enrolments_import``), so it runs once, and deletes the file
+and the parsed rows (the row stays, empty, so a second confirm is told so).
+
+The file and its parsed rows hold the people of a sign-in sheet, so they live no
+longer than needed (issue 17): deleted at the confirm (above), at the preview's
+"Cancel import" (``UploadStore.discard``), after ``settings.IMPORT_UPLOAD_EXPIRY``
+(``uploads_clean_up``: on the next upload, and by ``manage.py jobs_clean_up``),
+with their training, and when a person of the training is erased
+(``setara.privacy.participant_erase``). Every one of them goes through
+``uploads_delete`` (files through ``setara.files``, after the commit).
 """
 
 from __future__ import annotations
@@ -31,6 +38,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
+
+from setara.files import files_delete, files_delete_on_commit
 
 from ..models import ImportUpload
 from .plan import ImportOptions
@@ -164,7 +173,7 @@ class UploadStore:
         try:
             row.save()
         except BaseException:
-            default_storage.delete(row.file.name)
+            files_delete([row.file.name])
             raise
         # A request that fails after this (a 500) rolls the row back and leaves
         # the file without a row: uploads_clean_up sweeps it a month later.
@@ -194,7 +203,7 @@ class UploadStore:
 
     def discard(self, pending: PendingUpload) -> None:
         """Delete the upload (row, file and parsed rows) and forget its token."""
-        _delete_uploads(ImportUpload.objects.filter(pk=pending.upload_id))
+        uploads_delete(ImportUpload.objects.filter(pk=pending.upload_id))
         self._set_tokens([t for t in self._tokens() if t != pending.token])
 
     @staticmethod
@@ -202,18 +211,16 @@ class UploadStore:
         return timezone.now() - settings.IMPORT_UPLOAD_EXPIRY
 
 
-def _delete_uploads(uploads) -> int:
-    """Delete these ImportUpload rows, then (once the deletion is committed) their
-    files; returns how many rows were deleted. A file already gone is ignored."""
-    names = [name for name in uploads.values_list("file", flat=True) if name]
-    deleted, _per_model = uploads.delete()
-
-    def delete_files():
-        for name in names:
-            default_storage.delete(name)  # a missing file is no error
-
-    transaction.on_commit(delete_files)
-    return deleted
+def uploads_delete(uploads) -> tuple[int, int]:
+    """Delete the ImportUpload rows of the queryset ``uploads`` with their parsed
+    rows (a column of the row) and, once the deletion is committed, their files
+    (``setara.files.files_delete_on_commit``: a file already gone is no error).
+    Returns ``(rows deleted, files deleted)``; an upload already imported has no
+    file left."""
+    with transaction.atomic():
+        names = list(uploads.exclude(file="").values_list("file", flat=True))
+        deleted, _per_model = uploads.delete()
+        return deleted, files_delete_on_commit(names)
 
 
 def uploads_clean_up(now: datetime.datetime) -> dict[str, int]:
@@ -239,7 +246,7 @@ def _expired_delete(now: datetime.datetime) -> int:
     expired = ImportUpload.objects.filter(
         created_at__lt=now - settings.IMPORT_UPLOAD_EXPIRY
     )
-    return _delete_uploads(expired)
+    return uploads_delete(expired)[0]
 
 
 def _old_months_sweep(cutoff: datetime.datetime) -> int:
@@ -274,8 +281,7 @@ def _tree_delete(folder: str) -> int:
     """Delete every file under ``folder`` in the default storage (and, on a
     local disk, the emptied folders); returns how many files were deleted."""
     folders, files = default_storage.listdir(folder)
-    for name in files:
-        default_storage.delete(f"{folder}/{name}")
+    files_delete(f"{folder}/{name}" for name in files)
     deleted = len(files) + sum(_tree_delete(f"{folder}/{sub}") for sub in folders)
     # Not a local disk (a bucket has no folders), or not empty: nothing to do.
     with contextlib.suppress(NotImplementedError, OSError):

@@ -23,10 +23,13 @@ from participants.matching import (
     same_person_in_file,
 )
 from participants.models import Agency, Participant
-from participants.normalisation import guess_agency_type, mask_nik, national_phone
+from participants.nik_access import nik_for_matching
+from participants.normalisation import display_phone, guess_agency_type, mask_nik
 from participants.sheets import Problem
 
 from ..models import Enrolment
+from ..scores import import_score_problems
+from .nik_conflicts import nik_conflicts
 from .rows import ImportRow, ParsedFile
 from .villages import VillageMatch, match_villages, village_key
 
@@ -171,7 +174,7 @@ class RowPlan:
     """What confirming does with one row.
 
     ``action`` is "create" (new person, enrolled), "match" (an existing person,
-    enrolled), or "enrolled" (the person is already enrolled: skipped).
+    enrolled), "enrolled" (already enrolled: skipped) or "conflict" (neither).
     ``match_reasons`` are keys of ``participants.matching.MATCH_REASONS``, strongest
     first, and ``match_reason`` the first. A match by NIK or phone is taken unless
     ``rejected``; a match on the name alone or a suggestion only when
@@ -268,7 +271,7 @@ class ImportPlan:
         return [p for p in self.rows if p.action in ("create", "match")]
 
     def summary(self) -> dict:
-        """What the training gains: enrolments by sex, and present per day."""
+        """What the training gains: enrolments by sex, present per day, scored rows."""
         enrol = self.to_enrol
         days = defaultdict(int)
         for plan in enrol:
@@ -276,7 +279,8 @@ class ImportPlan:
                 days[date] += present
         sex = [plan.match.sex if plan.action == "match" else plan.row.sex
                for plan in enrol]  # fmt: skip
-        return {**count_by_sex(sex), "days": sorted(days.items())}
+        scored = sum(bool(p.row.pre_score or p.row.post_score) for p in self.rows)
+        return {**count_by_sex(sex), "days": sorted(days.items()), "scored": scored}
 
     def fingerprint(self) -> str:
         """A digest of what confirming would do; the confirm step compares it with
@@ -292,7 +296,9 @@ class ImportPlan:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> ImportPlan:
+def plan_import(
+    *, training, parsed: ParsedFile, options: ImportOptions, nik_visible: bool = True
+) -> ImportPlan:
     """Compare clean rows with the registry and the training, applying ``options``.
 
     Agencies are resolved once per distinct name (``AgencyQuerySet.resolve``:
@@ -307,13 +313,17 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
     blocking. Each row's village is matched with the villages of the training's
     regency (``villages.match_villages``, one query), never blocking: a village
     not found or not chosen is kept as text. A few queries per thousand rows.
+    ``nik_visible`` False (a user who may not see full NIKs): rows are matched
+    with the registry without their NIKs (``participants.nik_access``), and a row
+    that would add a person with a NIK already taken is a problem naming no one
+    (``nik_conflicts``, one more query).
     """
     rows = parsed.rows
     agencies, unknown = _resolve_agencies(training, rows, options)
     villages = match_villages(training, rows, options.village_choices)
     keys = [
         MatchKeys(
-            nik=row.nik,
+            nik=nik_for_matching(row.nik, nik_visible=nik_visible),
             phone=row.phone,
             name=row.name_key,
             agency_id=getattr(agencies.get(row.agency_key), "pk", None),
@@ -324,7 +334,7 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
     in_file = same_person_in_file(
         [
             MatchKeys(
-                nik=k.nik,
+                nik=row.nik,  # the file's own NIKs: the user typed them all
                 phone=k.phone,
                 name=k.name,
                 agency_id=_file_agency(row.agency_key, agencies, unknown),
@@ -350,8 +360,10 @@ def plan_import(*, training, parsed: ParsedFile, options: ImportOptions) -> Impo
     for plan in plans:
         village = villages.get(village_key(plan.row))
         plan.village = village.region if village is not None else None
-    problems = parsed.problems + _duplicates(plans, in_file)
+    conflicts = [] if nik_visible else nik_conflicts(plans)
+    problems = parsed.problems + conflicts + _duplicates(plans, in_file)
     problems += [_name_match_problem(plan) for plan in plans if plan.undecided]
+    problems += import_score_problems(training, parsed)
     problems += [_agency_problem(a) for a in unknown.values() if a.needs_choice]
     return ImportPlan(
         training=training,
@@ -489,7 +501,7 @@ def _shown_value(reason: str, row: ImportRow) -> str:
     if reason == "nik":
         return mask_nik(row.nik)
     if reason == "phone":
-        return national_phone(row.phone)
+        return display_phone(row.phone)
     return row.full_name
 
 

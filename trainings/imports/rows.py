@@ -48,7 +48,8 @@ from participants.sheets import (
 )
 from setara.text import clean_text
 
-_TOTALS_RE = re.compile(r"^(jumlah|total|jml)\b")
+#: The first filled cell of a totals or averages row ("Jumlah", "Rata-rata").
+_TOTALS_RE = re.compile(r"^(jumlah|total|jml|rata rata|rerata|average)\b")
 
 #: Field -> the warning for a placeholder ("-", "belum ada", "0") read as empty.
 PLACEHOLDER_WARNINGS = {
@@ -82,7 +83,15 @@ def column_parsers(*, blank_sex_is_not_recorded: bool) -> dict[str, Callable]:
         "district": _text(Participant, "village"),
         "birth_date": parse_date,
         "email": parse_email,
+        # Checked against the training's maximum by the plan (trainings.scores).
+        "pre_score": _score_text,
+        "post_score": _score_text,
     }
+
+
+def _score_text(value: Any) -> str:
+    """A score cell as written ("75,5"); ``trainings.scores`` reads it."""
+    return clean_text(cell_text(value))
 
 
 @dataclass
@@ -90,7 +99,8 @@ class ImportRow:
     """One clean data row; ``row`` is the spreadsheet row number.
 
     ``attendance`` maps each training day found in the file to present (True) or
-    absent (False).
+    absent (False). ``pre_score`` and ``post_score`` are the test score cells as
+    written, checked and read by ``trainings.scores``.
     """
 
     row: int
@@ -105,6 +115,8 @@ class ImportRow:
     birth_date: datetime.date | None = None
     email: str = ""
     attendance: dict[datetime.date, bool] = field(default_factory=dict)
+    pre_score: str = ""
+    post_score: str = ""
 
     @functools.cached_property
     def name_key(self) -> str:
@@ -118,7 +130,7 @@ class ImportRow:
 
     @property
     def nik_masked(self) -> str:
-        """The NIK with all but its last four digits hidden."""
+        """The NIK with none of its digits shown (``mask_nik``)."""
         return mask_nik(self.nik)
 
     @property
@@ -139,6 +151,8 @@ class ParsedFile:
     import, such as a placeholder NIK ("belum ada") read as no NIK; each is a
     ``Problem`` whose message quotes the cell (``value`` is empty), so ``str()``
     gives "Row 7, column F (NIK): “belum ada” read as no NIK."
+    ``score_columns`` maps ``pre_score`` and ``post_score``, when the file has
+    them, to ``(column letter, header text)`` for the problems of their cells.
     """
 
     rows: list[ImportRow]
@@ -146,6 +160,7 @@ class ParsedFile:
     header: Header | None = None
     skipped_rows: list[int] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    score_columns: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         """The rows, problems and skipped rows as JSON-ready data (no header)."""
@@ -160,6 +175,7 @@ class ParsedFile:
             "problems": [dataclasses.asdict(p) for p in self.problems],
             "skipped_rows": self.skipped_rows,
             "warnings": [dataclasses.asdict(w) for w in self.warnings],
+            "score_columns": self.score_columns,
         }
 
     @classmethod
@@ -184,6 +200,8 @@ class ParsedFile:
             problems=[Problem(**p) for p in data["problems"]],
             skipped_rows=list(data["skipped_rows"]),
             warnings=[Problem(**w) for w in data.get("warnings", ())],
+            # Required: rows cached before score columns were read are read again.
+            score_columns={k: tuple(v) for k, v in data["score_columns"].items()},
         )
 
 
@@ -218,6 +236,11 @@ def parse_rows(
     parsed = ParsedFile(
         rows=[], problems=_bad_day_problems(header, days), header=header
     )
+    parsed.score_columns = {
+        name: (get_column_letter(index + 1), header.labels.get(index, ""))
+        for name, index in header.fields.items()
+        if name in ("pre_score", "post_score")
+    }
     parsers = column_parsers(blank_sex_is_not_recorded=blank_sex_is_not_recorded)
     count = 0
     for number, cells, values in _data_rows(sheet, header, start, parsed):

@@ -11,6 +11,7 @@ from django.views.generic import FormView, TemplateView
 
 from jobs.services import TooManyJobs
 from participants.models import Agency
+from participants.nik_access import may_see_nik
 from participants.services import registry_lock
 from participants.sheets import ImportFileError
 
@@ -119,7 +120,10 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
     def build_plan(self):
         parsed = self.pending.parse(days=self.training.days)
         return plan_import(
-            training=self.training, parsed=parsed, options=self.pending.options
+            training=self.training,
+            parsed=parsed,
+            options=self.pending.options,
+            nik_visible=may_see_nik(self.request.user),
         )
 
     def decision_form(self, plan, data=None):
@@ -166,6 +170,8 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
         return self.render_preview(plan)
 
     def post(self, request, *args, **kwargs):
+        if "cancel" in request.POST:
+            return self.cancel()
         if "confirm" in request.POST and (job := self.running_job()):
             # Import pressed again (a double click, Back, another server) while
             # the job imports this file: its page, without waiting for the lock.
@@ -197,6 +203,22 @@ class ParticipantImportPreviewView(TrainingImportMixin, TemplateView):
         return self.confirm(
             plan, seen=form.cleaned_data["fingerprint"], options_changed=changed
         )
+
+    def cancel(self):
+        """The preview's "Cancel import": delete the upload (its file, parsed rows
+        and row) and go back to the training. While a job imports the file: the
+        job's page; once imported: the training, saying so."""
+        if job := self.running_job():
+            return redirect("jobs:detail", job.pk)
+        pending = self.uploads.get(self.kwargs["token"], self.training.pk)
+        if pending is not None and pending.consumed:
+            self.say_already_imported()
+        elif pending is not None:
+            self.uploads.discard(pending)
+            messages.info(
+                self.request, _("Import cancelled: the uploaded file was deleted.")
+            )
+        return redirect(self.training)
 
     def running_job(self):
         """The job importing this session's upload, still waiting or running, or

@@ -7,9 +7,8 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.db.models import ProtectedError
 from django.shortcuts import redirect
-from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -26,12 +25,12 @@ from django_filters.views import FilterView
 
 from participants.forms import agency_datalist
 from participants.models import Agency, Participant
+from participants.nik_access import may_see_nik
 from participants.services import registry_lock
-from setara.export_log import export_log_record_request
+from setara.pagination import ForgivingPaginationMixin
 from setara.submission import create_once, submitted_record
 
 from ..dates import day_rows
-from ..exports import training_file_stem
 from ..filters import TrainingFilterSet
 from ..forms import (
     AttendanceGridForm,
@@ -50,7 +49,7 @@ from ..services import (
 )
 
 
-class TrainingListView(PermissionRequiredMixin, FilterView):
+class TrainingListView(PermissionRequiredMixin, ForgivingPaginationMixin, FilterView):
     permission_required = "trainings.view_training"
     filterset_class = TrainingFilterSet
     queryset = Training.objects.for_list()
@@ -154,6 +153,17 @@ class TrainingUpdateView(
     success_message = _("Training “%(title)s” saved.")
 
 
+def protected_message(error: ProtectedError) -> str:
+    """Why a record cannot be deleted: the kinds of records that must stay and
+    refer to it (issued certificates, whose verification pages stay)."""
+    kinds = sorted(
+        {str(obj._meta.verbose_name_plural) for obj in error.protected_objects}
+    )
+    return _("This cannot be deleted while %(records)s refer to it.") % {
+        "records": ", ".join(kinds)
+    }
+
+
 class TrainingDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
     permission_required = "trainings.delete_training"
     queryset = Training.objects.with_record_counts()
@@ -162,7 +172,11 @@ class TrainingDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVie
     def form_valid(self, form):
         # Through the service, so that an admin can restore the training with
         # the enrolments and attendance deleted with it.
-        training_delete(training=self.object, user=self.request.user)
+        try:
+            training_delete(training=self.object, user=self.request.user)
+        except ProtectedError as error:  # certificates issued: they stay
+            messages.error(self.request, protected_message(error))
+            return redirect(self.object)
         messages.success(self.request, self.get_success_message(form.cleaned_data))
         return redirect(self.get_success_url())
 
@@ -187,7 +201,8 @@ class TrainingEnrolView(PermissionRequiredMixin, SingleObjectMixin, TemplateView
         kwargs.setdefault("new_form", ParticipantEnrolForm(region=self.object.region))
         return super().get_context_data(
             query=query,
-            results=_search_results(query),
+            results=_search_results(query, self.request.user),
+            search_by_nik=may_see_nik(self.request.user),
             enrolled_ids=set(
                 self.object.enrolments.values_list("participant", flat=True)
             ),
@@ -228,7 +243,9 @@ class TrainingEnrolView(PermissionRequiredMixin, SingleObjectMixin, TemplateView
         # adding the same person at once, the second is shown the first's.
         registry_lock()
         form = ParticipantEnrolForm(self.request.POST, region=self.object.region)
-        matches = form.probable_matches()
+        # Staff are matched without the NIK typed (participants.nik_access): the
+        # form's NIK error says only that the NIK is taken.
+        matches = form.probable_matches(nik_visible=may_see_nik(self.request.user))
         token = form.submitted_token()
         # Read last, just before writing: a copy saved meanwhile is found here.
         saved = submitted_record(Participant, token)
@@ -276,10 +293,14 @@ class TrainingEnrolView(PermissionRequiredMixin, SingleObjectMixin, TemplateView
         return f"{url}?{urlencode({'q': query})}" if query else url
 
 
-def _search_results(query):
+def _search_results(query: str, user):
+    """The first 25 registry people matching ``query`` (None without a query):
+    by name, phone or agency, and by NIK only for a user who may see full NIKs
+    (``participants.nik_access``); for others NIK digits are ignored."""
     if not query:
         return None
-    return Participant.objects.search(query).select_related("agency")[:25]
+    people = Participant.objects.search(query, by_nik=may_see_nik(user))
+    return people.select_related("agency")[:25]
 
 
 def _enrolled_message(participant):
@@ -320,6 +341,7 @@ class AttendanceGridView(PermissionRequiredMixin, SingleObjectMixin, FormView):
                 training=self.object,
                 enrolments=form.cleaned_data["shown"],
                 present=form.cleaned_data["present"],
+                loaded=form.cleaned_data["loaded"],
                 user=self.request.user,
             )
         except AttendanceConflict:
@@ -333,7 +355,32 @@ class AttendanceGridView(PermissionRequiredMixin, SingleObjectMixin, FormView):
             )
         else:
             messages.success(self.request, _attendance_message(result))
+            if result.kept_theirs:
+                messages.warning(self.request, self._kept_theirs_message(result))
         return redirect(self.get_success_url())
+
+    def _kept_theirs_message(self, result) -> str:
+        """Which cells kept someone else's newer mark: "Name (day 2)", at most ten."""
+        names = {e.pk: e.participant.full_name for e in self.enrolments}
+        day_numbers = {day: number for number, day in enumerate(self.object.days, 1)}
+        cells = [
+            _("%(name)s (day %(number)d)")
+            % {"name": names.get(enrolment_id, "?"), "number": day_numbers[day]}
+            for enrolment_id, day in result.kept_theirs[:10]
+        ]
+        more = len(result.kept_theirs) - len(cells)
+        text = ngettext(
+            "Someone else changed %(count)d mark since you opened this grid; "
+            "their mark was kept: %(cells)s.",
+            "Someone else changed %(count)d marks since you opened this grid; "
+            "their marks were kept: %(cells)s.",
+            len(result.kept_theirs),
+        ) % {"count": len(result.kept_theirs), "cells": ", ".join(cells)}
+        if more:
+            text += " " + ngettext(
+                "And %(count)d more.", "And %(count)d more.", more
+            ) % {"count": more}
+        return text
 
     def form_invalid(self, form):
         messages.error(
@@ -359,23 +406,6 @@ def _attendance_message(result):
     ) % {"count": result.changed}
 
 
-class SignInSheetView(PermissionRequiredMixin, DetailView):
-    """The printable daftar hadir: one row per enrolled person, a signature column
-    per day, and blank rows for walk-ins."""
-
-    permission_required = ("trainings.view_training", "participants.view_participant")
-    queryset = Training.objects.select_related("region")
-    template_name = "trainings/training_signin_sheet.html"
-    blank_rows = 5
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            enrolments=self.object.enrolments.for_roster(),
-            blank_rows=range(self.blank_rows),
-            **kwargs,
-        )
-
-
 class EnrolmentDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
     """Remove a person from a training, with their attendance; the person stays in
     the registry."""
@@ -386,36 +416,14 @@ class EnrolmentDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteVi
     def get_success_url(self):
         return reverse("trainings:enrol", args=[self.object.training_id])
 
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except ProtectedError as error:  # a certificate issued: it stays
+            messages.error(self.request, protected_message(error))
+            return redirect(self.get_success_url())
+
     def get_success_message(self, cleaned_data):
         return _("%(name)s was removed from the training.") % {
             "name": self.object.participant.full_name
         }
-
-
-class SignInSheetPdfView(SignInSheetView):
-    """The sign-in sheet as an A4 landscape PDF, drawn by WeasyPrint from the same
-    table as the print view; without WeasyPrint's system libraries (Pango) it sends
-    the user to the print view with a message instead."""
-
-    template_name = "trainings/training_signin_sheet_pdf.html"
-
-    def render_to_response(self, context, **response_kwargs):
-        html = render_to_string(self.template_name, context, request=self.request)
-        try:
-            from weasyprint import HTML  # loads Pango: only when a PDF is asked for
-        except (ImportError, OSError):
-            messages.error(
-                self.request,
-                _("PDF is not available on this server; use Print instead."),
-            )
-            return redirect("trainings:signin_sheet", pk=self.object.pk)
-        pdf = HTML(string=html).write_pdf()
-        # A file of names leaves the system: record it like the other exports.
-        export_log_record_request(self.request, row_count=len(context["enrolments"]))
-        # The scheme of the other exports, in the user's language.
-        filename = f"{training_file_stem(str(_('Sign-in sheet')), self.object)}.pdf"
-        return HttpResponse(
-            pdf,
-            content_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )

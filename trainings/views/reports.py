@@ -25,7 +25,7 @@ from jobs.services import TooManyJobs, job_start
 from setara.export_log import export_log_filters
 from setara.spreadsheets import SpreadsheetExportMixin
 
-from .. import charts, exports, tables, tasks
+from .. import charts, exports, knowledge_gain, tables, tasks
 from ..models import Training
 
 
@@ -55,9 +55,11 @@ class ReportMixin:
 
 class ReportView(ReportMixin, PermissionRequiredMixin, View):
     """Sex-disaggregated report: headline measures, agency type, agency,
-    disability, month, province and regency/city tables, and two charts. Three
-    report queries whatever the data: the headline (``report_summary``), the
-    breakdowns by month and place (``breakdown_summary``) and the agencies."""
+    disability, month, province and regency/city tables, two charts, and the
+    knowledge gain when someone has a test score. Four report queries whatever the
+    data: the headline (``report_summary``), the breakdowns by month and place
+    (``breakdown_summary``), the agencies and the knowledge gain (``report_gain``;
+    one more, by agency type, when there are scores)."""
 
     def get(self, request):
         filterset = self.get_filterset()
@@ -72,6 +74,7 @@ class ReportView(ReportMixin, PermissionRequiredMixin, View):
             "tables": tables.page_tables(summary, enrolments, grouped),
             "type_chart": charts.type_chart(summary),
             "month_chart": charts.month_chart(grouped["month"]),
+            "gain": knowledge_gain.report_gain(enrolments, summary["trainings"]),
         }
         return TemplateResponse(request, "trainings/report.html", context)
 

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from participants.models import Agency, Participant
+from participants.sheets import ImportFileError
+from tests.auth import login
 from tests.factories import AgencyFactory, TrainingFactory
 from tests.trainings.imports.files import DAYS, csv_bytes, import_all, read, xlsx
 from trainings.imports.rows import ParsedFile
@@ -89,14 +91,20 @@ class TestRead:
             "Row 5, column F (NIK): “0000000000000000” read as no NIK.",
         ]
 
-    def test_nul_and_control_characters_in_a_csv(self):
-        row = [0, "Andi\x00 Rusdi\x07", "L", "Polres\x00 Maros", "", "", "v", "", ""]
+    def test_control_characters_in_a_csv(self):
+        row = [0, "Andi\x01 Rusdi\x07", "L", "Polres\x1f Maros", "", "", "v", "", ""]
         parsed = read(csv_with_nul(row), name="list.csv")
         assert parsed.problems == []
         assert (parsed.rows[-1].full_name, parsed.rows[-1].agency) == (
             "Andi Rusdi",
             "Polres Maros",
         )
+
+    def test_a_nul_in_a_csv_is_a_file_error(self):
+        # Issue 17: no text file holds a NUL, even after the first 4 KB.
+        row = [0, "Andi\x00 Rusdi", "L", "Polres\x00 Maros", "", "", "v", "", ""]
+        with pytest.raises(ImportFileError, match="contains a NUL character"):
+            read(csv_with_nul(row), name="list.csv")
 
     def test_a_name_of_only_zero_width_spaces_is_a_problem(self):
         rows = [HEADER, [1, "\u200b\u200b", "L", "DP3A", "", "", "v", "v", "v"]]
@@ -136,8 +144,8 @@ class TestConfirm:
         assert nurhaeda.normalised_name == "nurhaeda rahman"
         assert [people[n].nik for n in ("Andi Rusdi", "Sitti Aminah")] == ["", ""]
 
-    def test_nul_in_a_csv_confirms(self, training):
-        row = [0, "Andi\x00 Rusdi", "L", "Polres\x00", "", "-", "v", "", ""]
+    def test_control_characters_in_a_csv_confirm(self, training):
+        row = [0, "Andi\x07 Rusdi", "L", "Polres\x01", "", "-", "v", "", ""]
         plan, result = import_all(training, csv_with_nul(row), name="l.csv")
         assert result.created == 150
         assert Participant.objects.filter(full_name="Andi Rusdi").exists()
@@ -148,7 +156,7 @@ class TestPages:
     def test_preview_shows_the_warnings_and_confirm_imports(
         self, client, staff_user, training
     ):
-        client.force_login(staff_user)
+        login(client, staff_user)
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
         response = client.post(
             reverse("trainings:import", args=[training.pk]),

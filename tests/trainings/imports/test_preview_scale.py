@@ -4,7 +4,6 @@ pairs per row are bounded (participants.matching.same_person_in_file) and the
 preview lists at most FILE_SUGGESTIONS_SHOWN of them (trainings/imports/plan.py).
 Before, 1,200 such rows took 30 s and the server's timeout."""
 
-import time
 from http import HTTPStatus
 
 import pytest
@@ -36,36 +35,31 @@ def look_alike_sheet(count, *, one_phone=False):
 
 
 @pytest.mark.parametrize("count", [1200, 2000])
-def test_a_file_of_look_alike_names_previews_in_seconds(staff_client, count):
+def test_a_file_of_look_alike_names_previews_a_bounded_page(staff_client, count):
     staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     training = TrainingFactory()
     url = preview_url(upload(staff_client, training, look_alike_sheet(count)))
-    started = time.perf_counter()
     response = staff_client.get(url)
-    seconds = time.perf_counter() - started
     assert response.status_code == HTTPStatus.OK
     page = response.content.decode()
     listed = page.split('id="import-file-suggestions"')[1].split("</section>")[0]
     assert listed.count("<li ") == FILE_SUGGESTIONS_SHOWN
     assert "more pairs. So many look-alike names" in listed
     assert len(page) < 1_000_000
-    assert seconds < 5, seconds  # measured 0.5 s (1,200) and 0.7 s (2,000)
     # Suggestions never block: the import can go ahead.
     assert "problems: nothing will be imported" not in page
     assert confirm_data(response)["fingerprint"]
 
 
-def test_one_phone_for_every_row_is_one_problem_per_row_quickly(staff_client):
+def test_one_phone_for_every_row_is_one_problem_per_row(staff_client):
     """The office's phone typed for everyone: each row after the first is the
     same person as row 2 by the phone (as before), found without pairing every
-    row with every other."""
+    row with every other (the bound is tested below; the time is bench/'s)."""
     staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     training = TrainingFactory()
     sheet = look_alike_sheet(1500, one_phone=True)
     url = preview_url(upload(staff_client, training, sheet))
-    started = time.perf_counter()
     page = staff_client.get(url).content.decode()
-    assert time.perf_counter() - started < 5
     assert "1499 problems" in page.replace(",", "")
     assert page.count("This is the same person as row 2 (") == 1499
 
@@ -73,9 +67,7 @@ def test_one_phone_for_every_row_is_one_problem_per_row_quickly(staff_client):
 def test_pairs_per_row_are_bounded_and_keep_the_earliest():
     rows = [MatchKeys(phone="+6281200000001", name=f"peserta x {i}", agency_id=1)
             for i in range(1, 3001)]  # fmt: skip
-    started = time.perf_counter()
     pairs = same_person_in_file(rows)
-    assert time.perf_counter() - started < 3
     per_row = {}
     for pair in pairs:
         per_row.setdefault(pair.second, []).append(pair.first)

@@ -3,7 +3,9 @@
 Loads the 19 participants of the training's sign-in sheet (fictional people, copied
 into ``trainings/demo/``), their agencies, three days of attendance, the sample
 referral directory, and one demo user per role. Running it again changes nothing,
-except that ``--reset-passwords`` gives the demo users new random passwords.
+except that ``--reset-passwords`` gives the demo users new random passwords (and
+the demo coordinator and admin the published demo key of their second factor:
+``manage.py demo_totp_code``).
 """
 
 import csv
@@ -13,9 +15,12 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.demo import demo_device_give
+from accounts.two_factor import two_factor_required
 from participants.models import Agency, AgencyAlias, Participant
 from participants.normalisation import normalise_phone
 from referrals.demo import load_demo_directory
@@ -91,6 +96,10 @@ class Command(BaseCommand):
             password = passwords.get(username)
             shown = password if password else "(unchanged; use --reset-passwords)"
             self.stdout.write(f"  {role:<16} user {username:<17} password {shown}")
+        self.stdout.write(
+            "  Coordinator and admin log in with a second factor: the code of "
+            "'DEBUG=1 python manage.py demo_totp_code <user>' (demo key, README)."
+        )
 
     def _load_agencies(self, region) -> dict[str, Agency]:
         agencies = {}
@@ -152,9 +161,13 @@ class Command(BaseCommand):
             user, created = User.objects.get_or_create(
                 username=username, defaults={"is_staff": role == roles.ADMIN}
             )
+            user.groups.add(Group.objects.get(name=role))
             if created or reset_passwords:
                 passwords[username] = secrets.token_urlsafe(12)
+                validate_password(passwords[username], user)
                 user.set_password(passwords[username])
                 user.save()
-            user.groups.add(Group.objects.get(name=role))
+                # The published demo key (accounts/demo.py): demo users only.
+                if two_factor_required(user):
+                    demo_device_give(user)
         return passwords
