@@ -32,13 +32,20 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import F, Func, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from participants.functioning import WG_FIELDS, WG_NOT_ASKED
-from participants.matching import MATCH_REASONS, ParticipantMatch
+from participants.matching import (
+    MATCH_REASONS,
+    MatchKeys,
+    ParticipantMatch,
+)
 from participants.models import Agency, Participant
+from participants.nik_access import may_see_nik, nik_for_matching
+from participants.normalisation import normalise_name
 from participants.services import (
     agency_create,
     participant_create,
@@ -74,6 +81,79 @@ def match_reason_keys(registration: Registration) -> list[str]:
     return [key for key in text.split() if key in MATCH_REASONS]
 
 
+@dataclass
+class ShownMatch:
+    """The probable match a user is shown for a registration: the registry
+    ``participant`` (agency loaded), ``reasons`` (``MATCH_REASONS`` keys,
+    strongest first) and ``trainings``, the number of trainings they are
+    enrolled in."""
+
+    participant: Participant
+    reasons: list[str]
+    trainings: int
+
+
+def nik_visible_for(user) -> bool:
+    """Whether the identity rule may use the NIK typed in a registration when
+    ``user`` decides on it: a user who may see full NIKs, or None (accepted
+    automatically, no one is shown anything)."""
+    return user is None or may_see_nik(user)
+
+
+def review_matches(registrations, *, nik_visible: bool) -> dict[int, ShownMatch]:
+    """``{registration pk: ShownMatch}`` for the registrations (an iterable of
+    Registration) that have a probable match as a user is shown it.
+
+    ``nik_visible`` (``nik_visible_for``): the match stored when the public form
+    was sent (``Registration.match``, found with the NIK typed; its training count
+    is ``match_trainings`` when loaded by ``for_review``), no query. Otherwise the
+    identity rule is asked again without the NIK (``nik_for_matching``), for all
+    the registrations in one query (per ``lookup_chunk()`` values), the match and
+    its reasons then being the same whatever NIK was typed: a NIK typed in the
+    public form cannot be confirmed or paired with its holder (issue 17)."""
+    registrations = list(registrations)
+    if nik_visible:
+        return {
+            r.pk: ShownMatch(
+                participant=r.match,
+                reasons=match_reason_keys(r),
+                trainings=getattr(r, "match_trainings", None) or 0,
+            )
+            for r in registrations
+            if r.match_id is not None
+        }
+    keys = [_keys(r) for r in registrations]
+    trainings = (
+        Enrolment.objects.filter(participant=OuterRef("pk"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    people = Participant.objects.annotate(
+        review_trainings=Subquery(trainings, output_field=models.IntegerField())
+    )
+    found = people.probable_matches(keys) if keys else []
+    return {
+        r.pk: ShownMatch(
+            participant=matches[0].participant,
+            reasons=matches[0].reasons,
+            trainings=matches[0].participant.review_trainings or 0,
+        )
+        for r, matches in zip(registrations, found, strict=True)
+        if matches
+    }
+
+
+def _keys(registration: Registration) -> MatchKeys:
+    """The registration's ``MatchKeys`` without the NIK (the phone is stored
+    normalised, +62...)."""
+    return MatchKeys(
+        phone=registration.phone,
+        name=normalise_name(registration.full_name),
+        agency_id=registration.agency_id,
+    )
+
+
 def agency_needs_choice(registration: Registration) -> bool:
     """Whether the agency typed matched no known agency (staff must choose one or
     create it before a new person is added)."""
@@ -103,6 +183,12 @@ def registration_accept(
     staff decision on this row, see the module docstring). Accepting an
     accepted registration does nothing (a double click,
     two staff at once) and returns it; a rejected one may be accepted.
+
+    A ``user`` who may not see full NIKs (``nik_visible_for``) decides on the
+    match shown to them (``review_matches``, found without the NIK): a link
+    is not refused when her NIK is not the one typed (that would confirm it),
+    and a new person whose NIK is taken is refused with the general "Another
+    participant already has this NIK.", naming no one.
 
     Raises ``RegistrationNeedsDecision`` (nothing written) when a new person needs
     a decision (see the module docstring), ValidationError for invalid values
@@ -142,10 +228,17 @@ def _accept(
             type=new_agency_type,
             region=registration.training.region,
         )
+    nik_visible = nik_visible_for(user)
     if participant is None:
-        participant = _new_participant(registration, agency)
+        participant = _new_participant(registration, agency, nik_visible=nik_visible)
     else:
-        _link(registration, participant, agency, fill=fill_empty_fields)
+        _link(
+            registration,
+            participant,
+            agency,
+            fill=fill_empty_fields,
+            nik_visible=nik_visible,
+        )
     registration.enrolment = _enrolment(registration.training, participant)
     registration.participant = participant
     registration.status = Registration.Status.ACCEPTED
@@ -232,16 +325,20 @@ def registrations_accept_bulk(*, registrations, user) -> BulkAcceptResult:
     person (enrolled only: no field of theirs is filled); one with another
     probable match (phone, name) or an agency typed that matches none is left
     waiting (``needs_decision``); the others become new
-    people. Registrations already accepted or rejected are left alone."""
+    people. Registrations already accepted or rejected are left alone. The
+    matches are those ``user`` is shown (``review_matches``): for a user who may
+    not see full NIKs, found without the NIK, so none is by NIK and every
+    registration with a match waits for a decision."""
     result = BulkAcceptResult()
+    registrations = list(registrations)
+    shown = review_matches(registrations, nik_visible=nik_visible_for(user))
     for registration in registrations:
         if registration.status != Registration.Status.NEW:
             result.already.append(registration)
             continue
-        by_nik = registration.match_id is not None and "nik" in match_reason_keys(
-            registration
-        )
-        if not by_nik and (registration.match_id or agency_needs_choice(registration)):
+        match = shown.get(registration.pk)
+        by_nik = match is not None and "nik" in match.reasons
+        if not by_nik and (match or agency_needs_choice(registration)):
             result.needs_decision.append(registration)
             continue
         try:
@@ -249,7 +346,7 @@ def registrations_accept_bulk(*, registrations, user) -> BulkAcceptResult:
                 accepted, now = _accept(
                     registration=registration,
                     user=user,
-                    participant=registration.match if by_nik else None,
+                    participant=match.participant if by_nik else None,
                     agency=None,
                     fill_empty_fields=False,
                 )
@@ -274,20 +371,26 @@ def _locked(registration: Registration) -> Registration:
 
 
 def _best_match(
-    registration: Registration, agency: Agency | None
+    registration: Registration, agency: Agency | None, *, nik_visible: bool = True
 ) -> ParticipantMatch | None:
+    """The identity rule's best match now for the registration with ``agency``;
+    without its NIK unless ``nik_visible``."""
     matches = participant_matches(
         full_name=registration.full_name,
         phone=registration.phone,
-        nik=registration.nik,
+        nik=nik_for_matching(registration.nik, nik_visible=nik_visible),
         agency=agency,
     )
     return matches[0] if matches else None
 
 
-def _new_participant(registration: Registration, agency: Agency | None) -> Participant:
+def _new_participant(
+    registration: Registration, agency: Agency | None, *, nik_visible: bool
+) -> Participant:
     """A new registry person from the registration's fields, after the identity
-    rule is asked again (see the module docstring)."""
+    rule is asked again (see the module docstring), without the NIK unless
+    ``nik_visible`` (then the match seen is the one found without it, and a NIK
+    taken gets the general notice)."""
     if agency is None:
         if agency_needs_choice(registration):
             raise RegistrationNeedsDecision(
@@ -299,17 +402,24 @@ def _new_participant(registration: Registration, agency: Agency | None) -> Parti
                 code="agency",
             )
         agency = registration.agency
-    best = _best_match(registration, agency)
+    best = _best_match(registration, agency, nik_visible=nik_visible)
+    seen = registration.match_id
+    if not nik_visible:
+        seen = best.participant.pk if best else None
+        if agency != registration.agency:
+            as_shown = _best_match(registration, registration.agency, nik_visible=False)
+            seen = as_shown.participant.pk if as_shown else None
     if best is not None and "nik" in best.reasons:
+        # Names no one: the page may be a programme staff member's, who may not
+        # learn whose a NIK is (participants.nik_access).
         raise RegistrationNeedsDecision(
             _(
-                "%(name)s in the registry has the same NIK: it is the same "
-                "person. Link the registration to them."
-            )
-            % {"name": best.participant.full_name},
+                "Someone in the registry has the same NIK, so this is not a new "
+                "person. Link the registration to them, or reject it."
+            ),
             code="match",
         )
-    if best is not None and best.participant.pk != registration.match_id:
+    if best is not None and best.participant.pk != seen:
         raise RegistrationNeedsDecision(
             _(
                 "%(name)s was found in the registry (%(reasons)s): decide whether "
@@ -320,6 +430,11 @@ def _new_participant(registration: Registration, agency: Agency | None) -> Parti
                 "reasons": ", ".join(str(label) for label in best.reason_labels),
             },
             code="match",
+        )
+    if registration.nik and Participant.objects.filter(nik=registration.nik).exists():
+        # Only reached without the NIK (a match by it was refused above).
+        raise ValidationError(
+            _("Another participant already has this NIK."), code="unique"
         )
     fields = {name: getattr(registration, name) for name in WG_FIELDS}
     return participant_create(
@@ -342,11 +457,18 @@ def _link(
     agency: Agency | None,
     *,
     fill: bool,
+    nik_visible: bool = True,
 ) -> None:
     """Refuse a registration whose NIK is not ``participant``'s; with ``fill``,
-    fill the person's empty fields from the registration (never overwriting)."""
+    fill the person's empty fields from the registration (never overwriting).
+    Without ``nik_visible`` the NIKs are not compared: whether the NIK typed is
+    hers must not show (an empty NIK of hers is still filled when no one else
+    has the NIK typed; a NIK taken may be told, never by whom)."""
     participant = Participant.objects.select_for_update().get(pk=participant.pk)
-    if registration.nik and participant.nik and registration.nik != participant.nik:
+    differs = (
+        registration.nik and participant.nik and registration.nik != participant.nik
+    )
+    if nik_visible and differs:
         raise ValidationError(
             _(
                 "The NIK of this registration is not the NIK of %(name)s: two "
@@ -364,11 +486,8 @@ def _link(
         "position": registration.position,
         "sex": registration.sex,
     }
-    if registration.nik and (
-        Participant.objects.filter(nik=registration.nik)
-        .exclude(pk=participant.pk)
-        .exists()
-    ):
+    others = Participant.objects.filter(nik=registration.nik).exclude(pk=participant.pk)
+    if registration.nik and others.exists():
         empty_fields.pop("nik")
     for name, value in empty_fields.items():
         if value and not getattr(participant, name):

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -25,7 +26,8 @@ from django.views.generic.detail import SingleObjectMixin
 from participants.forms import agency_datalist
 from participants.functioning import WG_STATUS_LABELS
 from participants.matching import MATCH_REASONS
-from participants.models import Agency
+from participants.models import Agency, Participant
+from participants.nik_access import may_see_nik
 from participants.normalisation import mask_nik
 from trainings.models import Training
 
@@ -34,12 +36,13 @@ from ..forms_review import LINK, RegistrationAcceptForm, RegistrationBulkForm
 from ..models import Registration
 from ..review import (
     RegistrationNeedsDecision,
+    ShownMatch,
     agency_needs_choice,
-    match_reason_keys,
     registration_accept,
     registration_match_refresh,
     registration_reject,
     registrations_accept_bulk,
+    review_matches,
 )
 from ..services import DESK_PERMISSIONS
 
@@ -50,7 +53,12 @@ MATCH_FILTER = "match"
 
 class RegistrationReviewView(PermissionRequiredMixin, DetailView):
     """Every registration of the training, filtered by ``?status=``, with the
-    counts per status and, per row, the decision to take."""
+    counts per status and, per row, the decision to take.
+
+    A user who may not see full NIKs is shown each registration's match found
+    without the NIK (``review_matches``), for all of them in one go, and the
+    "probable match" count and filter follow those matches; a NIK already taken
+    is only said to be taken, naming no one (``participants.nik_access``)."""
 
     permission_required = DESK_PERMISSIONS
     model = Training
@@ -62,14 +70,32 @@ class RegistrationReviewView(PermissionRequiredMixin, DetailView):
         counts = registrations.status_summary()
         status = self.request.GET.get("status", "")
         shown = registrations.for_review().prefetch_related("checkins")
+        can_see_nik = may_see_nik(self.request.user)
+        matches, taken = {}, set()
+        if not can_see_nik:
+            matches, taken = _matches_without_nik(registrations, counts)
         if status == MATCH_FILTER:
-            shown = shown.waiting().filter(match__isnull=False)
+            with_match = (
+                Q(match__isnull=False) if can_see_nik else Q(pk__in=list(matches))
+            )
+            shown = shown.waiting().filter(with_match)
         elif status in Registration.Status.values:
             shown = shown.filter(status=status)
         else:
             status = ""
-        can_see_nik = self.request.user.has_perm("participants.export_personal_data")
-        rows = [_row(registration, can_see_nik, training) for registration in shown]
+        shown = list(shown)
+        if can_see_nik:
+            matches = review_matches(shown, nik_visible=True)
+        rows = [
+            _row(
+                registration,
+                can_see_nik,
+                training,
+                matches.get(registration.pk),
+                nik_taken=registration.nik in taken,
+            )
+            for registration in shown
+        ]
         return super().get_context_data(
             rows=rows,
             counts=counts,
@@ -82,10 +108,42 @@ class RegistrationReviewView(PermissionRequiredMixin, DetailView):
         )
 
 
-def _row(registration: Registration, can_see_nik: bool, training: Training) -> dict:
-    """What the list shows for one registration (no query: its check-ins are
-    prefetched)."""
-    reasons = match_reason_keys(registration)
+def _matches_without_nik(registrations, counts: dict) -> tuple[dict, set]:
+    """For a user who may not see full NIKs: ``{pk: ShownMatch}`` of the
+    registrations not accepted (``registrations``, a queryset) found without
+    their NIK, and the set of their NIKs already in the registry; sets
+    ``counts["match"]`` to the waiting ones with such a match. Three queries at
+    most, whatever the number of registrations."""
+    open_ = list(
+        registrations.exclude(status=Registration.Status.ACCEPTED).only(
+            "pk", "status", "full_name", "phone", "nik", "agency_id"
+        )
+    )
+    matches = review_matches(open_, nik_visible=False)
+    counts[MATCH_FILTER] = sum(
+        1 for r in open_ if r.status == Registration.Status.NEW and r.pk in matches
+    )
+    niks = {r.nik for r in open_ if r.nik}
+    taken = set(
+        Participant.objects.filter(nik__in=niks).values_list("nik", flat=True)
+        if niks
+        else []
+    )
+    return matches, taken
+
+
+def _row(
+    registration: Registration,
+    can_see_nik: bool,
+    training: Training,
+    match: ShownMatch | None,
+    *,
+    nik_taken: bool = False,
+) -> dict:
+    """What the list shows for one registration, with ``match`` the probable
+    match shown (``review_matches``) and ``nik_taken`` whether to say that its
+    NIK is already taken (no query: its check-ins are prefetched)."""
+    reasons = match.reasons if match else []
     waiting = registration.status == Registration.Status.NEW
     # A rejected registration may still be accepted.
     open_ = registration.status != Registration.Status.ACCEPTED
@@ -95,10 +153,13 @@ def _row(registration: Registration, can_see_nik: bool, training: Training) -> d
         form = RegistrationAcceptForm(
             prefix=f"r{registration.pk}",
             initial={"agency_name": registration.agency_name},
-            decide=_needs_decision(registration, reasons),
+            decide=_needs_decision(match),
         )
     return {
         "registration": registration,
+        "match": match,
+        # Only to who may not see NIKs (others are shown the match by NIK).
+        "nik_taken": nik_taken and open_,
         "nik": registration.nik if can_see_nik else mask_nik(registration.nik),
         "wg_status": WG_STATUS_LABELS[registration.wg_disability],
         "match_reasons": [MATCH_REASONS[key] for key in reasons],
@@ -124,10 +185,10 @@ def _checkin_days(registration: Registration, training: Training) -> list[str]:
     return days
 
 
-def _needs_decision(registration: Registration, reasons) -> bool:
+def _needs_decision(match: ShownMatch | None) -> bool:
     """Whether staff must say "same person" or "new person": a probable match by
     phone or name (a NIK match is the same person, linked)."""
-    return registration.match_id is not None and "nik" not in reasons
+    return match is not None and "nik" not in match.reasons
 
 
 def _filters(counts: dict) -> list[dict]:
@@ -196,18 +257,22 @@ class RegistrationAcceptView(_ReviewPost):
                 request, _("%(name)s is already accepted.") % _who(registration)
             )
             return self.back()
+        # The match shown to this user (without the NIK for staff).
+        match = review_matches(
+            [registration], nik_visible=may_see_nik(request.user)
+        ).get(registration.pk)
         form = RegistrationAcceptForm(
             request.POST,
             prefix=f"r{registration.pk}",
             region=self.object.region,
-            decide=_needs_decision(registration, match_reason_keys(registration)),
+            decide=_needs_decision(match),
         )
         if not form.is_valid():
             errors = [m for messages_ in form.errors.values() for m in messages_]
             messages.error(request, _name(registration, " ".join(errors)))
             return self.back()
         link = form.cleaned_data["decision"] == LINK
-        if link and registration.match is None:
+        if link and match is None:
             messages.error(
                 request, _name(registration, _("There is no match to link."))
             )
@@ -216,7 +281,7 @@ class RegistrationAcceptView(_ReviewPost):
             registration_accept(
                 registration=registration,
                 user=request.user,
-                participant=registration.match if link else None,
+                participant=match.participant if link else None,
                 agency=form.agency,
                 new_agency_name=form.new_agency_name,
                 new_agency_type=form.cleaned_data.get("agency_type")

@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 
 from registrations.models import RegistrationDesk
 from registrations.services import desk_close, desk_open, training_ends_at
+from tests.auth import login
 from tests.factories import RegencyFactory, TrainingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,7 @@ def test_close_stops_the_link_at_once(staff_client, client, training):
 def test_user_without_a_role_gets_403_and_nothing_changes(client, training):
     from django.contrib.auth import get_user_model
 
-    client.force_login(get_user_model().objects.create_user("nobody"))
+    login(client, get_user_model().objects.create_user("nobody"))
     assert toggle(client, training, "open").status_code == HTTPStatus.FORBIDDEN
     assert not RegistrationDesk.objects.exists()
     url = reverse("registrations:desk_settings", args=[training.pk])
@@ -207,6 +208,6 @@ def test_staff_without_enrol_permission_see_no_panel(client, training):
     from django.contrib.auth.models import Permission
 
     user.user_permissions.add(Permission.objects.get(codename="view_training"))
-    client.force_login(user)
+    login(client, user)
     html = detail(client, training).content.decode()
     assert "data-registration-toggle" not in html

@@ -28,6 +28,7 @@ from registrations.review import (
     registrations_accept_bulk,
 )
 from setara import roles
+from tests.auth import login
 from tests.factories import (
     AgencyFactory,
     EnrolmentFactory,
@@ -131,11 +132,11 @@ class TestList:
         self, client, training
     ):
         make_registration(training, nik=NIK)
-        client.force_login(UserFactory(role=roles.PROGRAMME_STAFF))
+        login(client, UserFactory(role=roles.PROGRAMME_STAFF))
         html = client.get(_review_url(training)).content.decode()
         assert NIK not in html
-        assert "************0001" in html
-        client.force_login(UserFactory(role=roles.COORDINATOR))
+        assert "****************" in html
+        login(client, UserFactory(role=roles.COORDINATOR))
         assert NIK in client.get(_review_url(training)).content.decode()
 
     def test_wg_status_in_words(self, staff_client, training):
@@ -174,15 +175,16 @@ class TestList:
         registration_accept(registration=make_registration(training), user=None)
         assert queries() == few
 
-    def test_a_phone_or_name_match_has_no_decision_chosen(self, staff_client, training):
+    def test_a_phone_or_name_match_has_no_decision_chosen(
+        self, coordinator_client, training
+    ):
         person = ParticipantFactory(phone="+6281244556677")
         by_phone = make_registration(
             training, phone="+6281244556677", match=person, match_reason="phone"
         )
-        by_nik = make_registration(
-            training, nik=NIK, match=ParticipantFactory(nik=NIK), match_reason="nik"
-        )
-        html = staff_client.get(_review_url(training)).content.decode()
+        same = ParticipantFactory(nik=NIK, full_name="Nurhaeda Rahman")
+        by_nik = make_registration(training, nik=NIK, match=same, match_reason="nik")
+        html = coordinator_client.get(_review_url(training)).content.decode()
         radios = re.findall(rf'<input[^>]*name="r{by_phone.pk}-decision"[^>]*>', html)
         assert len(radios) == 2
         assert not any("checked" in radio for radio in radios)
@@ -190,6 +192,18 @@ class TestList:
         # A NIK match: linking is the only option.
         assert f'name="r{by_nik.pk}-decision" value="link"' in html
         assert f'id="id_r{by_nik.pk}-decision_1"' not in html
+        # Staff are shown the match found without the NIK (the same name, no
+        # agency): a decision to take, and the NIK only said to be taken.
+        login(coordinator_client, UserFactory(role=roles.PROGRAMME_STAFF))
+        page = coordinator_client.get(_review_url(training))
+        html = page.content.decode()
+        radios = re.findall(rf'<input[^>]*name="r{by_nik.pk}-decision"[^>]*>', html)
+        assert len(radios) == 2
+        [_, row] = page.context["rows"]
+        assert row["match"].reasons == ["name_elsewhere"]
+        assert "same NIK" not in html
+        assert f'data-nik-taken="{by_nik.pk}"' in html
+        assert f'data-nik-taken="{by_phone.pk}"' not in html
 
     def test_accept_without_a_decision_on_a_match_is_refused(
         self, staff_client, training
@@ -233,7 +247,7 @@ class TestList:
     def test_only_those_who_may_enrol(self, client, training):
         user = UserFactory(username="nobody")
         user.groups.clear()
-        client.force_login(user)
+        login(client, user)
         registration = make_registration(training)
         assert client.get(_review_url(training)).status_code == HTTPStatus.FORBIDDEN
         response = client.post(_accept_url(registration))
@@ -361,14 +375,59 @@ class TestAccept:
         assert registration.participant != person
         assert Participant.objects.count() == 2
 
-    def test_a_match_that_appeared_since_is_shown_first(self, staff_client, training):
+    def test_a_match_that_appeared_since_is_shown_first(
+        self, coordinator_client, training
+    ):
         registration = make_registration(training, phone="+6281244556677")
         person = ParticipantFactory(phone="+6281244556677")  # added meanwhile
-        response = staff_client.post(_accept_url(registration))
+        response = coordinator_client.post(_accept_url(registration))
         assert any("decide whether" in m for m in _messages(response))
         registration.refresh_from_db()
         assert registration.status == Registration.Status.NEW
         assert (registration.match, registration.match_reason) == (person, "phone")
+        assert Participant.objects.count() == 1
+
+    def test_staff_decide_on_a_match_that_appeared_since(self, staff_client, training):
+        registration = make_registration(training, phone="+6281244556677")
+        person = ParticipantFactory(phone="+6281244556677")  # added meanwhile
+        response = staff_client.post(_accept_url(registration), follow=True)
+        assert any("Choose “Same person (link)”" in m for m in _messages(response))
+        assert f'data-match="{person.pk}"' in response.content.decode()
+        registration.refresh_from_db()
+        assert registration.status == Registration.Status.NEW
+        assert Participant.objects.count() == 1
+
+    def test_staff_link_whatever_nik_was_typed(self, staff_client, training):
+        """Refusing a link for a NIK that is not hers would confirm hers."""
+        person = ParticipantFactory(phone="+6281244556677", nik=NIK)
+        other = ParticipantFactory(nik="7309014101900002")
+        registration = make_registration(
+            training, phone="+6281244556677", nik=other.nik, match=other
+        )
+        registration.match_reason = "nik"
+        registration.save()
+        staff_client.post(
+            _accept_url(registration), {f"r{registration.pk}-decision": "link"}
+        )
+        registration.refresh_from_db()
+        person.refresh_from_db()
+        assert registration.participant == person
+        assert person.nik == NIK  # never overwritten
+
+    def test_staff_new_person_with_a_nik_taken_names_no_one(
+        self, staff_client, training
+    ):
+        holder = ParticipantFactory(nik=NIK, full_name="Holder Person")
+        registration = make_registration(
+            training, nik=NIK, match=holder, match_reason="nik"
+        )
+        response = staff_client.post(_accept_url(registration), follow=True)
+        assert _messages(response) == [
+            "Nurhaeda Rahman: Another participant already has this NIK."
+        ]
+        assert "Holder Person" not in response.content.decode()
+        registration.refresh_from_db()
+        assert registration.status == Registration.Status.NEW
         assert Participant.objects.count() == 1
 
     def test_an_unknown_agency_is_chosen_or_created(self, staff_client, training):
@@ -471,8 +530,11 @@ class TestReject:
 
 
 class TestBulk:
-    def test_accepts_those_without_a_decision_to_take(self, staff_client, training):
-        by_nik = ParticipantFactory(nik=NIK)
+    def test_accepts_those_without_a_decision_to_take(
+        self, coordinator_client, training
+    ):
+        # A coordinator: who is shown matches by NIK.
+        by_nik = ParticipantFactory(nik=NIK, full_name="Nik Match")
         by_phone = ParticipantFactory(phone="+6281244556677")
         plain = make_registration(training, full_name="Plain Person")
         nik_match = make_registration(
@@ -491,7 +553,7 @@ class TestBulk:
         done = registration_reject(
             registration=make_registration(training, full_name="Done"), user=None
         )
-        response = staff_client.post(
+        response = coordinator_client.post(
             reverse("registrations:accept_bulk", args=[training.pk]),
             {
                 "selected": [
@@ -521,6 +583,33 @@ class TestBulk:
         nik_match.refresh_from_db()
         assert nik_match.participant == by_nik
         assert Participant.objects.count() == 3  # the two, and Plain Person
+
+    def test_staff_decide_on_a_nik_match_and_are_told_a_nik_is_taken(
+        self, staff_client, training
+    ):
+        """For staff the matches are found without the NIK: a registration
+        whose NIK and name are a registry person's waits for a decision; one
+        whose NIK alone is taken is refused as a new person, naming no one."""
+        by_nik = ParticipantFactory(nik=NIK, full_name="Nik Match")
+        nik_match = make_registration(
+            training, full_name="Nik Match", nik=NIK, match=by_nik, match_reason="nik"
+        )
+        guess = make_registration(
+            training, full_name="Tebakan", nik=NIK, match=by_nik, match_reason="nik"
+        )
+        response = staff_client.post(
+            reverse("registrations:accept_bulk", args=[training.pk]),
+            {"selected": [nik_match.pk, guess.pk]},
+        )
+        messages = _messages(response)
+        assert any(
+            m.startswith("1 registration needs a decision") and "Nik Match" in m
+            for m in messages
+        )
+        assert "Tebakan: Another participant already has this NIK." in messages
+        assert not any("accepted" in m for m in messages)
+        assert Registration.objects.filter(status="new").count() == 2
+        assert Participant.objects.count() == 1
 
     def test_nothing_ticked(self, staff_client, training):
         response = staff_client.post(
@@ -600,7 +689,9 @@ def test_rejected_registrations_are_kept_a_while():
 
 
 def test_bulk_accept_links_a_nik_match_filling_nothing(training):
-    person = ParticipantFactory(nik=NIK, phone="", position="")
+    person = ParticipantFactory(
+        nik=NIK, phone="", position="", full_name="Nurhaeda Rahman"
+    )
     registration = make_registration(
         training,
         nik=NIK,
