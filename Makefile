@@ -3,6 +3,8 @@
 #               with one background worker (manage.py db_worker)
 #   make test   install with the dev extra and run the whole test suite
 PYTHON ?= python3
+# The demo's address: `make demo PORT=8010` when 8000 is taken.
+PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 
@@ -48,7 +50,7 @@ demo: install
 	DEBUG=1 $(BIN)/python manage.py load_demo --reset-passwords
 	DEBUG=1 $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # axe-core for the accessibility browser tests (package-lock.json); without npm
 # they skip locally (CI fails them instead).

@@ -404,5 +404,5 @@ def training_summary_work(job: Job, progress) -> JobOutput:
     check_user(job, REPORT_PERMISSIONS)
     training = _training(job)
     table_list = tables.report_tables(tables.enrolments_of(training))
-    stem = training_file_stem(_("report"), training)
+    stem = training_file_stem(_("summary by sex"), training)
     return spreadsheet_output(table_list, job.params["fmt"], stem, progress)

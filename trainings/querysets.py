@@ -142,12 +142,13 @@ class EnrolmentQuerySet(RegionSummaryMixin, KnowledgeGainMixin, models.QuerySet)
 
     def agency_type_summary(self):
         """One row per agency type: ``agency_type``, ``male``, ``female``,
-        ``not_recorded``, ``total``; participants without an agency come as type
+        ``not_recorded``, ``total``, in ``Agency.Type``'s order (as every table
+        and file shows them); participants without an agency come last, as type
         ``None``."""
         return (
             self.values(agency_type=F("participant__agency__type"))
             .annotate(**by_sex(counting()))
-            .order_by("agency_type")
+            .order_by(agency_type_rank("participant__agency__type"))
         )
 
     # Every count below is made by the database; each method is one query

@@ -463,8 +463,6 @@ class TestLimits:
         job = job_of(staff_client.post(address))
         region = slugify(exports.region_short_name(training.region))
         day = training.start_date.isoformat()
-        assert (
-            job.filename
-            == f"laporan-pelatihan-konselor-angkatan-ii-{region}-{day}.xlsx"
-        )
+        stem = "ringkasan-jenis-kelamin-pelatihan-konselor-angkatan-ii"
+        assert job.filename == f"{stem}-{region}-{day}.xlsx"
         assert direct.startswith(f'attachment; filename="{job.filename}"; filename*=')

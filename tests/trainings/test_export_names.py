@@ -104,12 +104,12 @@ class TestTrainingNames:
             f"attachment; filename=\"{file}\"; filename*=UTF-8''{file}"
         )
 
-    def test_the_summary_says_report(self, training, staff_client):
+    def test_the_summary_says_what_it_holds(self, training, staff_client):
         response = staff_client.get(
             reverse("trainings:export_summary", args=[training.pk])
         )
         assert b"".join(response.streaming_content)  # read to the end (closes it)
-        file = "laporan-pelatihan-ocsea-maros-2023-10-18.xlsx"
+        file = "ringkasan-jenis-kelamin-pelatihan-ocsea-maros-2023-10-18.xlsx"
         assert f'filename="{file}"' in response["Content-Disposition"]
 
 

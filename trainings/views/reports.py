@@ -289,7 +289,7 @@ class TrainingSummaryExportView(TrainingExportMixin, View):
     what = _("Summary by sex")
 
     def get_filename(self):
-        return exports.training_file_stem(gettext("report"), self.object)
+        return exports.training_file_stem(gettext("summary by sex"), self.object)
 
     def get_tables(self):
         return tables.report_tables(tables.enrolments_of(self.object))

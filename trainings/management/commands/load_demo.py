@@ -97,8 +97,9 @@ class Command(BaseCommand):
             shown = password if password else "(unchanged; use --reset-passwords)"
             self.stdout.write(f"  {role:<16} user {username:<17} password {shown}")
         self.stdout.write(
-            "  Coordinator and admin log in with a second factor: the code of "
-            "'DEBUG=1 python manage.py demo_totp_code <user>' (demo key, README)."
+            "  Coordinator and admin also give a second factor: in another "
+            "terminal, 'DEBUG=1 .venv/bin/python manage.py demo_totp_code "
+            'demo-coordinator\' prints the code (README, "Two commands").'
         )
 
     def _load_agencies(self, region) -> dict[str, Agency]:
