@@ -348,8 +348,13 @@ class TestTwoDoorsAtOnce:
     one file, two tabs): the registry lock makes the second see the first's."""
 
     def test_two_uploads_of_one_file_confirmed_at_once_add_each_person_once(
-        self, staff_client
+        self, coordinator_client
     ):
+        """A coordinator, who may match by NIK: the second confirm finds Rahma by
+        her NIK and says the training changed. (For programme staff a NIK is not
+        matched, so the second confirm lists the rows as problems instead; see
+        tests/participants/test_nik_oracle.py.)"""
+        staff_client = coordinator_client
         training = TrainingFactory(
             start_date=datetime.date(2023, 10, 18), end_date=datetime.date(2023, 10, 18)
         )
@@ -375,6 +380,35 @@ class TestTwoDoorsAtOnce:
             constants.WARNING,
             "Someone changed this training meanwhile. Check and import again.",
         ) in _messages(again)
+
+    def test_staff_confirming_one_file_twice_at_once_add_each_person_once(
+        self, staff_client
+    ):
+        training = TrainingFactory(
+            start_date=datetime.date(2023, 10, 18), end_date=datetime.date(2023, 10, 18)
+        )
+        forms = [_confirm_form(staff_client, training) for _ in range(2)]
+        sent = iter(forms)
+        lock = threading.Lock()
+
+        def confirm(client):
+            with lock:
+                url, data = next(sent)
+            return client.post(url, data)
+
+        outcomes = _together(staff_client, confirm)
+        assert sorted(Participant.objects.values_list("full_name", flat=True)) == [
+            "Budi",
+            "Rahma",
+        ]
+        assert Enrolment.objects.filter(training=training).count() == 2
+        codes = sorted(o.status_code for o in outcomes)
+        assert codes == [HTTPStatus.OK, HTTPStatus.FOUND], outcomes
+        [again] = [o for o in outcomes if o.status_code == HTTPStatus.OK]
+        assert [level for level, _text in _messages(again)] in (
+            [constants.WARNING],
+            [constants.ERROR],
+        )
 
     def test_two_tabs_adding_one_person_at_once_add_one(self, staff_client):
         training = TrainingFactory()
