@@ -179,18 +179,34 @@ class Job(models.Model):
     @property
     def progress_text(self) -> str:
         """Text such as "120 of 3,000 rows written" ("120 rows written" while the
-        total is unknown), in the active language."""
+        total is unknown; pages for a PDF), in the active language."""
         done = number_format(self.progress_done, force_grouping=True)
-        if self.progress_total is None:
-            return ngettext(
+        total = self.progress_total
+        values = {"done": done}
+        if total is not None:
+            values["total"] = number_format(total, force_grouping=True)
+        if self.kind == self.Kind.PDF:
+            if total is None:
+                text = ngettext(
+                    "%(done)s page made", "%(done)s pages made", self.progress_done
+                )
+            else:
+                text = ngettext(
+                    "%(done)s of %(total)s page made",
+                    "%(done)s of %(total)s pages made",
+                    total,
+                )
+        elif total is None:
+            text = ngettext(
                 "%(done)s row written", "%(done)s rows written", self.progress_done
-            ) % {"done": done}
-        total = number_format(self.progress_total, force_grouping=True)
-        return ngettext(
-            "%(done)s of %(total)s row written",
-            "%(done)s of %(total)s rows written",
-            self.progress_total,
-        ) % {"done": done, "total": total}
+            )
+        else:
+            text = ngettext(
+                "%(done)s of %(total)s row written",
+                "%(done)s of %(total)s rows written",
+                total,
+            )
+        return text % values
 
     def downloadable_by(self, user) -> bool:
         """Whether ``user`` may download the file now: the job succeeded, its file

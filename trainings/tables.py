@@ -383,8 +383,9 @@ def _personal_header() -> list[str]:
 
 def roster_table(training: Training, *, personal: bool) -> Table:
     """The training's enrolled people by name, with attendance per day: 1 present,
-    0 absent, empty when not recorded. Phone, NIK and birth date are included only
-    when ``personal`` (the user may export personal data)."""
+    0 absent, empty when not recorded, then the pre-test and post-test scores
+    (empty when not entered). Phone, NIK and birth date are included only when
+    ``personal`` (the user may export personal data)."""
     days = training.days
     header = [_("No."), *_person_header(), _("Role")]
     first_personal = len(header)
@@ -395,7 +396,7 @@ def roster_table(training: Training, *, personal: bool) -> Table:
         % {"number": number, "date": day.strftime("%d/%m/%Y")}
         for number, day in enumerate(days, start=1)
     ]
-    header.append(_("Days present"))
+    header += [_("Days present"), _("Pre-test"), _("Post-test")]
 
     def rows():
         enrolments = training.enrolments.for_roster().select_related(
@@ -428,6 +429,7 @@ def roster_table(training: Training, *, personal: bool) -> Table:
                 ]
             cells += [None if mark is None else int(mark) for mark in marks]
             cells.append(sum(1 for mark in marks if mark))
+            cells += [enrolment.pre_score, enrolment.post_score]
             yield cells
 
     text = {first_personal, first_personal + 1} if personal else set()

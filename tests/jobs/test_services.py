@@ -71,6 +71,14 @@ def test_progress_text_with_and_without_a_total():
         assert job.progress_text == "1,200 rows written"
 
 
+def test_a_pdf_job_counts_pages():
+    job = Job(kind=Job.Kind.PDF, progress_done=1, progress_total=2)
+    with translation.override("en"):
+        assert job.progress_text == "1 of 2 pages made"
+    with translation.override("id"):
+        assert job.progress_text == "1 dari 2 halaman dibuat"
+
+
 def test_clean_up_removes_expired_files_and_keeps_the_job():
     user = UserFactory()
     old = finished_job(user, expires_at=timezone.now() - datetime.timedelta(hours=1))
