@@ -10,6 +10,7 @@ with personal data is recorded in the export log.
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -164,6 +165,7 @@ class JobListView(ForgivingPaginationMixin, FilterView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["sees_all"] = user.has_perm("jobs.view_job")
+        context["file_days"] = settings.JOBS_FILE_EXPIRY.days
         context["rows"] = [
             (job, job.downloadable_by(user)) for job in context["object_list"]
         ]

@@ -290,3 +290,9 @@ def test_the_admin_lists_jobs_read_only_and_deletes_them_with_their_file(
         )
     assert not Job.objects.filter(pk=job.pk).exists()
     assert not default_storage.exists(name)
+
+
+def test_my_downloads_says_how_long_files_are_kept(staff_client, settings):
+    settings.JOBS_FILE_EXPIRY = datetime.timedelta(days=7)
+    page = staff_client.get(reverse("jobs:list")).content.decode()
+    assert "Files are kept for 7 days and then removed." in page
