@@ -77,11 +77,14 @@ def browser(django_db_setup):
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A page on the live server; the test fails if the browser logged an error
-    (a script error, a CSP violation, an invalid SVG attribute, a failed load)."""
-    context = browser.new_context(base_url=live_server.url, locale="id-ID")
+def watched_page(browser, live_server, **context_options):
+    """Yield a page on the live server in a new browser context (Indonesian,
+    ``context_options`` added); afterwards the test fails if the browser logged an
+    error (a script error, a CSP violation, an invalid SVG attribute, a failed
+    load). For ``yield from`` in a fixture."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="id-ID", **context_options
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     errors = []
@@ -97,6 +100,13 @@ def page(browser, live_server):
     yield page
     context.close()
     assert errors == [], "the browser logged errors"
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page on the live server that fails the test on a logged browser error
+    (``watched_page``)."""
+    yield from watched_page(browser, live_server)
 
 
 @pytest.fixture

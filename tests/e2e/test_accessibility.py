@@ -20,6 +20,7 @@ import pytest
 from django.core.management import call_command
 
 from setara import roles
+from tests.e2e.conftest import watched_page
 from tests.factories import UserFactory
 from trainings.models import Training
 
@@ -58,29 +59,14 @@ def page(browser, live_server):
     """Like conftest's ``page`` (it fails on anything the browser logged as an
     error), in a context that lets axe's script tag in (``bypass_csp``) and asks
     for reduced motion."""
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="id-ID",
+    yield from watched_page(
+        browser,
+        live_server,
         viewport=DESKTOP,
         bypass_csp=True,
         # No transitions: axe reads colours as they end, not half-way.
         reduced_motion="reduce",
     )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors = []
-    page.on(
-        "console",
-        lambda message: (
-            errors.append(f"{page.url}: {message.text}")
-            if message.type == "error"
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-    yield page
-    context.close()
-    assert errors == [], "the browser logged errors"
 
 
 def axe_violations(page, axe_script: Path) -> list[str]:

@@ -342,6 +342,34 @@ class TestSentTwiceAtOnce:
 
 
 @ON_POSTGRESQL
+def _confirm_one_file_twice_at_once(client):
+    """Upload one two-person sheet twice and confirm both previews at the same
+    moment; check each person is added and enrolled once, one confirm redirects
+    and the other answers 200; return that 200 response."""
+    training = TrainingFactory(
+        start_date=datetime.date(2023, 10, 18), end_date=datetime.date(2023, 10, 18)
+    )
+    forms = [_confirm_form(client, training) for _ in range(2)]
+    sent = iter(forms)
+    lock = threading.Lock()
+
+    def confirm(each):
+        with lock:
+            url, data = next(sent)
+        return each.post(url, data)
+
+    outcomes = _together(client, confirm)
+    assert sorted(Participant.objects.values_list("full_name", flat=True)) == [
+        "Budi",
+        "Rahma",
+    ]
+    assert Enrolment.objects.filter(training=training).count() == 2
+    codes = sorted(o.status_code for o in outcomes)
+    assert codes == [HTTPStatus.OK, HTTPStatus.FOUND], outcomes
+    [again] = [o for o in outcomes if o.status_code == HTTPStatus.OK]
+    return again
+
+
 @pytest.mark.django_db(transaction=True)
 class TestTwoDoorsAtOnce:
     """The same people added through two doors at the same moment (two uploads of
@@ -354,28 +382,7 @@ class TestTwoDoorsAtOnce:
         her NIK and says the training changed. (For programme staff a NIK is not
         matched, so the second confirm lists the rows as problems instead; see
         tests/participants/test_nik_oracle.py.)"""
-        staff_client = coordinator_client
-        training = TrainingFactory(
-            start_date=datetime.date(2023, 10, 18), end_date=datetime.date(2023, 10, 18)
-        )
-        forms = [_confirm_form(staff_client, training) for _ in range(2)]
-        sent = iter(forms)
-        lock = threading.Lock()
-
-        def confirm(client):
-            with lock:
-                url, data = next(sent)
-            return client.post(url, data)
-
-        outcomes = _together(staff_client, confirm)
-        assert sorted(Participant.objects.values_list("full_name", flat=True)) == [
-            "Budi",
-            "Rahma",
-        ]
-        assert Enrolment.objects.filter(training=training).count() == 2
-        codes = sorted(o.status_code for o in outcomes)
-        assert codes == [HTTPStatus.OK, HTTPStatus.FOUND], outcomes
-        [again] = [o for o in outcomes if o.status_code == HTTPStatus.OK]
+        again = _confirm_one_file_twice_at_once(coordinator_client)
         assert (
             constants.WARNING,
             "Someone changed this training meanwhile. Check and import again.",
@@ -384,27 +391,7 @@ class TestTwoDoorsAtOnce:
     def test_staff_confirming_one_file_twice_at_once_add_each_person_once(
         self, staff_client
     ):
-        training = TrainingFactory(
-            start_date=datetime.date(2023, 10, 18), end_date=datetime.date(2023, 10, 18)
-        )
-        forms = [_confirm_form(staff_client, training) for _ in range(2)]
-        sent = iter(forms)
-        lock = threading.Lock()
-
-        def confirm(client):
-            with lock:
-                url, data = next(sent)
-            return client.post(url, data)
-
-        outcomes = _together(staff_client, confirm)
-        assert sorted(Participant.objects.values_list("full_name", flat=True)) == [
-            "Budi",
-            "Rahma",
-        ]
-        assert Enrolment.objects.filter(training=training).count() == 2
-        codes = sorted(o.status_code for o in outcomes)
-        assert codes == [HTTPStatus.OK, HTTPStatus.FOUND], outcomes
-        [again] = [o for o in outcomes if o.status_code == HTTPStatus.OK]
+        again = _confirm_one_file_twice_at_once(staff_client)
         assert [level for level, _text in _messages(again)] in (
             [constants.WARNING],
             [constants.ERROR],
