@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import django_otp
-import segno
 from django.db import transaction
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -78,12 +77,6 @@ def key_text(device: TOTPDevice) -> str:
     groups of four ("ABCD EFGH ...")."""
     secret = base64.b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-
-
-def qr_data_uri(device: TOTPDevice) -> str:
-    """The device's ``otpauth://`` set-up link as a QR code, a ``data:image/svg+xml``
-    URI for an ``<img>`` (the Content-Security-Policy allows ``data:`` images)."""
-    return segno.make(device.config_url, error="m", micro=False).svg_data_uri(scale=4)
 
 
 def normalise_code(code: str) -> str:

@@ -21,13 +21,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.generic import FormView
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from setara.qr import qr_data_uri
+
 from .forms import SetupCodeForm, VerifyCodeForm
 from .two_factor import (
     MAX_WRONG_CODES,
     code_verify,
     is_verified,
     key_text,
-    qr_data_uri,
     recovery_codes_left,
     step_url,
     totp_device_confirmed,
@@ -137,7 +138,7 @@ class TwoFactorSetupView(TwoFactorStepView):
     def get_context_data(self, **kwargs):
         device = totp_device_pending(self.request.user)
         return super().get_context_data(
-            key=key_text(device), qr=qr_data_uri(device), **kwargs
+            key=key_text(device), qr=qr_data_uri(device.config_url), **kwargs
         )
 
     def form_valid(self, form):

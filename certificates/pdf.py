@@ -1,6 +1,6 @@
 """Certificates as PDF (WeasyPrint, A4 landscape, one page each), in the active
 language (Indonesian by default), with the QR code of the public verification
-page (``registrations.qr``: segno, SVG, no image library).
+page (``setara.qr``: segno, SVG, no image library).
 
 The page is ``templates/certificates/certificate_pdf.html``. Several certificates
 are drawn one by one and their pages joined into one document, so a long run
@@ -15,8 +15,7 @@ from urllib.parse import urljoin
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from registrations.qr import qr_data_uri
-from trainings.models import Training
+from setara.qr import qr_data_uri
 
 from .models import Certificate
 
@@ -34,19 +33,6 @@ def verification_url(base_url: str, certificate: Certificate) -> str:
     return urljoin(base_url, certificate.get_absolute_url())
 
 
-def place_of(training: Training) -> str:
-    """Where the training was held, as printed: the venue, followed by the
-    region's name unless the venue already names it ("Aula Kantor Bupati,
-    Maros"); the region alone without a venue. Reads ``training.region``."""
-    region = training.region.name
-    venue = training.venue.strip()
-    if not venue:
-        return region
-    if region.casefold() in venue.casefold():
-        return venue
-    return f"{venue}, {region}"
-
-
 def certificate_page(certificate: Certificate, base_url: str) -> dict:
     """What one page prints: ``certificate`` (its number and name),
     ``training``, ``place``, ``partners`` (one line, comma-separated),
@@ -58,7 +44,7 @@ def certificate_page(certificate: Certificate, base_url: str) -> dict:
     return {
         "certificate": certificate,
         "training": training,
-        "place": place_of(training),
+        "place": training.place_display,
         "partners": ", ".join(
             line.strip() for line in training.partners.splitlines() if line.strip()
         ),

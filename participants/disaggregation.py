@@ -10,7 +10,9 @@ preview). The stored values are those of ``participants.models.Participant.Sex``
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+
+from .models import Agency
 
 #: Report key -> the value of ``Participant.sex`` it counts, in column order. Every
 #: count by sex has these three parts and a total counted on its own, so that
@@ -51,3 +53,15 @@ def count_by_sex(sexes: Iterable[str]) -> dict[str, int]:
     counts = {key: sexes.count(sex) for key, sex in SEX_KEYS.items()}
     counts["total"] = len(sexes)
     return counts
+
+
+def agency_type_rank(field: str) -> Case:
+    """The place of the agency type at ``field`` (a lookup to ``Agency.type``) in
+    ``Agency.Type``'s order, the order of every agency-type table and file; no
+    agency (NULL) after every type. For ``order_by``."""
+    types = Agency.Type.values
+    return Case(
+        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(types)),
+        default=Value(len(types)),
+        output_field=IntegerField(),
+    )

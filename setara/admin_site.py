@@ -15,7 +15,7 @@ Whatever a ModelAdmin says, the site also makes every registered one
 (``register``, through ``GuardedAdminMixin``):
 - refuse lookups through a NIK field (``?nik=``, ``?nik__contains=``,
   ``?participant__nik=``) with 400 to users who may not see full NIKs
-  (``FULL_NIK_PERMISSION``), so the changelist is no NIK oracle;
+  (``participants.nik_access.may_see_nik``), so the changelist is no NIK oracle;
 - treat a date-hierarchy year, month or day that no date can hold (twenty digits,
   year 9999) as a wrong filter, as Django does for "month 13" (the changelist's
   "?e=1" page), not as a server error;
@@ -51,11 +51,12 @@ from simple_history.models import is_historic
 from simple_history.template_utils import HistoricalRecordContextHelper
 from simple_history.utils import get_m2m_reverse_field_name
 
+from participants.nik_access import may_see_nik
+
 from . import roles
 from .history import EMPTY, display_value
 
 #: Who may see (and so search or filter by) a full NIK.
-FULL_NIK_PERMISSION = "participants.export_personal_data"
 #: The name of the NIK fields (``Participant.nik``, ``Registration.nik``).
 NIK_FIELD = "nik"
 
@@ -94,7 +95,7 @@ class GuardedAdminMixin:
 
     def lookup_allowed(self, lookup, value, request=None):
         through_nik = NIK_FIELD in lookup.split(LOOKUP_SEP)
-        if through_nik and not (request and request.user.has_perm(FULL_NIK_PERMISSION)):
+        if through_nik and not (request and may_see_nik(request.user)):
             return False
         return super().lookup_allowed(lookup, value, request)
 
@@ -210,4 +211,4 @@ class HistoryAdmin(SimpleHistoryAdmin):
     def shows_full_nik(self, request, obj=None) -> bool:
         """Whether a page of ``obj`` (a record, or a past version of it) shows
         its full NIK to ``request.user``: never for a past version."""
-        return not is_historic(obj) and request.user.has_perm(FULL_NIK_PERMISSION)
+        return not is_historic(obj) and may_see_nik(request.user)

@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import IO
 
 from django.utils.formats import number_format
@@ -462,12 +462,4 @@ def sheet_rows(worksheet, scans: dict[str, SheetScan]):
         max_col=scan.last_column,
         values_only=True,
     )
-    return _first(rows, scan.last_row), scan
-
-
-def _first(rows: Iterator, count: int) -> Iterator:
-    """The first ``count`` items of ``rows``, never asking for one more."""
-    for number, row in enumerate(rows, 1):
-        yield row
-        if number >= count:
-            return
+    return islice(rows, scan.last_row), scan

@@ -249,17 +249,6 @@ def join_words(items: list[str]) -> str:
     }
 
 
-def training_place(training: Training) -> str:
-    """Where ``training`` was held: its venue, with its region when the venue
-    does not name it ("Aula Kantor Bupati, Kabupaten Maros"); the region alone
-    without a venue."""
-    region = str(training.region)
-    venue = training.venue.strip()
-    if not venue:
-        return region
-    return venue if region.casefold() in venue.casefold() else f"{venue}, {region}"
-
-
 def activity_report_draft(training: Training, numbers: dict) -> str:
     """The activity report paragraph of ``training`` in the active language,
     from ``numbers`` (``activity_report_numbers``): who held it where and when,
@@ -287,7 +276,7 @@ def _opening(training: Training) -> str:
             [line.strip() for line in training.partners.splitlines() if line.strip()]
         ),
         "title": training.title,
-        "place": training_place(training),
+        "place": training.place_display,
         "dates": training.date_range_display,
     }
     if values["organiser"] and values["partners"]:

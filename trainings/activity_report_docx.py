@@ -18,7 +18,7 @@ from docx.shared import Pt
 
 from setara.spreadsheets import Table, cell_safe
 
-from .activity_report import activity_report_tables, format_number, training_place
+from .activity_report import activity_report_tables, format_number
 from .models import Training
 
 DOCX_CONTENT_TYPE = (
@@ -44,7 +44,7 @@ def activity_report_docx(training: Training, numbers: dict, paragraph: str) -> b
 
     document.add_heading(_xml(training.title), level=1)
     document.add_paragraph(
-        _xml(f"{training.date_range_display} · {training_place(training)}")
+        _xml(f"{training.date_range_display} · {training.place_display}")
     )
     document.add_heading(_("Activity report"), level=2)
     for line in paragraph.splitlines():

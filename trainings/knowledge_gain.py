@@ -31,12 +31,12 @@ people whose training has one.
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, DecimalField, F, FloatField, Q, Sum, Value, When
+from django.db.models import DecimalField, F, FloatField, Q, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from participants.disaggregation import SEX_COLUMNS, by_sex, counting
+from participants.disaggregation import SEX_COLUMNS, agency_type_rank, by_sex, counting
 from participants.models import Agency
 from setara.spreadsheets import Table
 
@@ -199,19 +199,11 @@ class KnowledgeGainMixin:
         same keys, in ``Agency.Type`` order then "no agency". Same arguments and
         errors as ``knowledge_gain``."""
         passing = _passing(pass_mark, relative)
-        types = Agency.Type.values
-        order = Case(
-            *(
-                When(participant__agency__type=value, then=Value(index))
-                for index, value in enumerate(types)
-            ),
-            default=Value(len(types)),
-        )
         rows = (
             self.filter(SCORED)
             .values(agency_type=F("participant__agency__type"))
             .annotate(**_aggregates(passing, relative))
-            .order_by(order)
+            .order_by(agency_type_rank("participant__agency__type"))
         )
         return [_finish(row, pass_mark) for row in rows]
 

@@ -170,6 +170,18 @@ class Training(models.Model):
         return self.test_max_score if self.test_max_score is not None else Decimal(100)
 
     @property
+    def place_display(self) -> str:
+        """Where the training was held, as the sign-in sheet, the activity report
+        and the certificate print it: the venue, followed by the region unless
+        the venue already names it ("Aula Kantor Bupati, Kabupaten Maros"); the
+        region alone without a venue. Reads ``region``."""
+        region = str(self.region)
+        venue = self.venue.strip()
+        if not venue:
+            return region
+        return venue if region.casefold() in venue.casefold() else f"{venue}, {region}"
+
+    @property
     def date_range_display(self) -> str:
         """The dates as Indonesian reports write them: ``18–20 Oktober 2023``."""
         return format_date_range(self.start_date, self.end_date)

@@ -3,7 +3,6 @@ counting that pages and reports share (the report groupings are in ``reports``).
 
 from django.db import models
 from django.db.models import (
-    Case,
     Count,
     F,
     Func,
@@ -12,12 +11,10 @@ from django.db.models import (
     Q,
     Subquery,
     Sum,
-    Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 
-from participants.disaggregation import by_sex, counting
+from participants.disaggregation import agency_type_rank, by_sex, counting
 from participants.functioning import WG_FIELDS, WG_STATUS_LABELS, wg_disability_case
 from participants.models import Agency, Participant
 from regions.models import within_q
@@ -37,18 +34,6 @@ def _model(name: str) -> type[models.Model]:
     from django.apps import apps
 
     return apps.get_model("trainings", name)
-
-
-def agency_type_rank(field: str) -> Case:
-    """The place of the agency type at ``field`` (a lookup to ``Agency.type``) in
-    ``Agency.Type``'s order, the order of the report's agency-type table; no
-    agency (NULL) after every type. For ``order_by``."""
-    types = Agency.Type.values
-    return Case(
-        *(When(**{field: value}, then=Value(rank)) for rank, value in enumerate(types)),
-        default=Value(len(types)),
-        output_field=models.IntegerField(),
-    )
 
 
 class TrainingQuerySet(models.QuerySet):

@@ -12,10 +12,11 @@ Each runs one query (the desk), whatever the training's size.
 
 from django import template
 
+from setara.qr import qr_data_uri, qr_svg
+
 from ..checkin import desk_of
 from ..forms import DeskSettingsForm
 from ..models import Registration
-from ..qr import qr_data_uri, qr_svg
 from ..services import DESK_PERMISSIONS, desk_accepting, training_has_ended
 from ..views.desk import public_link
 

@@ -26,6 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django.views.generic import DetailView, View
 
+from setara.qr import qr_data_uri
 from trainings.models import Attendance, Training
 
 from ..checkin import (
@@ -44,7 +45,6 @@ from ..cookies import device_cookie_key
 from ..forms import phone_clean
 from ..limits import desk_budget_count, public_rate_limit
 from ..models import CheckIn, Registration, RegistrationDesk
-from ..qr import qr_data_uri
 
 WRONG_CODE = _(
     "This code is wrong or has expired. Type the code shown on the facilitator's "

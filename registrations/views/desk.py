@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView
 
+from setara.qr import qr_svg
 from trainings.models import Training
 
 from ..checkin import desk_of
 from ..forms import DeskSettingsForm
 from ..models import RegistrationDesk
-from ..qr import qr_svg
 from ..services import (
     DESK_PERMISSIONS,
     desk_accepting,

@@ -22,17 +22,6 @@ from ..models import Training
 from ..signin import sheet_layout
 
 
-def training_place(training: Training) -> str:
-    """Where ``training`` is held, as the sheet's title block writes it: the venue
-    and its region ("Aula Kantor Bupati, Kabupaten Maros"), the venue alone when
-    it is the region's name, or the region."""
-    region = str(training.region) if training.region_id else ""
-    venue = training.venue
-    if venue and venue != region:
-        return ", ".join(part for part in (venue, region) if part)
-    return venue or region
-
-
 class SignInSheetView(PermissionRequiredMixin, DetailView):
     """The printable daftar hadir: one row per enrolled person (by name), a
     signature column per day, and blank rows filling the last A4 page; with the
@@ -56,7 +45,7 @@ class SignInSheetView(PermissionRequiredMixin, DetailView):
         training = self.object
         blank_for = options.get("blank_for")
         enrolments = [] if blank_for else list(training.enrolments.for_roster())
-        place = training_place(training)
+        place = training.place_display
         layout = sheet_layout(
             days=len(training.days),
             title=training.title,
