@@ -16,19 +16,11 @@ committee do not receive participant certificates.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from trainings.models import Enrolment, Training
-
-
-def score_display(value: Decimal) -> str:
-    """A score as people write it, in the active language: ``55``, ``72,5``."""
-    if value == value.to_integral_value():
-        return number_format(int(value))
-    return number_format(value.normalize())
+from trainings.scores import format_score
 
 
 @dataclass(frozen=True)
@@ -75,7 +67,7 @@ class CertificateRule:
             }
         return _("%(days)s, and a post-test score of at least %(mark)s") % {
             "days": days,
-            "mark": score_display(self.pass_mark),
+            "mark": format_score(self.pass_mark),
         }
 
     @property
@@ -125,8 +117,8 @@ class CertificateRule:
                 found.append(
                     _("post-test %(score)s below the pass mark %(mark)s")
                     % {
-                        "score": score_display(post_score),
-                        "mark": score_display(self.pass_mark),
+                        "score": format_score(post_score),
+                        "mark": format_score(self.pass_mark),
                     }
                 )
         return found
@@ -150,9 +142,9 @@ class Eligibility:
         return not self.reasons
 
     @property
-    def post_score_display(self) -> str:
+    def post_format_score(self) -> str:
         """The post-test score as written (``score_display``); "" when none."""
-        return "" if self.post_score is None else score_display(self.post_score)
+        return format_score(self.post_score)
 
 
 def eligibility_queryset(training: Training):
@@ -161,10 +153,8 @@ def eligibility_queryset(training: Training):
     return (
         Enrolment.objects.filter(training=training)
         .participants()
+        .with_days_present()
         .select_related("participant")
-        .annotate(
-            days_present=Count("attendances", filter=Q(attendances__present=True))
-        )
         .order_by("participant__full_name", "id")
     )
 

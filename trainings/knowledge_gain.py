@@ -44,7 +44,7 @@ from setara.spreadsheets import Table
 #: the ``pass_mark`` argument of the ``KnowledgeGainMixin`` methods.
 OWN_PASS_MARK = F("training__test_pass_mark")
 #: A training's maximum score when ``test_max_score`` is empty, as
-#: ``Training.score_maximum`` (here for SQL).
+#: ``Training.score_maximum``, the score grid and its checks and the SQL here use.
 DEFAULT_SCORE_MAXIMUM = Decimal(100)
 #: The measures of ``knowledge_gain()``, each with the four sex suffixes.
 MEASURES = (

@@ -19,6 +19,7 @@ from setara.reference_names import TOPIC_NAMES_EN, localised_name
 from setara.submission import submission_token_constraint, submission_token_field
 
 from .dates import days_between, format_date_range
+from .knowledge_gain import DEFAULT_SCORE_MAXIMUM
 from .querysets import AttendanceQuerySet, EnrolmentQuerySet, TrainingQuerySet
 
 
@@ -167,7 +168,9 @@ class Training(models.Model):
     @property
     def score_maximum(self) -> Decimal:
         """The highest pre/post-test score: ``test_max_score``, or 100 when unset."""
-        return self.test_max_score if self.test_max_score is not None else Decimal(100)
+        if self.test_max_score is None:
+            return DEFAULT_SCORE_MAXIMUM
+        return self.test_max_score
 
     @property
     def place_display(self) -> str:

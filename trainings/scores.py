@@ -29,6 +29,7 @@ from simple_history.utils import bulk_update_with_history
 from participants.sheets import Problem
 from setara.text import clean_text
 
+from .knowledge_gain import DEFAULT_SCORE_MAXIMUM
 from .models import Enrolment, Training
 
 #: The model field of each score -> how a message names it.
@@ -136,7 +137,7 @@ def score_settings_errors(
     if maximum is not None and maximum <= 0:
         errors["test_max_score"] = gettext("The maximum score must be more than 0.")
         return errors
-    effective = maximum if maximum is not None else Decimal(100)
+    effective = maximum if maximum is not None else DEFAULT_SCORE_MAXIMUM
     if pass_mark is not None and pass_mark > effective:
         errors["test_pass_mark"] = gettext(
             "The pass mark cannot be above the maximum score (%(maximum)s)."

@@ -9,10 +9,10 @@ from django.utils import translation
 from certificates.eligibility import (
     CertificateRule,
     enrolment_eligibility,
-    score_display,
     training_eligibility,
 )
 from trainings.models import Enrolment
+from trainings.scores import format_score
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +155,7 @@ def test_one_query_whatever_the_number_of_people(
 
 def test_scores_are_written_as_people_write_them():
     with translation.override("id"):
-        assert score_display(Decimal("72.50")) == "72,5"
-        assert score_display(Decimal("100.00")) == "100"
+        assert format_score(Decimal("72.50")) == "72,5"
+        assert format_score(Decimal("100.00")) == "100"
     with translation.override("en"):
-        assert score_display(Decimal("72.50")) == "72.5"
+        assert format_score(Decimal("72.50")) == "72.5"
