@@ -19,6 +19,16 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start each test with an empty cache: the local-memory cache outlives a
+    test, and its data (rolled back) would otherwise be counted in the next
+    test's cached tables (``setara.data_version``)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def regions_sample(db):
     """The regions of tests/regions/data/sample.csv (Sulawesi Selatan with Maros,

@@ -213,6 +213,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "setara.navigation.navigation",
                 "setara.admin_site.admin_access",
+                "setara.data_version.context",
             ],
         },
     },
@@ -254,6 +255,12 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+#: Seconds a cached count or table (``setara.data_version.cached`` and the
+#: ``{% cache %}`` fragments keyed on ``data_version``) is kept. Any write through
+#: the app makes them obsolete at once; this bounds only how long a change made
+#: outside the app (psql) goes unseen.
+DATA_CACHE_SECONDS = env.int("DATA_CACHE_SECONDS", default=60 * 60)
 
 # BACKGROUND JOBS
 # ------------------------------------------------------------------------------

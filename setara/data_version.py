@@ -1,0 +1,136 @@
+"""One number that changes whenever the programme's data changes, so that counts
+and tables computed from the data can be cached and are never served stale.
+
+Pages cache what they count (the report's tables for a filter, a training's
+panels) under keys that include ``data_version()``; any write to the data makes
+a new version, so the old entries are simply never read again and expire.
+
+How a change is seen: every SQL statement Django sends passes through
+``_watch`` (a database execute wrapper, installed on each new connection). An
+``INSERT``, ``UPDATE`` or ``DELETE`` on a table of the apps in ``WATCHED_APPS``
+bumps the version twice: at once, and again after the transaction commits.
+
+- The first bump covers a reader in the same transaction (tests run inside one
+  that never commits).
+- The second covers a reader in another process that read the new number before
+  the commit. It counted the data as it was before the write, and the bump after
+  the commit makes sure nobody reads what it stored.
+
+Bulk writes (``bulk_create``, ``QuerySet.update``), the admin, imports and raw
+SQL through Django's connection are all seen, since they are all statements.
+Writes made outside Django (``psql``, ``manage.py dbshell``) are not; the cache
+entries' own expiry (``DATA_CACHE_SECONDS``) bounds how long such a change goes
+unseen.
+
+The number lives in the default cache (Redis in production, shared by every app
+server and job worker; local memory in tests). A lost key (Redis restarted or
+evicted it) starts again from the current time in nanoseconds, which is larger
+than any number used before, so old entries are not read again.
+"""
+
+import hashlib
+import re
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.backends.signals import connection_created
+
+T = TypeVar("T")
+
+#: The cache key of the version number.
+VERSION_KEY = "setara:data-version"
+
+#: The apps whose tables hold the programme's data: a write to any of their
+#: tables makes a new version. Sessions, logins, two-factor devices, jobs and the
+#: task queue are left out; they change on every request or job, and no cached
+#: count depends on them.
+WATCHED_APPS = (
+    "certificates",
+    "participants",
+    "referrals",
+    "regions",
+    "registrations",
+    "trainings",
+)
+
+#: ``INSERT INTO "table"``, ``UPDATE "table"``, ``DELETE FROM "table"``: Django
+#: quotes every table name it writes to.
+_WRITE = re.compile(
+    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?(?P<table>\w+)',
+    re.IGNORECASE,
+)
+_PREFIXES = tuple(f"{app}_" for app in WATCHED_APPS)
+
+
+def data_version() -> int:
+    """The current version of the programme's data: an integer that is never
+    reused. One cache read; creates the number when it is missing."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        version = cache.get(VERSION_KEY)
+    return version
+
+
+def data_changed() -> None:
+    """Make a new version now: every cached count is recomputed on next use.
+    Called by the execute wrapper; call it directly only after a change made
+    without Django's connection."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # the key was missing: start again above every old number
+        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in the cache for the current data version.
+
+    ``name`` names what is computed (for example ``"report-tables"``), ``parts``
+    the values it depends on besides the data (a filter's values, the language,
+    a training's id); they must be hashable by ``repr``. Entries expire after
+    ``settings.DATA_CACHE_SECONDS``. What is cached must hold no personal data
+    (names, phone numbers, NIK): counts, labels and regions only.
+    """
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    key = f"setara:{name}:{data_version()}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, settings.DATA_CACHE_SECONDS)
+    return value
+
+
+def context(request) -> dict:
+    """Template context processor: ``data_version``, to vary a ``{% cache %}``
+    fragment on (``{% cache 3600 "name" data_version LANGUAGE_CODE … %}``). A
+    function, so only the templates that use it read the cache."""
+    return {"data_version": data_version}
+
+
+def _watch(execute, sql, params, many, context):
+    """The execute wrapper: runs the statement, then bumps the version when it
+    wrote to a watched table (see the module's docstring)."""
+    result = execute(sql, params, many, context)
+    if sql[:1] not in ("S", "s"):  # not a SELECT: the cheap test first
+        match = _WRITE.match(sql)
+        if match and match["table"].lower().startswith(_PREFIXES):
+            data_changed()
+            connection = context["connection"]
+            if connection.in_atomic_block:
+                transaction.on_commit(data_changed, using=connection.alias)
+    return result
+
+
+def _install(sender, connection, **kwargs):
+    if _watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch)
+
+
+def install() -> None:
+    """Watch every database connection opened from now on (called once, from
+    ``setara.apps``)."""
+    connection_created.connect(_install, dispatch_uid="setara.data_version")

@@ -1,0 +1,87 @@
+"""The data version (setara/data_version.py): every write to the programme's data
+makes a new version, whatever door it comes through; other writes do not."""
+
+import pytest
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from participants.models import Participant
+from setara.data_version import VERSION_KEY, cached, data_changed, data_version
+from tests.factories import ParticipantFactory, TrainingFactory
+from trainings.models import Training
+
+
+@pytest.mark.django_db
+class TestWritesMakeANewVersion:
+    def test_save(self):
+        before = data_version()
+        TrainingFactory()
+        assert data_version() > before
+
+    def test_bulk_update_and_delete(self):
+        training = TrainingFactory()
+        before = data_version()
+        Training.objects.filter(pk=training.pk).update(title="Baru")
+        after_update = data_version()
+        assert after_update > before
+        Training.objects.filter(pk=training.pk).delete()
+        assert data_version() > after_update
+
+    def test_bulk_create(self):
+        before = data_version()
+        Participant.objects.bulk_create(
+            [Participant(full_name="Ani", normalised_name="ani")]
+        )
+        assert data_version() > before
+
+    def test_raw_sql_through_django(self):
+        training = TrainingFactory()
+        before = data_version()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'UPDATE "trainings_training" SET "title" = %s WHERE "id" = %s',
+                ["Raw", training.pk],
+            )
+        assert data_version() > before
+
+    def test_again_after_commit(self, django_capture_on_commit_callbacks):
+        with (
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+            transaction.atomic(),
+        ):
+            ParticipantFactory()
+        assert data_changed in callbacks
+
+    def test_reads_and_sessions_do_not(self):
+        TrainingFactory()
+        before = data_version()
+        list(Training.objects.all())
+        session = SessionStore()
+        session["x"] = 1
+        session.save()
+        assert data_version() == before
+
+
+@pytest.mark.django_db
+class TestCached:
+    def test_computed_once_per_version(self):
+        calls = []
+
+        def compute():
+            calls.append(1)
+            return {"count": len(calls)}
+
+        assert cached("t", ("a",), compute) == {"count": 1}
+        assert cached("t", ("a",), compute) == {"count": 1}
+        assert cached("t", ("b",), compute) == {"count": 2}  # other parts
+        ParticipantFactory()
+        assert cached("t", ("a",), compute) == {"count": 3}  # new data
+
+    def test_a_lost_version_starts_above_every_old_one(self):
+        old = data_version()
+        cache.delete(VERSION_KEY)
+        assert data_version() > old
+        cache.delete(VERSION_KEY)
+        data_changed()
+        assert data_version() > old
