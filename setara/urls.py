@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
@@ -35,3 +36,6 @@ urlpatterns = [
     # The Admin role only (setara/admin_site.py).
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_FLOOR_PAGE:  # bench/load.py's floor page (setara/floor.py)
+    urlpatterns.append(path("bench/floor/", include("setara.floor")))

@@ -262,6 +262,10 @@ CACHES = {
 #: outside the app (psql) goes unseen.
 DATA_CACHE_SECONDS = env.int("DATA_CACHE_SECONDS", default=60 * 60)
 
+#: Serve bench/load.py's floor page at /bench/floor/ (setara/floor.py); off
+#: everywhere but the benchmark's own server.
+BENCH_FLOOR_PAGE = env.bool("BENCH_FLOOR_PAGE", default=False)
+
 # BACKGROUND JOBS
 # ------------------------------------------------------------------------------
 # Django's Tasks API (the django-tasks backport on Django 5.2) with the database
