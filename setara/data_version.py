@@ -22,8 +22,11 @@ Writes made outside Django (``psql``, ``manage.py dbshell``) are not; the cache
 entries' own expiry (``DATA_CACHE_SECONDS``) bounds how long such a change goes
 unseen.
 
-The number lives in the default cache (Redis in production, shared by every app
-server and job worker; local memory in tests). A lost key (Redis restarted or
+The number and everything keyed on it live in the "data" cache
+(``settings.CACHES``): Redis in production, shared by every app server and job
+worker; local memory in tests (one process); without Redis, a cache that keeps
+nothing, since processes that do not share it could not see each other's
+writes. A lost key (Redis restarted or
 evicted it) starts again from the current time in nanoseconds, which is larger
 than any number used before, so old entries are not read again.
 """
@@ -35,7 +38,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.db.backends.signals import connection_created
 
@@ -66,9 +69,16 @@ _WRITE = re.compile(
 _PREFIXES = tuple(f"{app}_" for app in WATCHED_APPS)
 
 
-def data_version() -> int:
+#: The cache alias of the version and of everything keyed on it.
+CACHE_ALIAS = "data"
+
+
+def data_version() -> int | None:
     """The current version of the programme's data: an integer that is never
-    reused. One cache read; creates the number when it is missing."""
+    reused. One cache read; creates the number when it is missing. None when the
+    "data" cache keeps nothing (no Redis: ``settings.CACHES``), where nothing
+    keyed on it is kept either."""
+    cache = caches[CACHE_ALIAS]
     version = cache.get(VERSION_KEY)
     if version is None:
         cache.add(VERSION_KEY, time.time_ns(), timeout=None)
@@ -80,6 +90,7 @@ def data_changed() -> None:
     """Make a new version now: every cached count is recomputed on next use.
     Called by the execute wrapper; call it directly only after a change made
     without Django's connection."""
+    cache = caches[CACHE_ALIAS]
     try:
         cache.incr(VERSION_KEY)
     except ValueError:  # the key was missing: start again above every old number
@@ -97,6 +108,7 @@ def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
     """
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
     key = f"setara:{name}:{data_version()}:{digest}"
+    cache = caches[CACHE_ALIAS]
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -106,8 +118,9 @@ def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
 
 def context(request) -> dict:
     """Template context processor: ``data_version``, to vary a ``{% cache %}``
-    fragment on (``{% cache 3600 "name" data_version LANGUAGE_CODE … %}``). A
-    function, so only the templates that use it read the cache."""
+    fragment on (``{% cache 3600 "name" data_version LANGUAGE_CODE … using="data"
+    %}``: always the "data" cache, which is nothing without Redis). A function,
+    so only the templates that use it read the cache."""
     return {"data_version": data_version}
 
 

@@ -24,9 +24,10 @@ def _empty_cache():
     """Start each test with an empty cache: the local-memory cache outlives a
     test, and its data (rolled back) would otherwise be counted in the next
     test's cached tables (``setara.data_version``)."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
 
 
 @pytest.fixture

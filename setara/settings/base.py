@@ -244,22 +244,35 @@ STORAGES = {
 # Rate limits of the public registration pages count in the cache, so every app
 # server must share it: Redis in production (REDIS_URL=redis://127.0.0.1:6379/0);
 # without it, each process keeps its own counts in memory (the SQLite demo).
+#
+# "data" holds counts and tables computed from the programme's data, keyed on
+# the data version (setara/data_version.py). It must be shared by every process
+# that writes (app servers and job workers), or one process would go on serving
+# counts another has changed: so it is Redis when REDIS_URL is set and nothing
+# at all otherwise (the demo and a single server without Redis count afresh on
+# every request, as before).
 REDIS_URL = env.str("REDIS_URL", default="")
+_REDIS = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": REDIS_URL,
+}
 CACHES = {
     "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
+        _REDIS
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    "data": (
+        {**_REDIS, "KEY_PREFIX": "data"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    ),
 }
 
-#: Seconds a cached count or table (``setara.data_version.cached`` and the
-#: ``{% cache %}`` fragments keyed on ``data_version``) is kept. Any write through
-#: the app makes them obsolete at once; this bounds only how long a change made
-#: outside the app (psql) goes unseen.
+#: Seconds a cached count or table is kept (``setara.data_version.cached`` and
+#: the ``{% cache … using="data" %}`` fragments keyed on ``data_version``). Any
+#: write through the app makes them obsolete at once; this bounds only how long a
+#: change made outside the app (psql) goes unseen.
 DATA_CACHE_SECONDS = env.int("DATA_CACHE_SECONDS", default=60 * 60)
 
 #: Serve bench/load.py's floor page at /bench/floor/ (setara/floor.py); off

@@ -12,7 +12,15 @@ from .base import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# One process per test worker, so local memory is shared by every writer: the
+# cached counts ("data", setara/data_version.py) are on, as with Redis.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "data": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "data",
+    },
+}
 # Tests render pages without running collectstatic first.
 STORAGES = {  # noqa: F405
     **STORAGES,  # noqa: F405

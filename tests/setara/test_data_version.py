@@ -3,7 +3,7 @@ makes a new version, whatever door it comes through; other writes do not."""
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection, transaction
 
 from participants.models import Participant
@@ -80,8 +80,21 @@ class TestCached:
 
     def test_a_lost_version_starts_above_every_old_one(self):
         old = data_version()
-        cache.delete(VERSION_KEY)
+        caches["data"].delete(VERSION_KEY)
         assert data_version() > old
-        cache.delete(VERSION_KEY)
+        caches["data"].delete(VERSION_KEY)
         data_changed()
         assert data_version() > old
+
+
+@pytest.mark.django_db
+def test_nothing_kept_without_a_shared_cache(settings):
+    """Without Redis the "data" cache keeps nothing: every call computes."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "data": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    calls = []
+    cached("t", (), lambda: calls.append(1) or len(calls))
+    cached("t", (), lambda: calls.append(1) or len(calls))
+    assert len(calls) == 2
