@@ -127,7 +127,10 @@ class ParticipantEnrolForm(SubmissionTokenFormMixin, ParticipantForm):
 
 
 class AttendanceGridForm(forms.Form):
-    """The attendance grid: one checkbox per enrolment and training day.
+    """The attendance grid: one checkbox per enrolment and training day, for
+    ``enrolments``, the rows of one page of the grid (the view pages the grid;
+    a POST names its rows in ``shown``). Ids of any other enrolment, such as
+    another training's, make the form invalid.
 
     A cell's value is ``"<enrolment id>:<YYYY-MM-DD>"``. ``all_present`` holds a day
     whose column the user asked to tick entirely. ``cleaned_data["present"]`` becomes a

@@ -20,7 +20,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -122,6 +122,28 @@ def score_grid_enrolments(training: Training):
     )
 
 
+def score_counts(training: Training) -> dict[str, int]:
+    """The score grid's numbers for all of ``training``'s participants, whatever
+    page is shown, in one query: ``participants``, ``pre_score`` and
+    ``post_score`` (how many have that score recorded)."""
+    return training.enrolments.participants().aggregate(
+        participants=Count("id"),
+        pre_score=Count("pre_score"),
+        post_score=Count("post_score"),
+    )
+
+
+def score_grid_number(rows, enrolment: Enrolment) -> int:
+    """The row number ("No.") of ``enrolment`` in ``rows`` (a QuerySet in the
+    grid's order, by name then id, that holds it): 1 for the first; one query."""
+    name = enrolment.participant.full_name
+    before = rows.filter(
+        Q(participant__full_name__lt=name)
+        | Q(participant__full_name=name, pk__lt=enrolment.pk)
+    )
+    return before.count() + 1
+
+
 def score_settings_errors(
     training: Training,
     *,
@@ -168,6 +190,7 @@ def scores_save(
     training: Training,
     changes: Mapping[int, Mapping[str, Any]],
     user=None,
+    numbers: Mapping[int, int] | None = None,
 ) -> int:
     """Save pre-test and post-test scores of ``training``'s participants.
 
@@ -183,12 +206,21 @@ def scores_save(
     that is not a participant of this training (facilitators, committee and other
     trainings' enrolments are refused), an unknown score field, or a value that
     is not a score from 0 to the maximum, each naming the grid row ("No. 3 (Siti
-    Aminah)") and the test.
+    Aminah)") and the test. ``numbers`` maps an enrolment id to its row number
+    as the page showed it; without it (or for an id it lacks) the row's number in
+    the whole grid is counted (one query a row, only for rows with a problem).
+
+    Only the enrolments in ``changes`` are read and locked (one query), then
+    written: the same queries whatever the size of the training.
     """
     maximum = training.score_maximum
-    enrolments = list(score_grid_enrolments(training).select_for_update(of=("self",)))
-    numbers = {enrolment.pk: number for number, enrolment in enumerate(enrolments, 1)}
-    by_id = {enrolment.pk: enrolment for enrolment in enrolments}
+    rows = score_grid_enrolments(training)
+    by_id = {
+        enrolment.pk: enrolment
+        for enrolment in rows.filter(pk__in=list(changes)).select_for_update(
+            of=("self",)
+        )
+    }
     errors, changed = [], []
     for enrolment_id, values in changes.items():
         enrolment = by_id.get(enrolment_id)
@@ -198,19 +230,22 @@ def scores_save(
                 % {"id": enrolment_id}
             )
             continue
-        label = row_label(numbers[enrolment_id], enrolment)
         row_changed = False
         for name, value in values.items():
             if name not in SCORE_FIELDS:
                 errors.append(
                     gettext("%(row)s: there is no score “%(field)s”.")
-                    % {"row": label, "field": name}
+                    % {"row": _label(rows, numbers, enrolment), "field": name}
                 )
                 continue
             try:
                 score = parse_score(value, maximum=maximum)
             except ValidationError as error:
-                errors.append(_row_error(label, name, error.messages[0]))
+                errors.append(
+                    _row_error(
+                        _label(rows, numbers, enrolment), name, error.messages[0]
+                    )
+                )
                 continue
             if getattr(enrolment, name) != score:
                 setattr(enrolment, name, score)
@@ -224,6 +259,15 @@ def scores_save(
             changed, Enrolment, list(SCORE_FIELDS), default_user=user
         )
     return len(changed)
+
+
+def _label(rows, numbers: Mapping[int, int] | None, enrolment: Enrolment) -> str:
+    """``row_label`` of ``enrolment``, numbered by ``numbers`` or else counted
+    in ``rows``."""
+    number = (numbers or {}).get(enrolment.pk)
+    if number is None:
+        number = score_grid_number(rows, enrolment)
+    return row_label(number, enrolment)
 
 
 def _row_error(row: str, field: str, message: str) -> str:
@@ -275,21 +319,31 @@ class ScoreField(forms.Field):
 
 
 class ScoreGridForm(forms.Form):
-    """The score grid: a pre-test and a post-test box per enrolment, the whole
-    training in one POST.
+    """The score grid: a pre-test and a post-test box per enrolment of
+    ``enrolments`` (the rows of one page of the grid, the first numbered
+    ``first_number``), in one POST.
 
     Field ``pre_<enrolment id>`` and ``post_<enrolment id>``. Each box carries
     the value it was shown with (a hidden "initial-" input), so only the boxes
     the user changed are saved (``changes()``): a score someone else saved
-    meanwhile in a box this user left alone is kept.
+    meanwhile in a box this user left alone is kept. Boxes of other enrolments
+    in the data are ignored.
     """
 
+    _BOX = re.compile(r"(?:initial-)?(?:pre|post)_([0-9]{1,18})")
+
     def __init__(
-        self, *args, training: Training, enrolments: Sequence[Enrolment], **kwargs
+        self,
+        *args,
+        training: Training,
+        enrolments: Sequence[Enrolment],
+        first_number: int = 1,
+        **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.training = training
         self.enrolments = list(enrolments)
+        self.first_number = first_number
         maximum = training.score_maximum
         for enrolment in self.enrolments:
             name = enrolment.participant.full_name
@@ -307,6 +361,19 @@ class ScoreGridForm(forms.Form):
                     ),
                 )
                 self.initial[key] = getattr(enrolment, field)
+
+    @classmethod
+    def posted_ids(cls, data: Mapping[str, Any]) -> list[int]:
+        """The enrolment ids whose boxes ``data`` (a POST) holds, sorted."""
+        found = (cls._BOX.fullmatch(key) for key in data)
+        return sorted({int(match[1]) for match in found if match})
+
+    def numbers(self) -> dict[int, int]:
+        """Enrolment id -> its row number ("No.") on the page."""
+        return {
+            enrolment.pk: number
+            for number, enrolment in enumerate(self.enrolments, self.first_number)
+        }
 
     def changes(self) -> dict[int, dict[str, Decimal | None]]:
         """Enrolment id -> the scores the user changed (``pre_score`` and/or
@@ -332,7 +399,7 @@ class ScoreGridForm(forms.Form):
                     for prefix in GRID_PREFIXES.values()
                 ],
             }
-            for number, enrolment in enumerate(self.enrolments, 1)
+            for number, enrolment in enumerate(self.enrolments, self.first_number)
         ]
 
     def error_summary(self) -> list[dict]:
@@ -340,7 +407,7 @@ class ScoreGridForm(forms.Form):
         Aminah)"), ``test`` ("post-test"), ``message`` and ``field`` (the bound
         field, for a link to its box)."""
         summary = []
-        for number, enrolment in enumerate(self.enrolments, 1):
+        for number, enrolment in enumerate(self.enrolments, self.first_number):
             for field, prefix in GRID_PREFIXES.items():
                 bound = self[f"{prefix}_{enrolment.pk}"]
                 for message in bound.errors:

@@ -1,6 +1,14 @@
 from django.urls import path, re_path
 
-from .views import activity_report, imports, records, reports, scores, signin
+from .views import (
+    activity_report,
+    attendance,
+    imports,
+    records,
+    reports,
+    scores,
+    signin,
+)
 
 app_name = "trainings"
 
@@ -13,7 +21,7 @@ urlpatterns = [
     path("<int:pk>/enrol/", records.TrainingEnrolView.as_view(), name="enrol"),
     path(
         "<int:pk>/attendance/",
-        records.AttendanceGridView.as_view(),
+        attendance.AttendanceGridView.as_view(),
         name="attendance",
     ),
     path("<int:pk>/scores/", scores.TrainingScoresView.as_view(), name="scores"),

@@ -28,6 +28,7 @@ from django.views.generic import DetailView, View
 
 from setara.qr import qr_data_uri
 from trainings.models import Attendance, Training
+from trainings.views.grid_pages import GridPagesMixin, posted_ids
 
 from ..checkin import (
     CODE_DIGITS,
@@ -250,24 +251,37 @@ class CheckInCodeView(PermissionRequiredMixin, View):
 
 
 @method_decorator(never_cache, name="dispatch")
-class AttendanceLiveView(PermissionRequiredMixin, View):
+class AttendanceLiveView(GridPagesMixin, PermissionRequiredMixin, View):
     """The attendance grid's live marks as JSON
-    (``trainings/<pk>/registrations/attendance-live/?since=<ISO 8601>``):
-    ``present``, the grid's cell values (``"<enrolment id>:<YYYY-MM-DD>"``) of
-    every present mark on the training's days; ``checked_in_since``, the number of
-    check-ins since ``since`` (the time the grid was opened; 0 without it);
-    ``now``, the server's time to pass as ``since`` later. Three queries
-    (training, marks, check-ins) after the permission check, whatever the size."""
+    (``trainings/<pk>/registrations/attendance-live/?since=<ISO 8601>&page=<n>
+    &q=<name>&newest=<enrolment id>``): ``present``, the grid's cell values
+    (``"<enrolment id>:<YYYY-MM-DD>"``) of the present marks of the people on
+    the grid page that ``page`` and ``q`` name (the grid's own paging,
+    ``trainings.views.grid_pages``: a hundred people, not the whole training);
+    ``newer_present``, whether someone enrolled after ``newest`` (the newest
+    enrolment when the grid was opened) is marked present; ``checked_in_since``,
+    the number of check-ins since ``since`` (the time the grid was opened; 0
+    without it); ``now``, the server's time to pass as ``since`` later. Six
+    queries after the permission check, whatever the size."""
 
     permission_required = "trainings.view_attendance"
 
     def get(self, request, pk):
-        training = get_object_or_404(Training, pk=pk)
-        marks = Attendance.objects.filter(
+        training = self.object = get_object_or_404(Training, pk=pk)
+        rows = training.enrolments.order_by("participant__full_name", "id")
+        page = self.grid_page(rows, total=rows.count())
+        in_days = Attendance.objects.filter(
             enrolment__training=training,
             date__range=(training.start_date, training.end_date),
             present=True,
-        ).values_list("enrolment_id", "date")
+        )
+        marks = in_days.filter(enrolment__in=page.object_list.values("pk")).values_list(
+            "enrolment_id", "date"
+        )
+        newest = posted_ids([request.GET.get("newest", "")])  # [] if not an id
+        newer_present = bool(newest) and (
+            in_days.filter(enrolment_id__gt=newest[0]).exists()
+        )
         try:
             since = parse_datetime(request.GET.get("since", ""))
         except ValueError:  # well formed but not a real time
@@ -282,6 +296,7 @@ class AttendanceLiveView(PermissionRequiredMixin, View):
         return JsonResponse(
             {
                 "present": [f"{pk}:{day.isoformat()}" for pk, day in marks],
+                "newer_present": bool(newer_present),
                 "checked_in_since": checked_in,
                 "checked_in_note": ngettext(
                     "%(count)d person checked in since you opened this page; "

@@ -2,9 +2,12 @@
 // every 10 seconds asks the form's data-live-url for the present marks of the
 // training and ticks the matching checkboxes, except those the user has changed
 // on this page (what they are editing is never overwritten; nothing is ever
-// unticked). A note says how many people checked in since the page was opened
+// unticked); the server sends only this grid page's marks. A note says how many people checked in since the page was opened
 // (data-live-since), and asks for a reload when someone marked present is not on
-// the grid yet. The grid's Save is unchanged: staff can correct any mark.
+// the grid yet: enrolled after the page was opened (an enrolment id above
+// data-live-newest, the newest when it was opened); someone on another page of
+// the grid (trainings/includes/_grid_pages.html) is not missing. The grid's Save
+// is unchanged: staff can correct any mark.
 (() => {
   const form = document.querySelector("#attendance-form[data-live-url]");
   if (!form) {
@@ -12,7 +15,17 @@
   }
   const note = document.querySelector(".js-attendance-live");
   const since = form.dataset.liveSince || "";
-  const url = `${form.dataset.liveUrl}?${new URLSearchParams({ since })}`;
+  const newest = Number(form.dataset.liveNewest || "0");
+  // The marks of this grid page only (its page and search, as in the address),
+  // and whether anyone enrolled after the page was opened is marked present.
+  const shown = new URLSearchParams(window.location.search);
+  const params = new URLSearchParams({ since, newest: String(newest) });
+  ["page", "q"].forEach((name) => {
+    if (shown.get(name)) {
+      params.set(name, shown.get(name));
+    }
+  });
+  const url = `${form.dataset.liveUrl}?${params}`;
   const INTERVAL = 10000;
   const MAX_ERROR_DELAY = 60000;
   const touched = new Set();
@@ -35,12 +48,10 @@
 
   const show = (data) => {
     const byValue = boxes();
-    let missing = false;
+    const missing = Boolean(data.newer_present);
     data.present.forEach((value) => {
       const box = byValue.get(value);
-      if (!box) {
-        missing = true;
-      } else if (!box.checked && !touched.has(value)) {
+      if (box && !box.checked && !touched.has(value)) {
         box.checked = true;
         box.dataset.liveTicked = "true";
       }

@@ -656,6 +656,34 @@ def test_live_marks_list_present_cells_and_new_check_ins(staff_client):
     assert later["checked_in_since"] == 0
 
 
+def test_live_marks_are_the_grid_pages_only(staff_client, django_assert_num_queries):
+    """A big training's grid polls only its page's marks (a hundred people, as
+    the grid's ``page`` and ``q``), in a fixed number of queries, and learns
+    whether anyone enrolled after ``newest`` is marked present."""
+    desk = today_desk()
+    training, day = desk.training, checkin_day(desk.training)
+    people = [
+        EnrolmentFactory(training=training, participant__full_name=f"P {n:03d}")
+        for n in range(105)
+    ]
+    for enrolment in people:
+        AttendanceFactory(enrolment=enrolment, date=day, present=True)
+    url = live_url(training)
+    first = staff_client.get(url).json()
+    assert len(first["present"]) == 100
+    assert f"{people[0].pk}:{day.isoformat()}" in first["present"]
+    second = staff_client.get(f"{url}?page=2").json()
+    assert second["present"] == [f"{e.pk}:{day.isoformat()}" for e in people[100:]]
+    found = staff_client.get(f"{url}?{urlencode({'q': 'P 007'})}").json()
+    assert found["present"] == [f"{people[7].pk}:{day.isoformat()}"]
+    newest = people[-2].pk
+    assert staff_client.get(f"{url}?newest={newest}").json()["newer_present"]
+    assert not staff_client.get(f"{url}?newest={people[-1].pk}").json()["newer_present"]
+    # As below, the newer marks instead of the check-ins (no ``since``).
+    with django_assert_num_queries(13):
+        staff_client.get(f"{url}?page=2&newest={newest}")
+
+
 @pytest.mark.parametrize("since", ["", "yesterday", "2026-13-45T00:00:00"])
 def test_live_marks_ignore_a_bad_since(staff_client, since):
     desk = today_desk()
@@ -677,12 +705,12 @@ def test_live_marks_run_a_fixed_number_of_queries(
             checkin_record(registration=registration, method=CheckIn.Method.CODE)
 
     add(1)
-    # Session, user, permissions (2), its update, savepoints; training, marks,
-    # check-ins.
-    with django_assert_num_queries(12):
+    # Session, user, permissions (2), its update, savepoints; training, the
+    # count of people (the grid's pages), the page's marks, check-ins.
+    with django_assert_num_queries(13):
         staff_client.get(live_url(desk.training, since))
     add(6)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         data = staff_client.get(live_url(desk.training, since)).json()
     assert len(data["present"]) == 7 and data["checked_in_since"] == 7
 
