@@ -16,6 +16,7 @@ committee do not receive participant certificates.
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -142,7 +143,7 @@ class Eligibility:
         return not self.reasons
 
     @property
-    def post_format_score(self) -> str:
+    def post_score_display(self) -> str:
         """The post-test score as written (``score_display``); "" when none."""
         return format_score(self.post_score)
 
@@ -157,6 +158,43 @@ def eligibility_queryset(training: Training):
         .select_related("participant")
         .order_by("participant__full_name", "id")
     )
+
+
+def qualifying_q(rule: CertificateRule) -> Q | None:
+    """The rule as a condition on enrolments annotated with ``days_attended``
+    (``EnrolmentQuerySet.with_days_attended``), the same test as
+    ``CertificateRule.reasons`` and the erased-person reason of ``_reasons``;
+    None when nobody can qualify (the rule asks for a pass mark the training
+    does not have)."""
+    if rule.requires_pass and rule.pass_mark is None:
+        return None
+    condition = Q(days_attended__gte=rule.days_required) & Q(
+        participant__erased_at__isnull=True
+    )
+    if rule.requires_pass:
+        condition &= Q(post_score__gte=rule.pass_mark)
+    return condition
+
+
+def eligibility_counts(training: Training) -> dict:
+    """How many of ``training``'s participant-role enrolments there are
+    (``participants``) and how many qualify for a certificate (``qualifying``),
+    counted in the database in one query whatever their number; the same
+    people as ``training_eligibility`` counts."""
+    rule = CertificateRule.of(training)
+    condition = qualifying_q(rule)
+    aggregates = {"participants": Count("id")}
+    if condition is not None:
+        aggregates["qualifying"] = Count("id", filter=condition)
+    counts = (
+        Enrolment.objects.filter(training=training)
+        .participants()
+        .with_days_attended()
+        .order_by()
+        .aggregate(**aggregates)
+    )
+    counts.setdefault("qualifying", 0)
+    return counts
 
 
 def _reasons(rule: CertificateRule, enrolment: Enrolment) -> list[str]:
@@ -188,6 +226,33 @@ def training_eligibility(
         )
         for enrolment in queryset
     ]
+    return rule, rows
+
+
+def loaded_eligibility(
+    training: Training, enrolments: list[Enrolment]
+) -> tuple[CertificateRule, list[Eligibility]]:
+    """As ``training_eligibility``, for ``enrolments`` of ``training`` already
+    loaded with their participant and ``attendances`` (``for_roster``: the
+    training page's window of its list), in their order: those in the
+    participant role only. No query."""
+    rule = CertificateRule.of(training)
+    rows = []
+    for enrolment in enrolments:
+        if enrolment.role != Enrolment.Role.PARTICIPANT:
+            continue
+        enrolment.days_present = sum(
+            1 for mark in enrolment.attendances.all() if mark.present
+        )
+        rows.append(
+            Eligibility(
+                enrolment=enrolment,
+                days_present=enrolment.days_present,
+                total_days=rule.total_days,
+                post_score=enrolment.post_score,
+                reasons=_reasons(rule, enrolment),
+            )
+        )
     return rule, rows
 
 

@@ -68,13 +68,19 @@ READS_QUERY = re.compile(r"\.GET\b")
 
 #: Query parameters of the pages that read them by hand (not a FilterSet).
 HAND_READ = {
-    "trainings:enrol": ["q"],
+    # The participant list's pages (trainings.training_page); the enrol page's
+    # search and roster pages.
+    "trainings:detail": ["page"],
+    "trainings:enrol": ["q", "page"],
+    # The grids' pages and name search (trainings.views.grid_pages).
+    "trainings:attendance": ["page", "q"],
+    "trainings:scores": ["page", "q"],
     "merging:duplicates": ["participant", "page"],
     "regions:lookup": ["region"],
     "regions:autocomplete": ["q", "levels", "page", "near", "ids"],
     "registrations:review": ["status"],
     "registrations:checkin": ["code", "other"],
-    "registrations:attendance_live": ["since"],
+    "registrations:attendance_live": ["since", "page", "q", "newest"],
     # The query string only goes to the export log (setara.export_log): any name.
     "trainings:export_participants": ["x"],
     "trainings:export_summary": ["x"],

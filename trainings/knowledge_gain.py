@@ -285,7 +285,9 @@ def _row(key: str, label: str, numbers: dict, columns) -> dict:
     return {"key": key, "label": label, "values": values, "cells": cells}
 
 
-def gain_report(enrolments, *, pass_mark=None, relative: bool = False) -> dict | None:
+def gain_report(
+    enrolments, *, pass_mark=None, relative: bool = False, gain: dict | None = None
+) -> dict | None:
     """The knowledge gain of ``enrolments`` (participant enrolments) laid out for
     a page or a file; None when none has a score. Two queries (one when there is
     no score). Arguments as ``KnowledgeGainMixin.knowledge_gain``.
@@ -293,9 +295,12 @@ def gain_report(enrolments, *, pass_mark=None, relative: bool = False) -> dict |
     ``{"relative", "with_pass" (a pass mark applies to someone), "columns"
     (``[{"key", "label"}]``), "by_sex" (rows L, P, not recorded, total),
     "by_agency_type" (a row per type with a score, then the total)}``; each row is
-    ``{"key", "label", "values", "cells"}`` (``_row``).
+    ``{"key", "label", "values", "cells"}`` (``_row``). ``gain``: the
+    ``knowledge_gain`` of the same enrolments and arguments when the caller has
+    it already (the training page's activity report counts it), saving a query.
     """
-    gain = enrolments.knowledge_gain(pass_mark, relative=relative)
+    if gain is None:
+        gain = enrolments.knowledge_gain(pass_mark, relative=relative)
     if not has_scores(gain):
         return None
     with_pass = gain["passed_total"] is not None

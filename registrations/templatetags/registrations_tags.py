@@ -7,11 +7,13 @@ in its templates).
 - ``registration_signin_qr``: on the sign-in sheet, the QR code of the link while
   the desk accepts registrations.
 
-Each runs one query (the desk), whatever the training's size.
+Each runs one query (the desk), whatever the training's size; the review panel's
+counts are kept in the cache for the data version (``setara.data_version``).
 """
 
 from django import template
 
+from setara.data_version import cached
 from setara.qr import qr_data_uri, qr_svg
 
 from ..checkin import desk_of
@@ -62,9 +64,13 @@ def registration_signin_qr(context, training):
 def registration_review_panel(context, training):
     """On the training page, for users who may review (``DESK_PERMISSIONS``):
     the training's registrations by status and the link to review them; nothing
-    when it has none. One query."""
+    when it has none. One query when the counts are not cached."""
     request = context["request"]
     if not request.user.has_perms(DESK_PERMISSIONS):
         return {"show": False}
-    counts = Registration.objects.filter(training=training).status_summary()
+    counts = cached(
+        "training-registration-counts",
+        (training.pk,),
+        lambda: Registration.objects.filter(training=training).status_summary(),
+    )
     return {"show": bool(counts["total"]), "training": training, "counts": counts}

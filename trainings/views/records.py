@@ -7,16 +7,15 @@ from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import ProtectedError
 from django.shortcuts import redirect
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.generic import (
     CreateView,
     DeleteView,
     DetailView,
-    FormView,
     TemplateView,
     UpdateView,
 )
@@ -30,22 +29,24 @@ from participants.services import registry_lock
 from setara.pagination import ForgivingPaginationMixin
 from setara.submission import create_once, submitted_record
 
-from ..dates import day_rows
 from ..filters import TrainingFilterSet
 from ..forms import (
-    AttendanceGridForm,
     EnrolmentForm,
     ParticipantEnrolForm,
     TrainingForm,
 )
 from ..history import TRAINING_HISTORY_PERMISSIONS, training_history
-from ..models import Attendance, Enrolment, Training
+from ..models import Enrolment, Training
 from ..services import (
-    AttendanceConflict,
-    attendance_record,
     enrolment_create,
     participant_create_and_enrol,
     training_delete,
+)
+from ..training_page import (
+    PARTICIPANTS_PER_PAGE,
+    TrainingNumbers,
+    enrolment_count,
+    participant_page,
 )
 
 
@@ -57,35 +58,30 @@ class TrainingListView(PermissionRequiredMixin, ForgivingPaginationMixin, Filter
 
 
 class TrainingDetailView(PermissionRequiredMixin, DetailView):
+    """A training's numbers (counting everyone; cached fragments, counted only
+    when the cache misses: ``trainings.training_page``) and its participant
+    list, ``PARTICIPANTS_PER_PAGE`` at a time (``?page=``). A fixed number of
+    queries whatever the training's size."""
+
     permission_required = "trainings.view_training"
     queryset = Training.objects.select_related("region").prefetch_related("topics")
 
     def get_context_data(self, **kwargs):
         training = self.object
-        participants = training.enrolments.participants()
-        by_agency_type = [
-            {**row, "label": Agency.type_label(row["agency_type"], default="—")}
-            for row in participants.agency_type_summary()
-        ]
-        present = {
-            row["date"]: row
-            for row in Attendance.objects.filter(
-                enrolment__in=participants
-            ).training_day_summary()
-        }
-        attendance_days = day_rows(training.days, present)
-        enrolments = list(training.enrolments.for_roster())
-        for enrolment in enrolments:
-            enrolment.marks = enrolment.attendance_marks(training.days)
+        numbers = TrainingNumbers(training)
+        page = participant_page(training, self.request.GET.get("page"))
         history = None
         if self.request.user.has_perms(TRAINING_HISTORY_PERMISSIONS):
             history = training_history(training)
         return super().get_context_data(
-            enrolments=enrolments,
+            numbers=numbers,
+            page_obj=page,
+            enrolments=page.object_list,
+            day_numbers=range(1, len(training.days) + 1),
             history=history,
-            summary=participants.people_summary(),
-            by_agency_type=by_agency_type,
-            attendance_days=attendance_days,
+            summary=numbers.lazy("summary"),
+            by_agency_type=numbers.lazy("by_agency_type"),
+            attendance_days=numbers.lazy("attendance_days"),
             **kwargs,
         )
 
@@ -199,14 +195,28 @@ class TrainingEnrolView(PermissionRequiredMixin, SingleObjectMixin, TemplateView
     def get_context_data(self, **kwargs):
         query = self.request.GET.get("q", "").strip()
         kwargs.setdefault("new_form", ParticipantEnrolForm(region=self.object.region))
+        results = _search_results(query, self.request.user)
+        if results is not None:
+            results = list(results)
+        page = _roster_page(self.object, self.request.GET.get("page"))
+        # Who among the people shown (search results, probable matches) is
+        # enrolled: one query on their ids, whatever the training's size.
+        shown = [person.pk for person in results or ()] + [
+            match.participant.pk for match in kwargs.get("matches") or ()
+        ]
         return super().get_context_data(
             query=query,
-            results=_search_results(query, self.request.user),
+            results=results,
             search_by_nik=may_see_nik(self.request.user),
             enrolled_ids=set(
-                self.object.enrolments.values_list("participant", flat=True)
-            ),
-            enrolments=self.object.enrolments.for_roster(),
+                self.object.enrolments.filter(participant__in=shown).values_list(
+                    "participant", flat=True
+                )
+            )
+            if shown
+            else set(),
+            page_obj=page,
+            enrolments=page.object_list,
             agency_options=agency_datalist(),
             **kwargs,
         )
@@ -293,6 +303,21 @@ class TrainingEnrolView(PermissionRequiredMixin, SingleObjectMixin, TemplateView
         return f"{url}?{urlencode({'q': query})}" if query else url
 
 
+def _roster_page(training, number):
+    """Page ``number`` of ``training``'s enrolments by name for the enrol page's
+    roster (``PARTICIPANTS_PER_PAGE`` a page, as on the training page; past the
+    end is the last page), with participant and agency loaded: one query, plus
+    the count when not cached (``enrolment_count``)."""
+    paginator = Paginator(
+        training.enrolments.select_related("participant__agency").order_by(
+            "participant__full_name", "id"
+        ),
+        PARTICIPANTS_PER_PAGE,
+    )
+    paginator.count = enrolment_count(training)
+    return paginator.get_page(number)
+
+
 def _search_results(query: str, user):
     """The first 25 registry people matching ``query`` (None without a query):
     by name, phone or agency, and by NIK only for a user who may see full NIKs
@@ -309,101 +334,6 @@ def _enrolled_message(participant):
 
 def _already_enrolled_message(participant):
     return _("%(name)s is already enrolled.") % {"name": participant.full_name}
-
-
-class AttendanceGridView(PermissionRequiredMixin, SingleObjectMixin, FormView):
-    """Tick who was present on which day, for the whole training in one POST."""
-
-    permission_required = ("trainings.add_attendance", "trainings.change_attendance")
-    model = Training
-    form_class = AttendanceGridForm
-    template_name = "trainings/training_attendance.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        self.enrolments = list(self.object.enrolments.for_roster())
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self):
-        return {
-            **super().get_form_kwargs(),
-            "training": self.object,
-            "enrolments": self.enrolments,
-        }
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        return {**context, "rows": context["form"].rows(), "days": self.object.days}
-
-    def form_valid(self, form):
-        try:
-            result = attendance_record(
-                training=self.object,
-                enrolments=form.cleaned_data["shown"],
-                present=form.cleaned_data["present"],
-                loaded=form.cleaned_data["loaded"],
-                user=self.request.user,
-            )
-        except AttendanceConflict:
-            messages.error(
-                self.request,
-                _(
-                    "Someone else changed this training's attendance or dates while "
-                    "you were saving, so nothing was saved. Check the grid below and "
-                    "save again."
-                ),
-            )
-        else:
-            messages.success(self.request, _attendance_message(result))
-            if result.kept_theirs:
-                messages.warning(self.request, self._kept_theirs_message(result))
-        return redirect(self.get_success_url())
-
-    def _kept_theirs_message(self, result) -> str:
-        """Which cells kept someone else's newer mark: "Name (day 2)", at most ten."""
-        names = {e.pk: e.participant.full_name for e in self.enrolments}
-        day_numbers = {day: number for number, day in enumerate(self.object.days, 1)}
-        cells = [
-            _("%(name)s (day %(number)d)")
-            % {"name": names.get(enrolment_id, "?"), "number": day_numbers[day]}
-            for enrolment_id, day in result.kept_theirs[:10]
-        ]
-        more = len(result.kept_theirs) - len(cells)
-        text = ngettext(
-            "Someone else changed %(count)d mark since you opened this grid; "
-            "their mark was kept: %(cells)s.",
-            "Someone else changed %(count)d marks since you opened this grid; "
-            "their marks were kept: %(cells)s.",
-            len(result.kept_theirs),
-        ) % {"count": len(result.kept_theirs), "cells": ", ".join(cells)}
-        if more:
-            text += " " + ngettext(
-                "And %(count)d more.", "And %(count)d more.", more
-            ) % {"count": more}
-        return text
-
-    def form_invalid(self, form):
-        messages.error(
-            self.request,
-            _(
-                "The grid was out of date (people or days changed since it was "
-                "opened), so nothing was saved. Check it and save again."
-            ),
-        )
-        return redirect(self.get_success_url())
-
-    def get_success_url(self):
-        return reverse("trainings:attendance", args=[self.object.pk])
-
-
-def _attendance_message(result):
-    if not result.changed:
-        return _("Attendance saved; nothing had changed.")
-    return ngettext(
-        "Attendance saved: %(count)d mark changed.",
-        "Attendance saved: %(count)d marks changed.",
-        result.changed,
-    ) % {"count": result.changed}
 
 
 class EnrolmentDeleteView(PermissionRequiredMixin, SuccessMessageMixin, DeleteView):
