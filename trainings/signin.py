@@ -12,10 +12,16 @@ be counted: as many as fit under the last person on the last page, and at least
 ``MIN_BLANK_ROWS`` (a page of them when the last page has less room). The
 template (``trainings/includes/_signin_sheet_style.html``) sets the same
 heights; tests/trainings/test_signin_sheet.py draws PDFs to check they agree.
+
+Because the pages are known from the heights (``page_starts``), a long sheet can
+be drawn in parts of whole pages (``sheet_parts``): each part's layout
+(``SheetLayout.part``) continues the numbering, only the first has the title
+block and only the last the blank rows, so the parts' pages joined are the
+sheet's pages.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 #: A4 landscape (297 x 210 mm) less 10 mm margins on every side.
 PAGE_WIDTH_MM = 277
@@ -62,7 +68,9 @@ class SheetLayout:
     as text with a dot: ``"52.0"``, for CSS), ``title_mm`` (the title block's
     height), ``row_heights`` (one per enrolled person, in mm, as text), the
     number of ``blank_rows``, ``first_blank`` (the number of the first blank row,
-    after the people) and ``phone`` (whether the "No. HP" column is shown)."""
+    after the people) and ``phone`` (whether the "No. HP" column is shown).
+    A part of a long sheet (``part``) also has ``first_number`` (the number of
+    its first person) and ``head`` (whether it starts with the title block)."""
 
     widths: dict[str, str]
     title_mm: str
@@ -70,6 +78,21 @@ class SheetLayout:
     blank_rows: range = range(0)
     first_blank: int = 1
     phone: bool = False
+    first_number: int = 1
+    head: bool = True
+
+    def part(self, rows: range, *, last: bool) -> "SheetLayout":
+        """The layout of the part of the sheet holding the people ``rows``
+        (indexes into ``row_heights``, starting a page): their heights, the
+        title block only when ``rows`` starts at the first person, the blank
+        rows only when ``last``."""
+        return replace(
+            self,
+            row_heights=self.row_heights[rows.start : rows.stop],
+            blank_rows=self.blank_rows if last else range(0),
+            first_number=rows.start + 1,
+            head=rows.start == 0,
+        )
 
 
 def column_widths(days: int, *, phone: bool) -> dict[str, float]:
@@ -157,17 +180,46 @@ def title_height(title: str, place: str) -> float:
     return max(TITLE_MM, text)
 
 
+def _paginate(heights: list[float], *, title_mm: float) -> tuple[list[int], float]:
+    """Rows of ``heights`` (mm) laid on pages under the first page's title
+    block: the index of the first row of each page (``[0]`` when there are
+    none) and the height used on the last page."""
+    page = PAGE_HEIGHT_MM - HEAD_MM
+    starts = [0]
+    used = title_mm  # the first page's title block
+    for index, height in enumerate(heights):
+        if used + height > page:
+            used = 0  # the row moves to a new page, under the repeated header
+            starts.append(index)
+        used += height
+    return starts, used
+
+
+def page_starts(heights: list[float], *, title_mm: float) -> list[int]:
+    """The index of the first of the rows of ``heights`` (mm) on each page,
+    the first page under the title block: ``[0, 14, 31, ...]``; ``[0]`` when
+    there are no rows."""
+    return _paginate(heights, title_mm=title_mm)[0]
+
+
+def sheet_parts(
+    heights: list[float], *, title_mm: float, pages_per_part: int
+) -> list[range]:
+    """The rows of ``heights`` (mm) split into parts of ``pages_per_part``
+    whole pages (at least one page each): ranges of row indexes, in order,
+    together all of them; one empty range when there are no rows."""
+    starts = page_starts(heights, title_mm=title_mm)[:: max(pages_per_part, 1)]
+    ends = [*starts[1:], len(heights)]
+    return [range(start, end) for start, end in zip(starts, ends, strict=True)]
+
+
 def blank_row_count(heights: list[float], *, title_mm: float) -> int:
     """How many ``ROW_MM`` rows fill the page after rows of ``heights`` (mm):
     the rows left on the last page, at least ``MIN_BLANK_ROWS`` when there are
     people (a page more when the last has less room), and a full first page
     when there are none."""
     page = PAGE_HEIGHT_MM - HEAD_MM
-    used = title_mm  # the first page's title block
-    for height in heights:
-        if used + height > page:
-            used = 0  # the row moves to a new page, under the repeated header
-        used += height
+    used = _paginate(heights, title_mm=title_mm)[1]
     blank = int((page - used) // ROW_MM)
     if heights and blank < MIN_BLANK_ROWS:
         blank += int(page // ROW_MM)

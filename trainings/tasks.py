@@ -1,6 +1,7 @@
 """The background tasks of trainings (Django's Tasks API, ``django_tasks``): the
-spreadsheet exports that run as jobs. Each is a thin wrapper: ``jobs.runner.job_run``
-keeps the ``jobs.Job`` row up to date around the work in ``trainings.exports`` (and
+spreadsheet exports and the sign-in sheet PDF of a large training, run as jobs.
+Each is a thin wrapper: ``jobs.runner.job_run`` keeps the ``jobs.Job`` row up to
+date around the work in ``trainings.exports`` or ``trainings.signin_pdf`` (and
 closes the temporary file the work wrote). The argument is the job's id as text
 (``jobs.services.job_start`` enqueues it)."""
 
@@ -8,7 +9,7 @@ from django_tasks import task
 
 from jobs.runner import job_run
 
-from . import exports
+from . import exports, signin_pdf
 
 
 @task()
@@ -33,3 +34,9 @@ def training_participants_export(job_id: str) -> None:
 def training_summary_export(job_id: str) -> None:
     """A large training's summary tables by sex."""
     job_run(job_id, exports.training_summary_work)
+
+
+@task()
+def signin_sheet_pdf(job_id: str) -> None:
+    """A large training's sign-in sheet (daftar hadir) as one PDF."""
+    job_run(job_id, signin_pdf.signin_sheet_pdf_work)

@@ -312,6 +312,13 @@ IMPORT_UPLOAD_EXPIRY = timedelta(
 # An import confirm of a file with more rows than this runs as a job on a worker;
 # smaller files are written in the request (faster: no job page to wait on).
 IMPORT_JOB_MIN_ROWS = int(env.str("IMPORT_JOB_MIN_ROWS", default="") or 2000)
+# A training of more people than this gets its sign-in sheet PDF from a job, and
+# its sign-in page shows the job's button instead of the rows: WeasyPrint takes
+# about 8 ms and 0.25 MB per row (trainings/signin_pdf.py), so 300 people (18
+# pages) are 2-3 s in the request, and a page of 300 rows still prints well.
+SIGNIN_PDF_IN_REQUEST_MAX_ROWS = int(
+    env.str("SIGNIN_PDF_IN_REQUEST_MAX_ROWS", default="") or 300
+)
 
 # UPLOADED SPREADSHEETS (setara/upload_limits.py, setara/xlsx_limits.py)
 # ------------------------------------------------------------------------------
