@@ -5,6 +5,7 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -251,6 +252,7 @@ class TestPage:
     def test_report_queries_do_not_grow_with_regions(self, places, staff_client):
         url = f"{REPORT}?region=73"
         staff_client.get(url)
+        caches["data"].clear()  # the warm-up cached the numbers: count them again
         with CaptureQueriesContext(connection) as few:
             staff_client.get(url)
         TrainingFactory(region=region("73.71"))

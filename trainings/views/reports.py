@@ -10,18 +10,20 @@ a GET of the same address shows the button. One training's exports stream straig
 back up to ``exports.DIRECT_EXPORT_MAX_ENROLMENTS`` enrolments.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from jobs.models import Job
 from jobs.services import TooManyJobs, job_start
+from setara.data_version import cached, data_version
 from setara.export_log import export_log_filters
 from setara.spreadsheets import SpreadsheetExportMixin
 
@@ -47,58 +49,102 @@ class ReportMixin:
             self.request, "trainings/report.html", context, status=400
         )
 
+    def cache_parts(self, filterset, *more) -> tuple:
+        """What a cached report entry of the valid ``filterset`` depends on
+        besides the data (``setara.data_version.cached``, which makes any change
+        to the data a new entry): ``(filters, language, *more)``, the filters as
+        ``exports.filter_query`` writes them (every filter value, empty ones left
+        out, keys sorted) and the active language (labels, number formats). The
+        numbers do not depend on who asks; what does (the export buttons, the
+        personal-data note) is rendered outside them."""
+        return (exports.filter_query(filterset), get_language(), *more)
+
     @property
     def personal(self) -> bool:
         """Whether the user's files get phone numbers, NIK and birth dates."""
         return self.request.user.has_perm("participants.export_personal_data")
 
 
+def report_numbers(enrolments) -> dict:
+    """What the report page shows of ``enrolments`` (the filtered participant
+    enrolments), computed: ``summary`` (``report_summary()``), ``tables``
+    (``tables.page_tables``), ``type_chart``, ``month_chart`` and ``gain``
+    (``knowledge_gain.report_gain``, None without scores). Four queries (five
+    with scores). Counts, labels, agency and region names only: no personal
+    data, so it may be cached."""
+    summary = enrolments.report_summary()
+    grouped = tables.breakdowns(enrolments.breakdown_summary())
+    return {
+        "summary": summary,
+        "tables": tables.page_tables(summary, enrolments, grouped),
+        "type_chart": charts.type_chart(summary),
+        "month_chart": charts.month_chart(grouped["month"]),
+        "gain": knowledge_gain.report_gain(enrolments, summary["trainings"]),
+    }
+
+
 class ReportView(ReportMixin, PermissionRequiredMixin, View):
     """Sex-disaggregated report: headline measures, agency type, agency,
     disability, month, province and regency/city tables, two charts, and the
     knowledge gain when someone has a test score. Four report queries whatever the
-    data: the headline (``report_summary``), the breakdowns by month and place
-    (``breakdown_summary``), the agencies and the knowledge gain (``report_gain``;
-    one more, by agency type, when there are scores)."""
+    data (``report_numbers``): the headline (``report_summary``), the breakdowns
+    by month and place (``breakdown_summary``), the agencies and the knowledge
+    gain (``report_gain``; one more, by agency type, when there are scores); none
+    when the numbers of these filters are cached for the current data version,
+    and then their tables are not rendered again either (a ``{% cache %}``
+    fragment on the same key)."""
 
     def get(self, request):
         filterset = self.get_filterset()
         if self.invalid_filters(filterset):
             return self.invalid_response(filterset)
-        enrolments = filterset.qs
-        summary = enrolments.report_summary()
-        grouped = tables.breakdowns(enrolments.breakdown_summary())
+        # Read before the numbers: a write in between gives the rendered
+        # fragment newer numbers than its version, never older ones.
+        version = data_version()
+        parts = self.cache_parts(filterset)
+        numbers = cached("report-page", parts, lambda: report_numbers(filterset.qs))
         context = {
             "filter": filterset,
-            "summary": summary,
-            "tables": tables.page_tables(summary, enrolments, grouped),
-            "type_chart": charts.type_chart(summary),
-            "month_chart": charts.month_chart(grouped["month"]),
-            "gain": knowledge_gain.report_gain(enrolments, summary["trainings"]),
+            **numbers,
+            # The {% cache %} fragment of the numbers, rendered.
+            "report_cache": {
+                "seconds": settings.DATA_CACHE_SECONDS,
+                "key": f"{version}:{parts!r}",
+            },
         }
         return TemplateResponse(request, "trainings/report.html", context)
 
 
 class ReportTrainingsView(ReportMixin, PermissionRequiredMixin, View):
     """The report per training: people present each day by sex, attendance rate
-    and how many attended every day; 25 trainings a page."""
+    and how many attended every day; 25 trainings a page. Three queries (the
+    span, then the page's trainings and their days), none when the span and the
+    page are cached for these filters and the current data version."""
 
     def get(self, request):
         filterset = self.get_filterset()
         if self.invalid_filters(filterset):
             return self.invalid_response(filterset)
         enrolments = filterset.qs
-        span = enrolments.span_summary()
+        span = cached(
+            "report-span", self.cache_parts(filterset), enrolments.span_summary
+        )
         page = Paginator(range(span["trainings"]), tables.TRAININGS_PER_PAGE).get_page(
             request.GET.get("page")
         )
         start = max(page.start_index() - 1, 0)  # start_index() is 0 when empty
-        on_page = enrolments.in_trainings_page(start, page.end_index())
+
+        def rows() -> list[dict]:
+            on_page = enrolments.in_trainings_page(start, page.end_index())
+            return list(tables.training_rows(on_page))
+
         context = {
             "filter": filterset,
             "span": span,
             "page_obj": page,
-            "trainings": list(tables.training_rows(on_page)),
+            "trainings": cached(
+                "report-trainings", self.cache_parts(filterset, page.number), rows
+            ),
         }
         return TemplateResponse(request, "trainings/report_trainings.html", context)
 
