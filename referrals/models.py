@@ -41,6 +41,8 @@ from setara.reference_names import (
     localised_name,
 )
 
+from .trained_staff import TrainedStaffIterable
+
 #: Short service numbers dialled nationwide without an area code: three-digit
 #: emergency and public-service numbers (110 police, 112 emergency, 129 SAPA of the
 #: Ministry of Women's Empowerment and Child Protection), five-digit 14xxx and
@@ -297,13 +299,22 @@ class ReferralInstitutionQuerySet(models.QuerySet):
 
     def for_directory(self):
         """Institutions with everything a directory entry shows, in a fixed number
-        of queries: region, services, target groups and trained-staff counts."""
-        return (
+        of queries: region, services, target groups and trained-staff counts.
+
+        The counts (``trained_male``, ``trained_female``, ``trained_not_recorded``,
+        ``trained_total``, as ``with_trained_staff()`` gives) are set on the
+        institutions fetched, counted for their agencies only
+        (``referrals.trained_staff``, cached for the data version), so a page of
+        the directory counts its own agencies' staff and ``count()`` stays a plain
+        count of institutions.
+        """
+        institutions = (
             self.select_related("region", "verified_by")
             .prefetch_related("services", "target_groups")
-            .with_trained_staff()
             .by_level()
         )
+        institutions._iterable_class = TrainedStaffIterable
+        return institutions
 
 
 class ReferralInstitution(models.Model):

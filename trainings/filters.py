@@ -10,18 +10,25 @@ from django_filters.fields import DateRangeField
 from participants.models import Agency
 from regions.filters import region_filter
 from regions.models import within_q
+from setara.data_version import cached
 
 from .models import Enrolment, Topic, Training
 
 
-def _year_choices():
-    years = (
-        Training.objects.annotate(year=ExtractYear("start_date"))
-        .values_list("year", flat=True)
-        .distinct()
-        .order_by("-year")
-    )
-    return [(year, str(year)) for year in years]
+def _year_choices() -> list[tuple[int, str]]:
+    """``[(year, "year"), ...]``: the years trainings start in, latest first; kept
+    for the data version (``setara.data_version.cached``)."""
+
+    def compute():
+        years = (
+            Training.objects.annotate(year=ExtractYear("start_date"))
+            .values_list("year", flat=True)
+            .distinct()
+            .order_by("-year")
+        )
+        return [(year, str(year)) for year in years]
+
+    return cached("training-years", (), compute)
 
 
 class TrainingFilterSet(django_filters.FilterSet):

@@ -1,6 +1,8 @@
 """The query sets of trainings, enrolments and attendance: the filters and the
 counting that pages and reports share (the report groupings are in ``reports``)."""
 
+from itertools import islice
+
 from django.db import models
 from django.db.models import (
     Count,
@@ -13,8 +15,9 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.query import ModelIterable
 
-from participants.disaggregation import agency_type_rank, by_sex, counting
+from participants.disaggregation import SEX_KEYS, agency_type_rank, by_sex, counting
 from participants.functioning import WG_FIELDS, WG_STATUS_LABELS, wg_disability_case
 from participants.models import Agency, Participant
 from regions.models import within_q
@@ -34,6 +37,47 @@ def _model(name: str) -> type[models.Model]:
     from django.apps import apps
 
     return apps.get_model("trainings", name)
+
+
+#: Trainings counted by one query of ``_ParticipantCountIterable`` (kept well
+#: below SQLite's limit on the parameters of a statement).
+_COUNT_BATCH = 500
+
+
+def set_participant_counts(trainings: list) -> None:
+    """Set ``participant_count``, ``participants_male``, ``participants_female``
+    and ``participants_not_recorded`` (integers, 0 when nobody is enrolled) on
+    each of ``trainings`` (``Training`` instances), counted by one aggregate
+    query over their enrolments in the participant role; the same numbers as
+    ``TrainingQuerySet.with_participant_count``."""
+    if not trainings:
+        return
+    rows = (
+        _model("Enrolment")
+        .objects.participants()
+        .filter(training__in=[training.pk for training in trainings])
+        .values("training")
+        .annotate(**by_sex(counting(), prefix="participants_"))
+        .order_by()
+    )
+    counts = {row.pop("training"): row for row in rows}
+    for training in trainings:
+        row = counts.get(training.pk, {})
+        training.participant_count = row.get("participants_total", 0)
+        for key in SEX_KEYS:
+            name = f"participants_{key}"
+            setattr(training, name, row.get(name, 0))
+
+
+class _ParticipantCountIterable(ModelIterable):
+    """``ModelIterable`` whose trainings come with their participant counts
+    (``set_participant_counts``), one query per batch of ``_COUNT_BATCH``."""
+
+    def __iter__(self):
+        trainings = super().__iter__()
+        while batch := list(islice(trainings, _COUNT_BATCH)):
+            set_participant_counts(batch)
+            yield from batch
 
 
 class TrainingQuerySet(models.QuerySet):
@@ -65,16 +109,22 @@ class TrainingQuerySet(models.QuerySet):
     def for_list(self):
         """Trainings with what the list page shows, in a fixed number of queries.
 
-        Each row carries ``participant_count`` and its split by sex
-        (``with_participant_count()``), its region and topics, so the list runs
-        three queries whatever its length.
+        Each training fetched carries ``participant_count`` and its split by sex,
+        ``participants_male``, ``participants_female`` and
+        ``participants_not_recorded`` (as ``with_participant_count()`` gives),
+        its region and its topics: three queries whatever the number of rows.
+        The counts are made after the trainings are fetched, by one aggregate
+        query over the enrolments of those trainings only
+        (``_ParticipantCountIterable``), so a page (``[20:40]``) counts its own
+        twenty trainings and ``count()`` stays a plain count of trainings.
         """
-        return (
+        trainings = (
             self.select_related("region")
             .prefetch_related("topics")
-            .with_participant_count()
             .order_by("-start_date", "title", "id")
         )
+        trainings._iterable_class = _ParticipantCountIterable
+        return trainings
 
     def with_record_counts(self):
         """Trainings with ``enrolment_count`` and ``attendance_count``: what goes

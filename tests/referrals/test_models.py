@@ -272,10 +272,12 @@ class TestQueryCounts:
             ]
         assert rows == [(1, 1, 1, 3)] * 3
 
-    def test_for_directory_runs_three_queries(
+    def test_for_directory_runs_four_queries(
         self, directory, django_assert_num_queries
     ):
-        with django_assert_num_queries(3):
+        # Institutions with regions, their agencies' trained staff, services,
+        # target groups.
+        with django_assert_num_queries(4):
             rows = [
                 (
                     str(i.region),

@@ -154,7 +154,9 @@ class TestDirectory:
             assert response.status_code == HTTPStatus.OK
             return len(queries)
 
-        ReferralInstitutionFactory(region=maros()).services.add(
+        # With an agency, as below: the trained staff are counted (no query when
+        # no institution shown has an agency).
+        ReferralInstitutionFactory(region=maros(), agency=AgencyFactory()).services.add(
             ServiceType.objects.first()
         )
         few = count_queries()

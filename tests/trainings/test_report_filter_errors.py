@@ -198,8 +198,8 @@ class TestTrainingListBySex:
             training = TrainingFactory()
             for n in range(people):
                 EnrolmentFactory(training=training, participant__sex="LP"[n % 2])
-        # The trainings with their counts and regions, then their topics.
-        with django_assert_num_queries(2):
+        # The trainings with their regions, their counts, then their topics.
+        with django_assert_num_queries(3):
             rows = [
                 (
                     t.participant_count,
