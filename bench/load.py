@@ -176,6 +176,7 @@ def _build_data(participants: int, password: str, users: int):
     django.setup()
     from django.core.cache import cache
     from django.core.management import call_command
+    from django.db import connection
     from django.urls import reverse
 
     from trainings.models import Training
@@ -187,6 +188,8 @@ def _build_data(participants: int, password: str, users: int):
     coordinators = _coordinators(users, password)
     people, _trainings = _people(participants)
     big = _mass_event(people)
+    with connection.cursor() as cursor:  # planner statistics, as autovacuum would
+        cursor.execute("ANALYZE")
     paths = {
         "floor": "/bench/floor/",
         "training_list": reverse("trainings:list"),
