@@ -32,7 +32,9 @@ Prints ``name value`` lines:
 - ``requests``, ``errors`` (status other than 200, a connection error or a failed
   login step, counted under ``login``);
 - ``rps_<page>`` and ``p95_ms_<page>``, ``median_ms_<page>`` for every page;
-- ``<page>_vs_floor`` for each main page (bound: at least 0.33);
+- ``<page>_vs_floor`` for each main page (bound: at least 0.33 for the training
+  list, the Maros training's page, the directory and the report; the mass
+  event's is for information);
 - ``big_training_vs_maros``: the mass event page's median time over the Maros
   page's (bound: at most 3).
 
@@ -61,7 +63,11 @@ sys.path.insert(0, str(ROOT))
 
 #: The pages, in the order they are loaded; "floor" comes again at the end.
 PAGES = ("floor", "training_list", "maros", "big_training", "directory", "report")
-#: The pages held to ``<page>_vs_floor`` >= VS_FLOOR_MIN.
+#: The pages held to ``<page>_vs_floor`` >= VS_FLOOR_MIN: the training list, a
+#: training page (the Maros demo's), the directory and the report. The mass
+#: event's page is held to BIG_VS_MAROS_MAX instead; its ``_vs_floor`` is printed
+#: for information.
+VS_FLOOR_BOUND = ("training_list", "maros", "directory", "report")
 VS_FLOOR_MIN = 0.33
 #: ``big_training_vs_maros`` <= BIG_VS_MAROS_MAX.
 BIG_VS_MAROS_MAX = 3.0
@@ -344,7 +350,7 @@ def _report(results: dict, seconds: int) -> bool:
     for name in PAGES[1:]:
         ratio = rps.get(name, 0) / floor if floor else 0.0
         print(f"{name}_vs_floor {ratio:.2f}")
-        ok = ok and ratio >= VS_FLOOR_MIN
+        ok = ok and (name not in VS_FLOOR_BOUND or ratio >= VS_FLOOR_MIN)
     big_vs_maros = medians["big_training"] / medians["maros"] if medians["maros"] else 0
     print(f"big_training_vs_maros {big_vs_maros:.2f}")
     return ok and 0 < big_vs_maros <= BIG_VS_MAROS_MAX

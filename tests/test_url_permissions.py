@@ -144,6 +144,10 @@ RULES: dict[str, Rule] = {
     # participants, enrolments and attendance).
     "trainings:list": Rule(page("trainings:list"), signed_in(OK)),
     "trainings:detail": Rule(page("trainings:detail", training_pk), signed_in(OK)),
+    # The history permissions: coordinators and admins.
+    "trainings:history": Rule(
+        page("trainings:history", training_pk), coordinators_and_admins()
+    ),
     "trainings:create": Rule(page("trainings:create"), signed_in(OK)),
     "trainings:update": Rule(page("trainings:update", training_pk), signed_in(OK)),
     "trainings:delete": Rule(page("trainings:delete", training_pk), signed_in(OK)),

@@ -15,6 +15,7 @@ app_name = "trainings"
 urlpatterns = [
     path("", records.TrainingListView.as_view(), name="list"),
     path("<int:pk>/", records.TrainingDetailView.as_view(), name="detail"),
+    path("<int:pk>/history/", records.TrainingHistoryView.as_view(), name="history"),
     path("new/", records.TrainingCreateView.as_view(), name="create"),
     path("<int:pk>/edit/", records.TrainingUpdateView.as_view(), name="update"),
     path("<int:pk>/delete/", records.TrainingDeleteView.as_view(), name="delete"),

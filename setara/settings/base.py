@@ -316,9 +316,7 @@ IMPORT_JOB_MIN_ROWS = int(env.str("IMPORT_JOB_MIN_ROWS", default="") or 2000)
 # its sign-in page shows the job's button instead of the rows: WeasyPrint takes
 # about 8 ms and 0.25 MB per row (trainings/signin_pdf.py), so 300 people (18
 # pages) are 2-3 s in the request, and a page of 300 rows still prints well.
-SIGNIN_PDF_IN_REQUEST_MAX_ROWS = int(
-    env.str("SIGNIN_PDF_IN_REQUEST_MAX_ROWS", default="") or 300
-)
+SIGNIN_PDF_IN_REQUEST_MAX_ROWS = env.int("SIGNIN_PDF_IN_REQUEST_MAX_ROWS", default=300)
 
 # UPLOADED SPREADSHEETS (setara/upload_limits.py, setara/xlsx_limits.py)
 # ------------------------------------------------------------------------------

@@ -70,20 +70,32 @@ class TrainingDetailView(PermissionRequiredMixin, DetailView):
         training = self.object
         numbers = TrainingNumbers(training)
         page = participant_page(training, self.request.GET.get("page"))
-        history = None
-        if self.request.user.has_perms(TRAINING_HISTORY_PERMISSIONS):
-            history = training_history(training)
         return super().get_context_data(
             numbers=numbers,
             page_obj=page,
             enrolments=page.object_list,
             day_numbers=range(1, len(training.days) + 1),
-            history=history,
+            may_see_history=self.request.user.has_perms(TRAINING_HISTORY_PERMISSIONS),
             summary=numbers.lazy("summary"),
             by_agency_type=numbers.lazy("by_agency_type"),
             attendance_days=numbers.lazy("attendance_days"),
             **kwargs,
         )
+
+
+class TrainingHistoryView(PermissionRequiredMixin, DetailView):
+    """A training's change history (``trainings.history.training_history``: the
+    training, its enrolments and attendance, who changed what), on a page of its
+    own so the training page does not read it on every view. Needs the history
+    permissions (``TRAINING_HISTORY_PERMISSIONS``); a fixed number of queries
+    whatever the number of changes."""
+
+    permission_required = TRAINING_HISTORY_PERMISSIONS
+    model = Training
+    template_name = "trainings/training_history.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(history=training_history(self.object), **kwargs)
 
 
 class TrainingFormMixin:
