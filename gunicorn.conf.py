@@ -19,8 +19,11 @@ bind = os.environ.get("GUNICORN_BIND") or "127.0.0.1:8000"
 #: Worker processes: ``WEB_CONCURRENCY`` if set (the variable most platforms set),
 #: else gunicorn's advice of 2 x cores + 1, capped at 9. Each worker is one
 #: synchronous process answering one request at a time, 80-120 MB resident once
-#: warm; requests wait on PostgreSQL more than on the CPU, hence more workers than
-#: cores. The cap keeps a large machine from opening more database connections
+#: warm. Sync, not threads, by measurement (bench/load.py, README "Big trainings
+#: and speed"): pages spend their time in Python, so threads of one process wait
+#: on each other's interpreter lock (3 x 4 threads served 20-30 % fewer requests
+#: than 3 sync workers, with higher p95s); more workers than cores keep pages
+#: moving while one waits on a slow query or an upload. The cap keeps a large machine from opening more database connections
 #: than PostgreSQL's default ``max_connections`` (100) comfortably allows next to
 #: the job workers and other app servers.
 workers = int(
