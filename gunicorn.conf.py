@@ -23,9 +23,10 @@ bind = os.environ.get("GUNICORN_BIND") or "127.0.0.1:8000"
 #: and speed"): pages spend their time in Python, so threads of one process wait
 #: on each other's interpreter lock (3 x 4 threads served 20-30 % fewer requests
 #: than 3 sync workers, with higher p95s); more workers than cores keep pages
-#: moving while one waits on a slow query or an upload. The cap keeps a large machine from opening more database connections
-#: than PostgreSQL's default ``max_connections`` (100) comfortably allows next to
-#: the job workers and other app servers.
+#: moving while one waits on a slow query or an upload. The cap keeps a large
+#: machine from opening more database connections than PostgreSQL's default
+#: ``max_connections`` (100) comfortably allows next to the job workers and other
+#: app servers.
 workers = int(
     os.environ.get("WEB_CONCURRENCY") or min(2 * multiprocessing.cpu_count() + 1, 9)
 )

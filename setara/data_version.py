@@ -8,7 +8,8 @@ a new version, so the old entries are simply never read again and expire.
 How a change is seen: every SQL statement Django sends passes through
 ``_watch`` (a database execute wrapper, installed on each new connection). An
 ``INSERT``, ``UPDATE`` or ``DELETE`` on a table of the apps in ``WATCHED_APPS``
-bumps the version twice: at once, and again after the transaction commits.
+(but the ``IGNORED_TABLES``), or a ``TRUNCATE``, bumps the version twice: at
+once, and again after the transaction commits.
 
 - The first bump covers a reader in the same transaction (tests run inside one
   that never commits).
@@ -60,12 +61,22 @@ WATCHED_APPS = (
     "trainings",
 )
 
-#: ``INSERT INTO "table"``, ``UPDATE "table"``, ``DELETE FROM "table"``: Django
-#: quotes every table name it writes to.
+#: Tables of the watched apps whose rows no cached count reads, written by
+#: actions that change no data (an export of personal data logs itself; an
+#: import's upload is kept until it is confirmed): they make no new version.
+IGNORED_TABLES = frozenset({"participants_exportlog", "trainings_importupload"})
+
+#: ``INSERT INTO "table"`` (SQLite's ``INSERT OR IGNORE INTO`` of
+#: ``bulk_create(ignore_conflicts=True)`` too), ``UPDATE "table"``, ``DELETE FROM
+#: "table"``, a table name quoted or not, with or without its schema.
 _WRITE = re.compile(
-    r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+[`"]?(?P<table>\w+)',
-    re.IGNORECASE,
+    r"""\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)
+    \s+(?:[`"]?\w+[`"]?\.)?[`"]?(?P<table>\w+)""",
+    re.IGNORECASE | re.VERBOSE,
 )
+#: ``TRUNCATE`` (PostgreSQL's ``flush``): many tables in one statement, so any
+#: makes a new version.
+_TRUNCATE = re.compile(r"\s*TRUNCATE\b", re.IGNORECASE)
 _PREFIXES = tuple(f"{app}_" for app in WATCHED_APPS)
 
 
@@ -128,14 +139,24 @@ def _watch(execute, sql, params, many, context):
     """The execute wrapper: runs the statement, then bumps the version when it
     wrote to a watched table (see the module's docstring)."""
     result = execute(sql, params, many, context)
-    if sql[:1] not in ("S", "s"):  # not a SELECT: the cheap test first
-        match = _WRITE.match(sql)
-        if match and match["table"].lower().startswith(_PREFIXES):
-            data_changed()
-            connection = context["connection"]
-            if connection.in_atomic_block:
-                transaction.on_commit(data_changed, using=connection.alias)
+    # Not a SELECT (the cheap test first), and a write to the data.
+    if sql[:1] not in ("S", "s") and _writes_data(sql):
+        data_changed()
+        connection = context["connection"]
+        if connection.in_atomic_block:
+            transaction.on_commit(data_changed, using=connection.alias)
     return result
+
+
+def _writes_data(sql: str) -> bool:
+    """Whether the statement ``sql`` writes to a watched table (not one of
+    ``IGNORED_TABLES``). Statements that start otherwise (a ``WITH`` before an
+    ``UPDATE``, which Django never writes) are not seen."""
+    match = _WRITE.match(sql)
+    if match:
+        table = match["table"].lower()
+        return table.startswith(_PREFIXES) and table not in IGNORED_TABLES
+    return bool(_TRUNCATE.match(sql))
 
 
 def _install(sender, connection, **kwargs):

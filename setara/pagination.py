@@ -31,12 +31,21 @@ class ForgivingPaginationMixin:
             allow_empty_first_page=self.get_allow_empty(),
         )
         page_kwarg = self.page_kwarg
-        number = self.kwargs.get(page_kwarg) or self.request.GET.get(page_kwarg)
-        if number == "last":
-            number = paginator.num_pages
-        try:
-            number = int(number)
-        except (TypeError, ValueError):  # None, "abc", "2.5"
-            number = 1
-        page = paginator.page(max(1, min(number, paginator.num_pages)))
+        asked = self.kwargs.get(page_kwarg) or self.request.GET.get(page_kwarg)
+        page = paginator.page(page_number(asked, paginator))
         return paginator, page, page.object_list, page.has_other_pages()
+
+
+def page_number(asked, paginator: Paginator) -> int:
+    """The page of ``paginator`` to show for ``asked`` (``?page=``: a string,
+    a number or None): that number; the last page for "last" or a number past
+    the end; the first for a number below 1 or anything that is not a whole
+    number ("abc", "2.5", None). Counts ``paginator``'s objects when it has not
+    yet (one query); never raises."""
+    if asked == "last":
+        return paginator.num_pages
+    try:
+        number = int(asked)
+    except (TypeError, ValueError):  # None, "abc", "2.5"
+        number = 1
+    return max(1, min(number, paginator.num_pages))

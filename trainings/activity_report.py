@@ -94,6 +94,20 @@ def format_number(value: int | Decimal | float, decimals: int = 0) -> str:
     return number_format(rounded, decimal_pos=decimals, force_grouping=True)
 
 
+def present_day_rows(training: Training, participants) -> list[dict]:
+    """``trainings.dates.day_rows`` of ``training``: one row per day of the
+    training (``number``, ``date``, and ``male``, ``female``, ``not_recorded``,
+    ``total`` present that day) among ``participants`` (its participant-role
+    enrolments, ``EnrolmentQuerySet.participants()``). One query."""
+    present = {
+        row["date"]: row
+        for row in Attendance.objects.filter(
+            enrolment__in=participants
+        ).training_day_summary()
+    }
+    return day_rows(training.days, present)
+
+
 def activity_report_numbers(training: Training, *, days: list | None = None) -> dict:
     """What the activity report of ``training`` says, counted in four queries
     (three when ``days`` is given):
@@ -119,13 +133,7 @@ def activity_report_numbers(training: Training, *, days: list | None = None) -> 
     participants = Enrolment.objects.filter(training=training).participants()
     agency_rows = list(participants.agency_summary())
     if days is None:
-        present = {
-            row["date"]: row
-            for row in Attendance.objects.filter(
-                enrolment__in=participants
-            ).training_day_summary()
-        }
-        days = day_rows(training.days, present)
+        days = present_day_rows(training, participants)
     roles = Enrolment.objects.filter(training=training).aggregate(
         facilitators=Count("id", filter=Q(role=Enrolment.Role.FACILITATOR)),
         committee=Count("id", filter=Q(role=Enrolment.Role.COMMITTEE)),

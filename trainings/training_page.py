@@ -18,11 +18,15 @@ from django.utils.translation import get_language
 
 from participants.models import Agency
 from setara.data_version import cached
+from setara.pagination import page_number
 
-from .activity_report import activity_report_draft, activity_report_numbers
-from .dates import day_rows
+from .activity_report import (
+    activity_report_draft,
+    activity_report_numbers,
+    present_day_rows,
+)
 from .knowledge_gain import gain_report
-from .models import Attendance, Training
+from .models import Training
 
 #: Rows of the participant list (and of the certificate eligibility table) per
 #: page of the training page.
@@ -57,13 +61,7 @@ class TrainingNumbers:
     def attendance_days(self) -> list[dict]:
         """``trainings.dates.day_rows``: people present each day by sex. One
         query."""
-        present = {
-            row["date"]: row
-            for row in Attendance.objects.filter(
-                enrolment__in=self.participants
-            ).training_day_summary()
-        }
-        return day_rows(self.training.days, present)
+        return present_day_rows(self.training, self.participants)
 
     @cached_property
     def activity(self) -> dict:
@@ -108,9 +106,10 @@ def enrolment_count(training: Training) -> int:
 
 
 def participant_page(training: Training, number) -> Page:
-    """Page ``number`` (``?page=``: a number, ``"last"``, or anything else for
-    the first) of ``training``'s enrolments by name, ``PARTICIPANTS_PER_PAGE`` a
-    page; a number past the end is the last page. Each enrolment on it has
+    """Page ``number`` (``?page=``, read by ``setara.pagination.page_number``:
+    past the end or "last" is the last page, anything else not a page the
+    first) of ``training``'s enrolments by name, ``PARTICIPANTS_PER_PAGE`` a
+    page. Each enrolment on it has
     ``marks`` (``Enrolment.attendance_marks`` for the training's days).
 
     Which enrolments a page holds (their ids, no names) is kept in the cache for
@@ -121,9 +120,7 @@ def participant_page(training: Training, number) -> Page:
     paginator = Paginator(roster, PARTICIPANTS_PER_PAGE)
     # The count, cached: the list never counts a large training's rows twice.
     paginator.count = enrolment_count(training)
-    page = paginator.get_page(
-        paginator.num_pages if number == "last" else number,
-    )
+    page = paginator.page(page_number(number, paginator))
     start = page.start_index() - 1 if paginator.count else 0
     loaded = []
 

@@ -7,7 +7,13 @@ from django.core.cache import caches
 from django.db import connection, transaction
 
 from participants.models import Participant
-from setara.data_version import VERSION_KEY, cached, data_changed, data_version
+from setara.data_version import (
+    VERSION_KEY,
+    _writes_data,
+    cached,
+    data_changed,
+    data_version,
+)
 from tests.factories import ParticipantFactory, TrainingFactory
 from trainings.models import Training
 
@@ -35,6 +41,15 @@ class TestWritesMakeANewVersion:
         )
         assert data_version() > before
 
+    def test_bulk_create_ignoring_conflicts(self):
+        """SQLite writes it ``INSERT OR IGNORE INTO``."""
+        before = data_version()
+        Participant.objects.bulk_create(
+            [Participant(full_name="Ani", normalised_name="ani")],
+            ignore_conflicts=True,
+        )
+        assert data_version() > before
+
     def test_raw_sql_through_django(self):
         training = TrainingFactory()
         before = data_version()
@@ -52,6 +67,26 @@ class TestWritesMakeANewVersion:
         ):
             ParticipantFactory()
         assert data_changed in callbacks
+
+    def test_sqlite_insert_or_ignore_schema_names_and_truncate(self):
+        """Statements Django or an operator may send besides the plain ones."""
+        for sql in (
+            'INSERT OR IGNORE INTO "trainings_topic" ("code") VALUES (%s)',
+            "insert into trainings_topic (code) values (%s)",
+            'UPDATE "public"."trainings_training" SET "title" = %s',
+            'TRUNCATE "accounts_user", "trainings_training" RESTART IDENTITY',
+        ):
+            assert _writes_data(sql), sql
+
+    def test_logs_and_uploads_do_not(self):
+        """An export's log entry or an import's upload changes no count."""
+        for sql in (
+            'INSERT INTO "participants_exportlog" ("export") VALUES (%s)',
+            'UPDATE "trainings_importupload" SET "rows" = %s',
+            'UPDATE "django_session" SET "session_data" = %s',
+            'SELECT 1 FROM "trainings_training"',
+        ):
+            assert not _writes_data(sql), sql
 
     def test_reads_and_sessions_do_not(self):
         TrainingFactory()

@@ -9,6 +9,8 @@ from urllib.parse import urlencode
 from django.core.paginator import Page, Paginator
 from django.urls import reverse
 
+from setara.pagination import page_number
+
 #: Rows on one page of a grid.
 GRID_PAGE_SIZE = 100
 #: The longest name search read (characters); more is cut off.
@@ -44,7 +46,7 @@ class GridPagesMixin:
         paginator = Paginator(rows, self.grid_page_size)
         if not search:
             paginator.count = total  # a cached_property: no COUNT query
-        page = paginator.page(_page_number(self.request.GET.get("page"), paginator))
+        page = paginator.page(page_number(self.request.GET.get("page"), paginator))
         # The page's ids are sorted out of the whole list narrow (id and name),
         # then only its rows are read in full: twice as fast for 20,000 people.
         page.object_list = rows.filter(pk__in=page.object_list.values("pk"))
@@ -65,19 +67,6 @@ class GridPagesMixin:
         """What the pages' navigation (``trainings/includes/_grid_pages.html``)
         shows: ``page_obj`` and ``search``."""
         return {"page_obj": page, "search": self.grid_search()}
-
-
-def _page_number(asked: str | None, paginator: Paginator) -> int:
-    """The page to show for ``?page=``: the number, the last page for "last" or
-    a number past the end, the first for anything else (as
-    ``setara.pagination.ForgivingPaginationMixin``)."""
-    if asked == "last":
-        return paginator.num_pages
-    try:
-        number = int(asked)
-    except (TypeError, ValueError):  # None, "abc", "2.5"
-        number = 1
-    return max(1, min(number, paginator.num_pages))
 
 
 def posted_ids(values) -> list[int]:

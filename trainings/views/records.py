@@ -26,7 +26,7 @@ from participants.forms import agency_datalist
 from participants.models import Agency, Participant
 from participants.nik_access import may_see_nik
 from participants.services import registry_lock
-from setara.pagination import ForgivingPaginationMixin
+from setara.pagination import ForgivingPaginationMixin, page_number
 from setara.submission import create_once, submitted_record
 
 from ..filters import TrainingFilterSet
@@ -327,7 +327,7 @@ def _roster_page(training, number):
         PARTICIPANTS_PER_PAGE,
     )
     paginator.count = enrolment_count(training)
-    return paginator.get_page(number)
+    return paginator.page(page_number(number, paginator))
 
 
 def _search_results(query: str, user):
