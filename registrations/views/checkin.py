@@ -28,7 +28,11 @@ from django.views.generic import DetailView, View
 
 from setara.qr import qr_data_uri
 from trainings.models import Attendance, Training
-from trainings.views.grid_pages import GridPagesMixin, posted_ids
+from trainings.views.grid_pages import (
+    GridPagesMixin,
+    attendance_page_size,
+    posted_ids,
+)
 
 from ..checkin import (
     CODE_DIGITS,
@@ -265,6 +269,10 @@ class AttendanceLiveView(GridPagesMixin, PermissionRequiredMixin, View):
     queries after the permission check, whatever the size."""
 
     permission_required = "trainings.view_attendance"
+
+    def page_size(self) -> int:
+        """Fewer people a page for a long training (``attendance_page_size``)."""
+        return attendance_page_size(len(self.object.days), self.grid_page_size)
 
     def get(self, request, pk):
         training = self.object = get_object_or_404(Training, pk=pk)

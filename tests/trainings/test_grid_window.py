@@ -20,7 +20,11 @@ from tests.factories import (
     TrainingFactory,
 )
 from trainings.models import Attendance
-from trainings.views.grid_pages import GRID_PAGE_SIZE, GridPagesMixin
+from trainings.views.grid_pages import (
+    GRID_PAGE_SIZE,
+    GridPagesMixin,
+    attendance_page_size,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -347,3 +351,19 @@ def test_the_live_ticks_know_the_newest_enrolment(staff_client, ten):
     text = _text(staff_client.get(_url(training, page=2)))
     newest = max(e.pk for e in people)
     assert f'data-live-newest="{newest}"' in text
+
+
+def test_a_long_trainings_page_fits_in_one_post(staff_client):
+    """Ten days: 82 people a page, so a page with every box ticked (82 x 12
+    fields and the CSRF token) stays within DATA_UPLOAD_MAX_NUMBER_FIELDS
+    (1000); 100 a page would be refused with a 400 and lose the ticks."""
+    training = TrainingFactory(start_date=DAY_1, end_date=DAY_1 + datetime.timedelta(9))
+    people = _enrol(training, 90)
+    shown = _shown(staff_client.get(_url(training)))
+    assert len(shown) == attendance_page_size(10) == 82
+    cells = [(e, day) for e in people[:82] for day in training.days]
+    response = _post_page(staff_client, training, 1, cells)
+    assert response.status_code == 302
+    assert sum(_marks(training).values()) == 82 * 10
+    assert len(_shown(staff_client.get(_url(training, page=2)))) == 8
+    assert attendance_page_size(2) == GRID_PAGE_SIZE

@@ -13,7 +13,7 @@ from django.views.generic.detail import SingleObjectMixin
 from ..forms import AttendanceGridForm
 from ..models import Training
 from ..services import AttendanceConflict, attendance_record
-from .grid_pages import GridPagesMixin, posted_ids
+from .grid_pages import GridPagesMixin, attendance_page_size, posted_ids
 
 
 def attendance_counts(training: Training) -> dict:
@@ -44,8 +44,9 @@ class AttendanceGridView(
     PermissionRequiredMixin, GridPagesMixin, SingleObjectMixin, FormView
 ):
     """Tick who was present on which day: a page of the grid (``GRID_PAGE_SIZE``
-    people by name, ``?page=``, a name search ``?q=``) in one POST, which writes
-    only that page's rows and returns to the same page. The numbers at the top
+    people by name, fewer for a long training: ``attendance_page_size``;
+    ``?page=``, a name search ``?q=``) in one POST, which writes only that
+    page's rows and returns to the same page. The numbers at the top
     count everyone. A fixed number of queries whatever the number of people."""
 
     permission_required = ("trainings.add_attendance", "trainings.change_attendance")
@@ -53,6 +54,10 @@ class AttendanceGridView(
     form_class = AttendanceGridForm
     template_name = "trainings/training_attendance.html"
     grid_url_name = "trainings:attendance"
+
+    def page_size(self) -> int:
+        """Fewer people a page for a long training (``attendance_page_size``)."""
+        return attendance_page_size(len(self.object.days), self.grid_page_size)
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()

@@ -6,6 +6,7 @@ rows of the page that was shown, and returns to that page and search."""
 import re
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.urls import reverse
 
@@ -13,10 +14,26 @@ from setara.pagination import page_number
 
 #: Rows on one page of a grid.
 GRID_PAGE_SIZE = 100
+#: Fields an attendance page's POST sends besides its rows' (the CSRF token,
+#: ``all_present``), with room to spare.
+_FIXED_FIELDS = 10
 #: The longest name search read (characters); more is cut off.
 MAX_SEARCH_LENGTH = 100
 #: An enrolment id as a form sends it (longer numbers are not ids).
 _ID = re.compile(r"[0-9]{1,18}")
+
+
+def attendance_page_size(days: int, most: int = GRID_PAGE_SIZE) -> int:
+    """People on one page of the attendance grid of a training of ``days`` days:
+    ``most`` (``GRID_PAGE_SIZE``), fewer for a long training, so that a page
+    with every box ticked stays within Django's ``DATA_UPLOAD_MAX_NUMBER_FIELDS``
+    (1000 fields a POST; more is refused with a 400 and the ticks are lost). Each
+    person sends ``shown``, ``loaded`` and one field per day ticked: 100 people
+    up to 8 days, 82 for 10 days, 30 for 31 days; at least 1."""
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    if limit is None:  # no limit set
+        return most
+    return max(1, min(most, (limit - _FIXED_FIELDS) // (days + 2)))
 
 
 class GridPagesMixin:
@@ -27,6 +44,10 @@ class GridPagesMixin:
     grid_page_size = GRID_PAGE_SIZE
     #: The URL name of the grid (one ``pk`` argument).
     grid_url_name = ""
+
+    def page_size(self) -> int:
+        """Rows on a page: ``grid_page_size``."""
+        return self.grid_page_size
 
     def grid_search(self) -> str:
         """The name searched for (``?q=``), stripped; "" for none."""
@@ -43,7 +64,7 @@ class GridPagesMixin:
         search = self.grid_search()
         if search:
             rows = rows.filter(participant__full_name__icontains=search)
-        paginator = Paginator(rows, self.grid_page_size)
+        paginator = Paginator(rows, self.page_size())
         if not search:
             paginator.count = total  # a cached_property: no COUNT query
         page = paginator.page(page_number(self.request.GET.get("page"), paginator))
