@@ -8,6 +8,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from regions.models import REGENCY_LEVELS, Region
+from setara.data_version import DataVersionMixin
 from setara.history import record_history
 from setara.pagination import ForgivingPaginationMixin
 from setara.spreadsheets import SpreadsheetExportMixin
@@ -18,7 +19,7 @@ from .reports import pathway_services, pathway_table
 
 
 class ReferralInstitutionDirectoryView(
-    PermissionRequiredMixin, ForgivingPaginationMixin, FilterView
+    PermissionRequiredMixin, DataVersionMixin, ForgivingPaginationMixin, FilterView
 ):
     """The directory every logged-in role can read; only active institutions."""
 

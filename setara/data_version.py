@@ -33,6 +33,7 @@ than any number used before, so old entries are not read again.
 """
 
 import hashlib
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -42,8 +43,10 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 #: The cache key of the version number.
 VERSION_KEY = "setara:data-version"
@@ -99,13 +102,19 @@ def data_version() -> int | None:
 
 def data_changed() -> None:
     """Make a new version now: every cached count is recomputed on next use.
-    Called by the execute wrapper; call it directly only after a change made
-    without Django's connection."""
+    Called by the execute wrapper and after ``migrate`` (a release may count
+    differently); call it directly only after a change made without Django's
+    connection. A cache that cannot be reached (Redis down) is logged, never
+    raised: a write to the data must not fail because of the cache, and without
+    Redis nothing cached is read either."""
     cache = caches[CACHE_ALIAS]
     try:
-        cache.incr(VERSION_KEY)
-    except ValueError:  # the key was missing: start again above every old number
-        cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+        try:
+            cache.incr(VERSION_KEY)
+        except ValueError:  # the key was missing: start above every old number
+            cache.add(VERSION_KEY, time.time_ns(), timeout=None)
+    except Exception:  # noqa: BLE001 - any error of the cache's client
+        logger.warning("The data version could not be changed in the cache.")
 
 
 def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
@@ -127,6 +136,67 @@ def cached(name: str, parts: tuple, compute: Callable[[], T]) -> T:
     return value
 
 
+class DataVersionMixin:
+    """For a view whose template keeps parts in ``{% cache %}`` fragments (a
+    training's numbers; a django-filter ``FilterView``'s form and rows): puts in
+    the context
+
+    - ``data_version``, read when the request starts (``setup``), before the
+      view reads any data, so that a fragment is never kept under a version newer
+      than the data it shows (a write between the view's queries and the
+      template would otherwise be hidden until the next write);
+    - for a ``FilterView``, ``cache_query``, what else the fragment is kept
+      for: the filter's cleaned values (model instances by primary key) and the
+      number of the page shown, as a string; None when the filter is not valid
+      or has a free-text search (``search_fields``), and the template then
+      draws the page without the cache. Made-up parameters (``?x=1``,
+      ``?page=99999``) therefore make no new cache entries.
+    """
+
+    #: Free-text filters: a page with one of them is not cached.
+    search_fields: tuple[str, ...] = ("q",)
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.data_version = data_version()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["data_version"] = self.data_version
+        if "filter" in context:
+            context["cache_query"] = _cache_query(
+                context["filter"].form, context.get("page_obj"), self.search_fields
+            )
+        return context
+
+
+def _cache_query(form, page, search_fields) -> str | None:
+    """``DataVersionMixin``'s ``cache_query`` for a filter ``form`` and the
+    ``page`` shown (a ``Page`` or None). An unbound form (no query) filters
+    nothing."""
+    if form.is_bound and not form.is_valid():
+        return None
+    values = form.cleaned_data if form.is_bound else {}
+    if any(values.get(name) for name in search_fields):
+        return None
+    kept = sorted(
+        (name, _plain(value))
+        for name, value in values.items()
+        if value not in (None, "", [], ())
+    )
+    return repr((kept, page.number if page is not None else 1))
+
+
+def _plain(value):
+    """A filter value as a stable string: a model instance by its primary key,
+    a queryset or list by its members, anything else by ``repr``."""
+    if hasattr(value, "_meta") and hasattr(value, "pk"):
+        return f"{value._meta.label}:{value.pk}"
+    if isinstance(value, list | tuple) or hasattr(value, "model"):
+        return repr(sorted(_plain(item) for item in value))
+    return repr(value)
+
+
 def context(request) -> dict:
     """Template context processor: ``data_version``, to vary a ``{% cache %}``
     fragment on (``{% cache 3600 "name" data_version LANGUAGE_CODE … using="data"
@@ -143,8 +213,11 @@ def _watch(execute, sql, params, many, context):
     if sql[:1] not in ("S", "s") and _writes_data(sql):
         data_changed()
         connection = context["connection"]
-        if connection.in_atomic_block:
-            transaction.on_commit(data_changed, using=connection.alias)
+        # Once more after the commit; one callback a transaction is enough.
+        if connection.in_atomic_block and not any(
+            callback is data_changed for _, callback, _ in connection.run_on_commit
+        ):
+            transaction.on_commit(data_changed, using=connection.alias, robust=True)
     return result
 
 
@@ -164,7 +237,13 @@ def _install(sender, connection, **kwargs):
         connection.execute_wrappers.append(_watch)
 
 
+def _migrated(sender, **kwargs):
+    data_changed()
+
+
 def install() -> None:
-    """Watch every database connection opened from now on (called once, from
-    ``setara.apps``)."""
+    """Watch every database connection opened from now on, and make a new
+    version after ``migrate`` (a release's templates and counts replace what the
+    last one cached). Called once, from ``setara.apps``."""
     connection_created.connect(_install, dispatch_uid="setara.data_version")
+    post_migrate.connect(_migrated, dispatch_uid="setara.data_version")

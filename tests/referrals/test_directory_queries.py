@@ -150,3 +150,21 @@ class TestCachedDirectory:
         pages = {name: _list_part(readers[name].get(reverse(URL))) for name in order}
         assert "/history/" not in pages["staff"]
         assert pages["coordinator"].count("/history/") == 2
+
+    def test_a_search_is_drawn_without_the_cache(self, staff_client):
+        """Free text has too many values to be worth keeping: a searched page
+        is drawn each time, and made-up parameters share the plain page's
+        entry."""
+        from django.core.cache import caches
+
+        def fragments():
+            return sum(
+                1 for key in caches["data"]._cache if "referral-directory" in key
+            )
+
+        _directory(2)
+        staff_client.get(reverse(URL), {"q": "dinsos"})
+        assert fragments() == 0
+        staff_client.get(reverse(URL))
+        staff_client.get(reverse(URL), {"x": "1"})
+        assert fragments() == 1

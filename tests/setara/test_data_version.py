@@ -133,3 +133,34 @@ def test_nothing_kept_without_a_shared_cache(settings):
     cached("t", (), lambda: calls.append(1) or len(calls))
     cached("t", (), lambda: calls.append(1) or len(calls))
     assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_one_bump_after_commit_a_transaction(django_capture_on_commit_callbacks):
+    """Each write bumps at once; the bump after the commit is registered once
+    however many rows the transaction writes."""
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        transaction.atomic(),
+    ):
+        ParticipantFactory.create_batch(3)
+    assert callbacks.count(data_changed) == 1
+
+
+@pytest.mark.django_db
+def test_a_cache_that_cannot_be_reached_does_not_fail_a_write(monkeypatch, caplog):
+    def unreachable(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(caches["data"], "incr", unreachable)
+    TrainingFactory()  # no error
+    assert "could not be changed" in caplog.text
+
+
+@pytest.mark.django_db
+def test_migrate_makes_a_new_version():
+    from django.core.management import call_command
+
+    before = data_version()
+    call_command("migrate", "trainings", verbosity=0)
+    assert data_version() > before

@@ -157,3 +157,34 @@ class TestCachedList:
         html = _list_part(staff_client.get(url, {"year": "2021"}))
         assert old.title in html
         assert new.title not in html
+
+
+class TestCacheEntries:
+    """The list is kept per filter values and page shown (``DataVersionMixin``'s
+    ``cache_query``), not per query string: made-up parameters, a page past the
+    end or a filter's values spelled otherwise make no new entries."""
+
+    @staticmethod
+    def _fragments() -> int:
+        from django.core.cache import caches
+
+        return sum(1 for key in caches["data"]._cache if "training-list" in key)
+
+    def test_made_up_parameters_make_no_new_entries(self, staff_client):
+        _programme(3)
+        url = reverse("trainings:list")
+        staff_client.get(url)
+        assert self._fragments() == 1
+        for number in range(5):
+            staff_client.get(url, {"x": number})
+        staff_client.get(url, {"page": "99999"})  # the last page: page 1
+        staff_client.get(url, {"year": ""})  # an empty filter filters nothing
+        assert self._fragments() == 1
+        staff_client.get(url, {"year": "2023"})
+        assert self._fragments() == 2
+
+    def test_an_invalid_filter_is_drawn_without_the_cache(self, staff_client):
+        _programme(3)
+        response = staff_client.get(reverse("trainings:list"), {"year": "abc"})
+        assert response.context["cache_query"] is None
+        assert self._fragments() == 0

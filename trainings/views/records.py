@@ -26,6 +26,7 @@ from participants.forms import agency_datalist
 from participants.models import Agency, Participant
 from participants.nik_access import may_see_nik
 from participants.services import registry_lock
+from setara.data_version import DataVersionMixin
 from setara.pagination import ForgivingPaginationMixin, page_number
 from setara.submission import create_once, submitted_record
 
@@ -50,14 +51,16 @@ from ..training_page import (
 )
 
 
-class TrainingListView(PermissionRequiredMixin, ForgivingPaginationMixin, FilterView):
+class TrainingListView(
+    PermissionRequiredMixin, DataVersionMixin, ForgivingPaginationMixin, FilterView
+):
     permission_required = "trainings.view_training"
     filterset_class = TrainingFilterSet
     queryset = Training.objects.for_list()
     paginate_by = 20
 
 
-class TrainingDetailView(PermissionRequiredMixin, DetailView):
+class TrainingDetailView(PermissionRequiredMixin, DataVersionMixin, DetailView):
     """A training's numbers (counting everyone; cached fragments, counted only
     when the cache misses: ``trainings.training_page``) and its participant
     list, ``PARTICIPANTS_PER_PAGE`` at a time (``?page=``). A fixed number of
