@@ -75,7 +75,15 @@ class TestPage:
         assert 'id="signin-sheet"' not in html and "blank-row" not in html
         form = html[html.index('id="signin-sheet-pdf-job"') :].split("</form>")[0]
         assert "csrfmiddlewaretoken" in form
-        assert 'name="phone" value="on"' in form
+        # The phone option is in the job's form (sent with its POST), ticked as
+        # the address asked; the GET options keep only the blank sheet.
+        assert 'name="phone" value="on" id="signin-job-phone"' in form
+        assert "checked" in form.split('id="signin-job-phone"')[1].split(">")[0]
+        options = html[html.index('id="signin-sheet-options"') :].split("</form>")[0]
+        assert 'name="phone"' not in options
+        unticked = staff_client.get(sheet_url(training)).content.decode()
+        job_form = unticked[unticked.index('id="signin-job-phone"') :].split(">")[0]
+        assert "checked" not in job_form
         assert 'id="signin-sheet-pdf"' not in html  # no link that draws at once
         assert "This training has 6 people on its sheet" in html
         # The options stay, and a blank sheet is still drawn on the page.
