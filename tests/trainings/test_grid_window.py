@@ -367,3 +367,14 @@ def test_a_long_trainings_page_fits_in_one_post(staff_client):
     assert sum(_marks(training).values()) == 82 * 10
     assert len(_shown(staff_client.get(_url(training, page=2)))) == 8
     assert attendance_page_size(2) == GRID_PAGE_SIZE
+
+
+def test_the_pages_are_linked_again_by_the_save_button(english, ten):
+    """On a phone the Save button is far below the top's links: the links come
+    again after the form, named apart for screen readers."""
+    training, _people = ten
+    text = _text(english.get(_url(training, page=2)))
+    after_form = text[text.index("Save attendance</button>") :]
+    assert 'aria-label="Pages, by the Save button"' in after_form
+    assert 'href="?page=3"' in after_form
+    assert 'aria-label="Pages"' in text
