@@ -370,7 +370,7 @@ def _median_seconds(function, runs: int = 3) -> float:
 
 
 def measure_report() -> dict:
-    from django.core.cache import cache
+    from django.core.cache import caches
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
@@ -387,7 +387,7 @@ def measure_report() -> dict:
         # the bound is on computing them, so every request starts without them.
         def page():
             if cold:
-                cache.clear()
+                caches["data"].clear()
             response = client.get(url)
             assert response.status_code == 200, response.status_code
 
