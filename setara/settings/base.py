@@ -74,6 +74,15 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 # to a 0.3 s query (bench/run.py). Turn it off for this app's connections only.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# SQLite (the demo, and the suite without DATABASE_URL): a transaction takes the
+# write lock when it begins (BEGIN IMMEDIATE), so two requests that both read and
+# then write wait their turn (up to 20 s) instead of one failing at once with
+# "database is locked" (SQLite's answer to a deadlock of two deferred
+# transactions); runserver's threads and the job worker share one file.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        transaction_mode="IMMEDIATE", timeout=20
+    )
 
 # APPS
 # ------------------------------------------------------------------------------

@@ -11,6 +11,17 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 from .base import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# SQLite: the test database is a file in the temporary folder, not Django's shared
+# in-memory database, whose table locks ignore the busy timeout: the tests where
+# two requests run at once in threads would fail with "database table is locked"
+# instead of taking turns (BEGIN IMMEDIATE, setara/settings/base.py). One file per
+# process (pytest-xdist adds its worker's suffix); Django deletes it at the end.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(
+            tempfile.gettempdir(), f"setara-test-{os.getpid()}.sqlite3"
+        )
+    }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # One process per test worker, so local memory is shared by every writer: the
 # cached counts ("data", setara/data_version.py) are on, as with Redis.
