@@ -5,9 +5,7 @@ the data version and the reader's permission (never stale, never showing an
 admin's links to someone else)."""
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from referrals.models import ReferralInstitution
@@ -20,6 +18,7 @@ from tests.factories import (
     ReferralInstitutionFactory,
     ServiceTypeFactory,
 )
+from tests.pages import from_heading, page_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -43,43 +42,29 @@ def _directory(institutions: int) -> list[ReferralInstitution]:
     return made
 
 
-def _queries(client, url) -> list[str]:
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return [query["sql"] for query in context.captured_queries]
-
-
-def _list_part(response) -> str:
-    """The page from its heading on (the layout above holds a per-request CSRF
-    token)."""
-    html = response.content.decode()
-    return html[html.index("<h1") :]
-
-
 class TestQueryCount:
     def test_same_number_of_queries_for_3_and_60_institutions(self, staff_client):
         url = reverse(URL)
         staff_client.get(url)  # what a process reads once (content types)
         _directory(3)
-        few = len(_queries(staff_client, url))
+        few = len(page_sql(staff_client, url))
         _directory(57)
-        many = len(_queries(staff_client, url))
+        many = len(page_sql(staff_client, url))
         data_changed()  # nothing cached from the page before
-        last_page = len(_queries(staff_client, url + "?page=3"))
+        last_page = len(page_sql(staff_client, url + "?page=3"))
         assert few == many == last_page
 
     def test_the_paginator_counts_institutions_without_joins(self, staff_client):
         _directory(3)
         counts = [
-            sql for sql in _queries(staff_client, reverse(URL)) if "COUNT(*)" in sql
+            sql for sql in page_sql(staff_client, reverse(URL)) if "COUNT(*)" in sql
         ]
         assert len(counts) == 1
         assert "JOIN" not in counts[0]
 
     def test_trained_staff_are_counted_for_the_page_only(self, staff_client):
         _directory(30)
-        queries = _queries(staff_client, reverse(URL))
+        queries = page_sql(staff_client, reverse(URL))
         (counting,) = [sql for sql in queries if "participants_participant" in sql]
         shown = ReferralInstitution.objects.active().by_level()[:25]
         agencies = sorted(i.agency_id for i in shown)
@@ -114,7 +99,7 @@ class TestTrainedStaff:
         last = sorted(institutions, key=lambda i: (i.region.code, i.name, i.pk))[-1]
         ParticipantFactory(agency=last.agency)  # not trained: not counted
         AttendanceFactory(enrolment__participant=ParticipantFactory(agency=last.agency))
-        html = _list_part(staff_client.get(reverse(URL), {"page": "2"}))
+        html = from_heading(staff_client.get(reverse(URL), {"page": "2"}))
         assert last.name in html
         assert html.count("trained-marker") == 1
         assert "3 staf" in html  # "3 staf dilatih" / "3 staff trained"
@@ -124,10 +109,10 @@ class TestCachedDirectory:
     def test_a_second_view_reads_the_directory_from_the_cache(self, staff_client):
         _directory(3)
         url = reverse(URL)
-        first = _list_part(staff_client.get(url))
-        queries = _queries(staff_client, url)
+        first = from_heading(staff_client.get(url))
+        queries = page_sql(staff_client, url)
         assert not [sql for sql in queries if "participants_participant" in sql]
-        assert _list_part(staff_client.get(url)) == first
+        assert from_heading(staff_client.get(url)) == first
 
     def test_a_new_trained_person_shows_at_once(self, staff_client):
         (institution,) = _directory(1)
@@ -136,7 +121,7 @@ class TestCachedDirectory:
         AttendanceFactory(
             enrolment__participant=ParticipantFactory(agency=institution.agency)
         )
-        html = _list_part(staff_client.get(url))
+        html = from_heading(staff_client.get(url))
         assert "3 staf" in html  # "3 staf dilatih" / "3 staff trained"
 
     @pytest.mark.parametrize("first", ["staff", "coordinator"])
@@ -147,7 +132,7 @@ class TestCachedDirectory:
             "coordinator": login(Client(), coordinator_user),
         }
         order = [first, *(name for name in readers if name != first)]
-        pages = {name: _list_part(readers[name].get(reverse(URL))) for name in order}
+        pages = {name: from_heading(readers[name].get(reverse(URL))) for name in order}
         assert "/history/" not in pages["staff"]
         assert pages["coordinator"].count("/history/") == 2
 

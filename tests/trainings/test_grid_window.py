@@ -10,7 +10,6 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import translation
 
 from tests.factories import (
@@ -19,6 +18,7 @@ from tests.factories import (
     ParticipantFactory,
     TrainingFactory,
 )
+from tests.trainings.grids import enrol_named, grid_url
 from trainings.models import Attendance
 from trainings.views.grid_pages import (
     GRID_PAGE_SIZE,
@@ -32,21 +32,8 @@ DAY_1 = datetime.date(2023, 10, 18)
 DAY_2 = datetime.date(2023, 10, 19)
 
 
-def _enrol(training, count, prefix="Peserta"):
-    """``count`` people named "<prefix> 000", "<prefix> 001"…, in name order."""
-    return [
-        EnrolmentFactory(
-            training=training,
-            participant=ParticipantFactory(full_name=f"{prefix} {number:03d}"),
-        )
-        for number in range(count)
-    ]
-
-
 def _url(training, **query):
-    url = reverse("trainings:attendance", args=[training.pk])
-    params = "&".join(f"{name}={value}" for name, value in query.items())
-    return f"{url}?{params}" if params else url
+    return grid_url("trainings:attendance", training, **query)
 
 
 def _shown(response) -> list[int]:
@@ -82,7 +69,7 @@ def small_pages(monkeypatch):
 def ten(small_pages):
     """A two-day training with ten people: pages of 0-3, 4-7 and 8-9."""
     training = TrainingFactory(start_date=DAY_1, end_date=DAY_2)
-    return training, _enrol(training, 10)
+    return training, enrol_named(training, 10)
 
 
 # Query counts -----------------------------------------------------------------
@@ -99,7 +86,7 @@ def _grid(people: int, days: int = 2):
     training = TrainingFactory(
         start_date=DAY_1, end_date=DAY_1 + datetime.timedelta(days=days - 1)
     )
-    enrolments = _enrol(training, people)
+    enrolments = enrol_named(training, people)
     for enrolment in enrolments[::2]:
         AttendanceFactory(enrolment=enrolment, date=DAY_1)
     return training, enrolments
@@ -358,7 +345,7 @@ def test_a_long_trainings_page_fits_in_one_post(staff_client):
     fields and the CSRF token) stays within DATA_UPLOAD_MAX_NUMBER_FIELDS
     (1000); 100 a page would be refused with a 400 and lose the ticks."""
     training = TrainingFactory(start_date=DAY_1, end_date=DAY_1 + datetime.timedelta(9))
-    people = _enrol(training, 90)
+    people = enrol_named(training, 90)
     shown = _shown(staff_client.get(_url(training)))
     assert len(shown) == attendance_page_size(10) == 82
     cells = [(e, day) for e in people[:82] for day in training.days]

@@ -10,31 +10,18 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import translation
 
-from tests.factories import EnrolmentFactory, ParticipantFactory, TrainingFactory
+from tests.factories import TrainingFactory
+from tests.trainings.grids import enrol_named, grid_url
 from trainings.models import Enrolment
 from trainings.views.grid_pages import GRID_PAGE_SIZE, GridPagesMixin
 
 pytestmark = pytest.mark.django_db
 
 
-def _enrol(training, count):
-    """``count`` participants named "Peserta 000", "Peserta 001"…, in name order."""
-    return [
-        EnrolmentFactory(
-            training=training,
-            participant=ParticipantFactory(full_name=f"Peserta {number:03d}"),
-        )
-        for number in range(count)
-    ]
-
-
 def _url(training, **query):
-    url = reverse("trainings:scores", args=[training.pk])
-    params = "&".join(f"{name}={value}" for name, value in query.items())
-    return f"{url}?{params}" if params else url
+    return grid_url("trainings:scores", training, **query)
 
 
 def _boxes(response) -> list[int]:
@@ -60,7 +47,7 @@ def ten(monkeypatch):
     """Ten participants, four a page: pages of 0-3, 4-7 and 8-9."""
     monkeypatch.setattr(GridPagesMixin, "grid_page_size", 4)
     training = TrainingFactory()
-    return training, _enrol(training, 10)
+    return training, enrol_named(training, 10)
 
 
 def _queries(client, method, url, data=None) -> int:
@@ -72,7 +59,7 @@ def _queries(client, method, url, data=None) -> int:
 
 def test_get_and_post_run_the_same_queries_for_3_or_150_people(staff_client):
     small, large = TrainingFactory(), TrainingFactory()
-    small_people, large_people = _enrol(small, 3), _enrol(large, 150)
+    small_people, large_people = enrol_named(small, 3), enrol_named(large, 150)
     staff_client.get(_url(small))  # the session and permissions cached
     counts = {}
     for name, training, people in (
@@ -97,7 +84,7 @@ def test_get_and_post_run_the_same_queries_for_3_or_150_people(staff_client):
 
 def test_page_2_numbers_its_rows_from_101_and_counts_everyone(english):
     training = TrainingFactory()
-    people = _enrol(training, 150)
+    people = enrol_named(training, 150)
     Enrolment.objects.filter(pk__in=[e.pk for e in people[:30]]).update(pre_score=50)
     response = english.get(_url(training, page=2))
     assert _boxes(response) == [e.pk for e in people[GRID_PAGE_SIZE:]]

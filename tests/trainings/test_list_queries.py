@@ -7,12 +7,11 @@ import datetime
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from setara.data_version import data_changed
 from tests.factories import EnrolmentFactory, TopicFactory, TrainingFactory
+from tests.pages import from_heading, page_sql
 from trainings.models import Training
 
 pytestmark = pytest.mark.django_db
@@ -35,37 +34,23 @@ def _programme(trainings: int):
     return made[::-1]
 
 
-def _queries(client, url) -> list[str]:
-    with CaptureQueriesContext(connection) as context:
-        response = client.get(url)
-    assert response.status_code == 200
-    return [query["sql"] for query in context.captured_queries]
-
-
-def _list_part(response) -> str:
-    """The page from its heading on (the layout above holds a per-request CSRF
-    token)."""
-    html = response.content.decode()
-    return html[html.index("<h1") :]
-
-
 class TestQueryCount:
     def test_same_number_of_queries_for_3_and_60_trainings(self, staff_client):
         url = reverse("trainings:list")
         staff_client.get(url)  # what a process reads once (content types)
         _programme(3)
-        few = len(_queries(staff_client, url))
+        few = len(page_sql(staff_client, url))
         _programme(57)
-        many = len(_queries(staff_client, url))
+        many = len(page_sql(staff_client, url))
         data_changed()  # nothing cached from the page before
-        many_page_3 = len(_queries(staff_client, url + "?page=3"))
+        many_page_3 = len(page_sql(staff_client, url + "?page=3"))
         assert few == many == many_page_3
 
     def test_the_paginator_counts_trainings_without_joins(self, staff_client):
         _programme(3)
         counts = [
             sql
-            for sql in _queries(staff_client, reverse("trainings:list"))
+            for sql in page_sql(staff_client, reverse("trainings:list"))
             if "COUNT(*)" in sql
         ]
         assert len(counts) == 1
@@ -74,7 +59,7 @@ class TestQueryCount:
 
     def test_the_counts_are_made_for_the_page_only(self, staff_client):
         trainings = _programme(25)
-        queries = _queries(staff_client, reverse("trainings:list"))
+        queries = page_sql(staff_client, reverse("trainings:list"))
         (counting,) = [sql for sql in queries if "trainings_enrolment" in sql]
         ids = re.search(r'"training_id" IN \(([^)]*)\)', counting)[1]
         assert sorted(int(pk) for pk in ids.split(",")) == sorted(
@@ -133,10 +118,10 @@ class TestCachedList:
     def test_a_second_view_reads_the_list_from_the_cache(self, staff_client):
         _programme(3)
         url = reverse("trainings:list")
-        first = _list_part(staff_client.get(url))
-        queries = _queries(staff_client, url)
+        first = from_heading(staff_client.get(url))
+        queries = page_sql(staff_client, url)
         assert not [sql for sql in queries if "trainings_enrolment" in sql]
-        assert _list_part(staff_client.get(url)) == first
+        assert from_heading(staff_client.get(url)) == first
 
     def test_a_new_enrolment_shows_at_once(self, staff_client):
         (training, *_) = _programme(3)
@@ -154,7 +139,7 @@ class TestCachedList:
         )
         url = reverse("trainings:list")
         staff_client.get(url)
-        html = _list_part(staff_client.get(url, {"year": "2021"}))
+        html = from_heading(staff_client.get(url, {"year": "2021"}))
         assert old.title in html
         assert new.title not in html
 
