@@ -6,7 +6,7 @@ The page is ``templates/certificates/certificate_pdf.html``. Several certificate
 are drawn one by one and their pages joined into one document, so a long run
 reports its progress (``progress(done, total)``, certificates drawn) as it goes.
 WeasyPrint is imported only when a PDF is made: without its system libraries
-(Pango) ``PdfUnavailable`` is raised and the pages say so.
+(Pango) ``setara.pdf.PdfUnavailable`` is raised and the pages say so.
 """
 
 from collections.abc import Callable, Sequence
@@ -15,15 +15,12 @@ from urllib.parse import urljoin
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from setara.pdf import weasyprint_html
 from setara.qr import qr_data_uri
 
 from .models import Certificate
 
 TEMPLATE = "certificates/certificate_pdf.html"
-
-
-class PdfUnavailable(Exception):
-    """WeasyPrint (or the Pango library it loads) is not installed here."""
 
 
 def verification_url(base_url: str, certificate: Certificate) -> str:
@@ -45,9 +42,7 @@ def certificate_page(certificate: Certificate, base_url: str) -> dict:
         "certificate": certificate,
         "training": training,
         "place": training.place_display,
-        "partners": ", ".join(
-            line.strip() for line in training.partners.splitlines() if line.strip()
-        ),
+        "partners": ", ".join(training.partner_names),
         "issued_on": timezone.localdate(certificate.issued_at),
         "url": url,
         "qr": qr_data_uri(url),
@@ -58,14 +53,6 @@ def certificates_html(certificates: Sequence[Certificate], base_url: str) -> str
     """The HTML of ``certificates``, a page each, in the active language."""
     pages = [certificate_page(c, base_url) for c in certificates]
     return render_to_string(TEMPLATE, {"pages": pages})
-
-
-def _html_class():
-    try:
-        from weasyprint import HTML  # loads Pango: only when a PDF is asked for
-    except (ImportError, OSError) as error:
-        raise PdfUnavailable from error
-    return HTML
 
 
 def certificates_pdf(
@@ -79,7 +66,7 @@ def certificates_pdf(
     list."""
     if not certificates:
         raise ValueError("no certificates to draw")
-    html_class = _html_class()
+    html_class = weasyprint_html()
     total = len(certificates)
     documents = []
     for done, certificate in enumerate(certificates, start=1):

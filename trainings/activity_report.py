@@ -280,9 +280,7 @@ def _opening(training: Training) -> str:
     """Who held the training, where and when."""
     values = {
         "organiser": training.organiser.strip(),
-        "partners": join_words(
-            [line.strip() for line in training.partners.splitlines() if line.strip()]
-        ),
+        "partners": join_words(training.partner_names),
         "title": training.title,
         "place": training.place_display,
         "dates": training.date_range_display,

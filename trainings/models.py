@@ -185,6 +185,12 @@ class Training(models.Model):
         return venue if region.casefold() in venue.casefold() else f"{venue}, {region}"
 
     @property
+    def partner_names(self) -> list[str]:
+        """The partners, one per non-blank line of ``partners``, stripped: what
+        the certificate and the activity report name."""
+        return [line.strip() for line in self.partners.splitlines() if line.strip()]
+
+    @property
     def date_range_display(self) -> str:
         """The dates as Indonesian reports write them: ``18–20 Oktober 2023``."""
         return format_date_range(self.start_date, self.end_date)
