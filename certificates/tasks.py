@@ -12,10 +12,11 @@ from django_tasks import task
 
 from jobs.models import Job
 from jobs.runner import JobFailed, JobOutput, job_run
+from setara.pdf import PdfUnavailable
 from trainings.exports import training_file_stem
 
 from .models import Certificate
-from .pdf import PdfUnavailable, certificates_pdf
+from .pdf import certificates_pdf
 
 #: What the user who started the job must still hold when it runs (roles can
 #: change while a job waits) and when downloading its file.

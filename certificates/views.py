@@ -31,13 +31,14 @@ from registrations.limits import client_address, too_many_requests
 from setara.export_log import export_log_record_request
 from setara.history import history_entries
 from setara.pagination import ForgivingPaginationMixin
+from setara.pdf import PdfUnavailable
 from trainings.models import Enrolment, Training
 
 from . import tasks
 from .filters import CertificateFilterSet
 from .forms import RevokeForm
 from .models import Certificate
-from .pdf import PdfUnavailable, certificates_pdf
+from .pdf import certificates_pdf
 from .services import (
     certificate_issue,
     certificate_revoke,

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from jobs.models import Job
 from jobs.runner import JobFailed, JobOutput
+from setara.pdf import PdfUnavailable, weasyprint_html
 
 from .exports import training_file_stem
 from .models import Enrolment, Training
@@ -40,10 +41,6 @@ PDF_TEMPLATE = "trainings/training_signin_sheet_pdf.html"
 #: Pages one WeasyPrint run draws in a long sheet: about 680 rows, 6 s and
 #: 250 MB a part (a part's fonts are embedded again: about 25 KB each).
 PAGES_PER_PART = 40
-
-
-class PdfUnavailable(Exception):
-    """WeasyPrint (or the Pango library it loads) is not installed here."""
 
 
 def sheet_enrolments(training: Training):
@@ -102,14 +99,6 @@ def sheet_context(
     }
 
 
-def _html_class():
-    try:
-        from weasyprint import HTML  # loads Pango: only when a PDF is asked for
-    except (ImportError, OSError) as error:
-        raise PdfUnavailable from error
-    return HTML
-
-
 def sheet_pdf(
     context: dict,
     *,
@@ -122,7 +111,7 @@ def sheet_pdf(
     ``PAGES_PER_PART`` pages is drawn in parts and joined (see the module);
     ``progress(done, total)`` is told the people drawn after each part. Raises
     ``PdfUnavailable`` without WeasyPrint."""
-    html_class = _html_class()
+    html_class = weasyprint_html()
     layout = context["layout"]
     parts = sheet_parts(
         [float(height) for height in layout.row_heights],

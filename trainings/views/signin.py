@@ -25,6 +25,7 @@ from django.views.generic import DetailView
 from jobs.models import Job
 from jobs.services import TooManyJobs, job_start
 from setara.export_log import export_log_record_request
+from setara.pdf import PdfUnavailable
 
 from .. import tasks
 from ..forms import SignInSheetForm
@@ -32,7 +33,6 @@ from ..models import Training
 from ..signin_pdf import (
     DOWNLOAD_PERMISSION,
     PERMISSIONS,
-    PdfUnavailable,
     sheet_context,
     sheet_enrolments,
     sheet_filename,
