@@ -16,7 +16,6 @@ from setara.data_version import cached
 from ..eligibility import (
     eligibility_counts,
     loaded_eligibility,
-    training_eligibility,
 )
 from ..models import Certificate
 
@@ -42,21 +41,17 @@ def _counts(training) -> dict:
 
 
 @register.inclusion_tag("certificates/includes/_panel.html", takes_context=True)
-def certificate_panel(context, training, page=None):
+def certificate_panel(context, training, page):
     """The certificate panel of ``training``; empty for users who may not see
     certificates (``certificates.view_certificate``). ``page``: the page of the
     training's enrolments the participant list shows (a ``Page``); the
-    eligibility table has the participants among them, or every participant
-    when it is None."""
+    eligibility table has the participants among them."""
     request = context["request"]
     user = request.user
     if not user.has_perm("certificates.view_certificate"):
         return {"show": False}
     counts = _counts(training)
-    if page is None:
-        rule, rows = training_eligibility(training)
-    else:
-        rule, rows = loaded_eligibility(training, page.object_list)
+    rule, rows = loaded_eligibility(training, page.object_list)
     # The latest certificates and the valid ones of the rows, in one query.
     latest = Certificate.objects.of_training(training).order_by("-serial")
     found = list(
