@@ -206,6 +206,18 @@ def _reasons(rule: CertificateRule, enrolment: Enrolment) -> list[str]:
     return reasons
 
 
+def _row(rule: CertificateRule, enrolment: Enrolment) -> Eligibility:
+    """``enrolment`` (with ``days_present`` and its participant) against
+    ``rule``."""
+    return Eligibility(
+        enrolment=enrolment,
+        days_present=enrolment.days_present,
+        total_days=rule.total_days,
+        post_score=enrolment.post_score,
+        reasons=_reasons(rule, enrolment),
+    )
+
+
 def training_eligibility(
     training: Training, *, enrolments=None
 ) -> tuple[CertificateRule, list[Eligibility]]:
@@ -216,16 +228,7 @@ def training_eligibility(
     queryset = eligibility_queryset(training)
     if enrolments is not None:
         queryset = queryset.filter(pk__in=enrolments.values("pk"))
-    rows = [
-        Eligibility(
-            enrolment=enrolment,
-            days_present=enrolment.days_present,
-            total_days=rule.total_days,
-            post_score=enrolment.post_score,
-            reasons=_reasons(rule, enrolment),
-        )
-        for enrolment in queryset
-    ]
+    rows = [_row(rule, enrolment) for enrolment in queryset]
     return rule, rows
 
 
@@ -244,15 +247,7 @@ def loaded_eligibility(
         enrolment.days_present = sum(
             1 for mark in enrolment.attendances.all() if mark.present
         )
-        rows.append(
-            Eligibility(
-                enrolment=enrolment,
-                days_present=enrolment.days_present,
-                total_days=rule.total_days,
-                post_score=enrolment.post_score,
-                reasons=_reasons(rule, enrolment),
-            )
-        )
+        rows.append(_row(rule, enrolment))
     return rule, rows
 
 
