@@ -140,17 +140,20 @@ class EnrolmentQuerySet(RegionSummaryMixin, KnowledgeGainMixin, models.QuerySet)
         """Enrolments in the participant role (not facilitators or committee)."""
         return self.filter(role=ROLE_PARTICIPANT)
 
+    def by_name(self):
+        """Enrolments with participant and agency loaded, by the person's name
+        (then id): the order of every list of a training's people."""
+        return self.select_related("participant__agency").order_by(
+            "participant__full_name", "id"
+        )
+
     def for_roster(self):
-        """Enrolments with participant, agency and attendance loaded, by name."""
-        return (
-            self.select_related("participant__agency")
-            .prefetch_related(
-                models.Prefetch(
-                    "attendances",
-                    queryset=_model("Attendance").objects.order_by("date"),
-                )
+        """``by_name()`` with each enrolment's attendance loaded, by date."""
+        return self.by_name().prefetch_related(
+            models.Prefetch(
+                "attendances",
+                queryset=_model("Attendance").objects.order_by("date"),
             )
-            .order_by("participant__full_name", "id")
         )
 
     def with_attendance_count(self):

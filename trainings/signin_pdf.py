@@ -47,11 +47,7 @@ def sheet_enrolments(training: Training):
     """The people on ``training``'s sheet (a queryset of ``Enrolment``), by
     name, with their participant and agency loaded (no attendance: the sheet
     prints none)."""
-    return (
-        Enrolment.objects.filter(training=training)
-        .select_related("participant__agency")
-        .order_by("participant__full_name", "id")
-    )
+    return Enrolment.objects.filter(training=training).by_name()
 
 
 def row_texts(enrolment: Enrolment) -> dict[str, str]:

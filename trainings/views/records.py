@@ -323,12 +323,7 @@ def _roster_page(training, number):
     roster (``PARTICIPANTS_PER_PAGE`` a page, as on the training page; past the
     end is the last page), with participant and agency loaded: one query, plus
     the count when not cached (``enrolment_count``)."""
-    paginator = Paginator(
-        training.enrolments.select_related("participant__agency").order_by(
-            "participant__full_name", "id"
-        ),
-        PARTICIPANTS_PER_PAGE,
-    )
+    paginator = Paginator(training.enrolments.by_name(), PARTICIPANTS_PER_PAGE)
     paginator.count = enrolment_count(training)
     return paginator.page(page_number(number, paginator))
 
