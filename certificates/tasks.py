@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from jobs.models import Job
-from jobs.runner import JobFailed, JobOutput, job_run
+from jobs.runner import JobFailed, JobOutput, job_run, job_starter_check
 from setara.pdf import PdfUnavailable
 from trainings.exports import training_file_stem
 
@@ -39,14 +39,14 @@ def certificates_pdf_work(job: Job, progress) -> JobOutput:
     certificates drawn of all. Fails with a message when the user may no longer
     make them, when there are none (revoked meanwhile, or the training deleted)
     or without WeasyPrint."""
-    user = job.created_by
-    if user is None or not user.is_active or not user.has_perms(PDF_PERMISSIONS):
-        raise JobFailed(
-            _(
-                "The file was not made: the account that started it may no longer "
-                "make certificates."
-            )
-        )
+    job_starter_check(
+        job,
+        PDF_PERMISSIONS,
+        _(
+            "The file was not made: the account that started it may no longer "
+            "make certificates."
+        ),
+    )
     certificates = training_certificates(job.params.get("training"))
     if not certificates:
         raise JobFailed(

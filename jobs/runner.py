@@ -85,6 +85,15 @@ class JobFailed(Exception):
         self.message = message
 
 
+def job_starter_check(job: Job, permissions, message: str) -> None:
+    """Raise ``JobFailed(message)`` unless the user who started ``job`` still
+    exists, is active and has every one of ``permissions`` (an iterable of
+    permission names): roles can change while a job waits in the queue."""
+    user = job.created_by
+    if user is None or not user.is_active or not user.has_perms(list(permissions)):
+        raise JobFailed(message)
+
+
 @dataclass
 class JobOutput:
     """What a job's work returns: optionally a ``file`` (a binary file object open

@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from jobs.models import Job
-from jobs.runner import JobFailed, JobOutput
+from jobs.runner import JobFailed, JobOutput, job_starter_check
 from regions.models import Region
 from setara.csv_dialects import csv_dialect
 from setara.spreadsheets import XLSX_CONTENT_TYPE, Table, write_csv, write_xlsx
@@ -163,15 +163,15 @@ def check_user(job: Job, permissions: Iterable[str]) -> None:
     """Raise ``JobFailed`` unless the user who started ``job`` still exists, is
     active and has every one of ``permissions`` (roles can change while a job
     waits in the queue)."""
-    user = job.created_by
-    if user is None or not user.is_active or not user.has_perms(list(permissions)):
-        raise JobFailed(
-            _(
-                "The file was not made: the account that started this export may "
-                "no longer export it. Ask an administrator for the role, then start "
-                "the export again."
-            )
-        )
+    job_starter_check(
+        job,
+        permissions,
+        _(
+            "The file was not made: the account that started this export may "
+            "no longer export it. Ask an administrator for the role, then start "
+            "the export again."
+        ),
+    )
 
 
 def job_filterset(job: Job) -> ReportFilterSet:

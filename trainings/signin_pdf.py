@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from jobs.models import Job
-from jobs.runner import JobFailed, JobOutput
+from jobs.runner import JobFailed, JobOutput, job_starter_check
 from setara.pdf import PdfUnavailable, weasyprint_html
 
 from .exports import training_file_stem
@@ -168,14 +168,14 @@ def signin_sheet_pdf_work(job: Job, progress) -> JobOutput:
     when ``params["phone"]``) into one PDF; progress is people drawn of all.
     Fails with a message when the user may no longer see the sheet, when the
     training is gone or without WeasyPrint."""
-    user = job.created_by
-    if user is None or not user.is_active or not user.has_perms(PERMISSIONS):
-        raise JobFailed(
-            _(
-                "The file was not made: the account that started it may no longer "
-                "see the sign-in sheet."
-            )
-        )
+    job_starter_check(
+        job,
+        PERMISSIONS,
+        _(
+            "The file was not made: the account that started it may no longer "
+            "see the sign-in sheet."
+        ),
+    )
     training = (
         Training.objects.select_related("region")
         .filter(pk=job.params.get("training"))
